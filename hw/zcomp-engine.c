@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * zcomp engine: see zcomp-engine.h. No QEMU headers on purpose.
+ *
+ * Guest-provided descriptors are copied before use and every field is
+ * checked here; only the safe decoders of liblz4 and liblzo2 are used.
+ */
+#include <endian.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lz4.h>
+#include <lz4hc.h>
+#include <lzo/lzo1x.h>
+
+#include "zcomp-engine.h"
+
+/* Single writer, relaxed readers: see ZcStats. */
+#define STAT_ADD(field, n) \
+    __atomic_store_n(&(field), (field) + (n), __ATOMIC_RELAXED)
+
+/* SG list entries read from guest memory per DMA. */
+#define SGE_BATCH 16
+
+uint32_t zc_compress_bound(uint32_t len)
+{
+    /* lzo1x worst case (n + n/16 + 64 + 3) is above LZ4_COMPRESSBOUND. */
+    uint32_t lzo = len + len / 16 + 64 + 3;
+    uint32_t lz4 = (uint32_t)LZ4_COMPRESSBOUND(len);
+
+    return lzo > lz4 ? lzo : lz4;
+}
+
+ZcScratch *zc_scratch_new(uint32_t max_req)
+{
+    ZcScratch *s;
+
+    if (lzo_init() != LZO_E_OK) {
+        return NULL;
+    }
+    s = calloc(1, sizeof(*s));
+    if (!s) {
+        return NULL;
+    }
+    s->dst_size = zc_compress_bound(max_req);
+    s->src = malloc(max_req);
+    s->dst = malloc(s->dst_size);
+    s->lz4_state = malloc(LZ4_sizeofState());
+    s->lz4hc_state = malloc(LZ4_sizeofStateHC());
+    s->lzo_wrkmem = malloc(LZO1X_1_MEM_COMPRESS);
+    if (!s->src || !s->dst || !s->lz4_state || !s->lz4hc_state ||
+        !s->lzo_wrkmem) {
+        zc_scratch_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void zc_scratch_free(ZcScratch *s)
+{
+    if (!s) {
+        return;
+    }
+    free(s->src);
+    free(s->dst);
+    free(s->lz4_state);
+    free(s->lz4hc_state);
+    free(s->lzo_wrkmem);
+    free(s);
+}
+
+uint8_t zc_sqe_validate(const ZcLimits *lim, const struct zcomp_sqe *sqe)
+{
+    if (sqe->opcode != ZCOMP_OP_COMPRESS &&
+        sqe->opcode != ZCOMP_OP_DECOMPRESS) {
+        return ZCOMP_ST_BAD_DESC;
+    }
+    if (sqe->algo >= ZCOMP_ALG_COUNT) {
+        return ZCOMP_ST_BAD_DESC;
+    }
+    if (sqe->flags & ~ZCOMP_SQE_F_MASK) {
+        return ZCOMP_ST_BAD_DESC;
+    }
+    if (sqe->level > ZCOMP_LZ4HC_MAX_LEVEL ||
+        (sqe->level && sqe->algo != ZCOMP_ALG_LZ4HC)) {
+        return ZCOMP_ST_BAD_DESC;
+    }
+    if (sqe->src_len == 0 || sqe->src_len > lim->max_req ||
+        sqe->dst_cap == 0 || sqe->dst_cap > lim->max_req) {
+        return ZCOMP_ST_BAD_DESC;
+    }
+    if (sqe->flags & ZCOMP_SQE_F_SRC_SGL) {
+        if (sqe->src_nsge == 0 || sqe->src_nsge > lim->max_sge) {
+            return ZCOMP_ST_BAD_DESC;
+        }
+    } else if (sqe->src_nsge) {
+        return ZCOMP_ST_BAD_DESC;
+    }
+    if (sqe->flags & ZCOMP_SQE_F_DST_SGL) {
+        if (sqe->dst_nsge == 0 || sqe->dst_nsge > lim->max_sge) {
+            return ZCOMP_ST_BAD_DESC;
+        }
+    } else if (sqe->dst_nsge) {
+        return ZCOMP_ST_BAD_DESC;
+    }
+    if (sqe->rsvd[0] || sqe->rsvd[1] || sqe->rsvd[2]) {
+        return ZCOMP_ST_BAD_DESC;
+    }
+    return ZCOMP_ST_OK;
+}
+
+static uint8_t lz4_status_of_decode(int ret)
+{
+    /* liblz4 does not tell a short destination from corrupt input. */
+    return ret < 0 ? ZCOMP_ST_CORRUPT_INPUT : ZCOMP_ST_OK;
+}
+
+uint8_t zc_codec_run(ZcScratch *scr, uint8_t op, uint8_t algo, int level,
+                     const uint8_t *src, uint32_t slen,
+                     uint8_t *dst, uint32_t dcap, uint32_t *out_len)
+{
+    int ret;
+    lzo_uint lzo_len;
+
+    *out_len = 0;
+    if (op == ZCOMP_OP_DECOMPRESS) {
+        switch (algo) {
+        case ZCOMP_ALG_LZ4:
+        case ZCOMP_ALG_LZ4HC:
+            ret = LZ4_decompress_safe((const char *)src, (char *)dst,
+                                      (int)slen, (int)dcap);
+            if (ret >= 0) {
+                *out_len = (uint32_t)ret;
+            }
+            return lz4_status_of_decode(ret);
+        case ZCOMP_ALG_LZO:
+            lzo_len = dcap;
+            ret = lzo1x_decompress_safe(src, slen, dst, &lzo_len, NULL);
+            if (ret == LZO_E_OK) {
+                *out_len = (uint32_t)lzo_len;
+                return ZCOMP_ST_OK;
+            }
+            return ret == LZO_E_OUTPUT_OVERRUN ? ZCOMP_ST_DST_TOO_SMALL
+                                               : ZCOMP_ST_CORRUPT_INPUT;
+        }
+        return ZCOMP_ST_BAD_DESC;
+    }
+
+    switch (algo) {
+    case ZCOMP_ALG_LZ4:
+        ret = LZ4_compress_fast_extState(scr->lz4_state, (const char *)src,
+                                         (char *)dst, (int)slen, (int)dcap, 1);
+        break;
+    case ZCOMP_ALG_LZ4HC:
+        ret = LZ4_compress_HC_extStateHC(scr->lz4hc_state, (const char *)src,
+                                         (char *)dst, (int)slen, (int)dcap,
+                                         level);
+        break;
+    case ZCOMP_ALG_LZO:
+        /* lzo1x_1_compress has no output bound: @dst must hold the worst
+         * case (callers pass scratch memory), the capacity is checked after. */
+        lzo_len = 0;
+        if (lzo1x_1_compress(src, slen, dst, &lzo_len, scr->lzo_wrkmem)
+            != LZO_E_OK) {
+            return ZCOMP_ST_DEVICE_ERROR;
+        }
+        if (lzo_len > dcap) {
+            return ZCOMP_ST_DST_TOO_SMALL;
+        }
+        *out_len = (uint32_t)lzo_len;
+        return ZCOMP_ST_OK;
+    default:
+        return ZCOMP_ST_BAD_DESC;
+    }
+    if (ret <= 0) {
+        return ZCOMP_ST_DST_TOO_SMALL;
+    }
+    *out_len = (uint32_t)ret;
+    return ZCOMP_ST_OK;
+}
+
+/*
+ * Walk an SG list of @nsge entries at @list whose lengths must add up to
+ * exactly @total, copying guest memory into @buf (to_host) or the first
+ * @used bytes of @buf out to the guest (!to_host).
+ */
+static uint8_t sgl_copy(const ZcHostOps *ops, void *opaque, uint64_t list,
+                        uint32_t nsge, uint32_t total, uint8_t *buf,
+                        uint32_t used, bool to_host)
+{
+    struct zcomp_sge sge[SGE_BATCH];
+    uint64_t sum = 0;
+    uint32_t i, n, k;
+
+    for (i = 0; i < nsge; i += n) {
+        n = nsge - i < SGE_BATCH ? nsge - i : SGE_BATCH;
+        if (list + (uint64_t)i * sizeof(sge[0]) < list ||
+            !ops->read(opaque, list + (uint64_t)i * sizeof(sge[0]), sge,
+                       n * sizeof(sge[0]))) {
+            return ZCOMP_ST_DMA_ERROR;
+        }
+        for (k = 0; k < n; k++) {
+            uint64_t addr = le64toh(sge[k].addr);
+            uint32_t len = le32toh(sge[k].len);
+            uint32_t copy;
+
+            if (len == 0 || sge[k].rsvd || sum + len > total) {
+                return ZCOMP_ST_BAD_DESC;
+            }
+            if (to_host) {
+                if (!ops->read(opaque, addr, buf + sum, len)) {
+                    return ZCOMP_ST_DMA_ERROR;
+                }
+            } else if (sum < used) {
+                copy = used - sum < len ? (uint32_t)(used - sum) : len;
+                if (!ops->write(opaque, addr, buf + sum, copy)) {
+                    return ZCOMP_ST_DMA_ERROR;
+                }
+            }
+            sum += len;
+        }
+    }
+    return sum == total ? ZCOMP_ST_OK : ZCOMP_ST_BAD_DESC;
+}
+
+uint8_t zc_execute(const ZcLimits *lim, ZcScratch *scr,
+                   const ZcHostOps *ops, void *opaque,
+                   const struct zcomp_sqe *sqe, uint32_t *out_len)
+{
+    uint8_t st;
+    int level;
+
+    *out_len = 0;
+    st = zc_sqe_validate(lim, sqe);
+    if (st) {
+        return st;
+    }
+    if (ops->inject_fault) {
+        st = ops->inject_fault(opaque);
+        if (st) {
+            return st;
+        }
+    }
+
+    if (sqe->flags & ZCOMP_SQE_F_SRC_SGL) {
+        st = sgl_copy(ops, opaque, sqe->src_addr, sqe->src_nsge, sqe->src_len,
+                      scr->src, 0, true);
+        if (st) {
+            return st;
+        }
+    } else if (!ops->read(opaque, sqe->src_addr, scr->src, sqe->src_len)) {
+        return ZCOMP_ST_DMA_ERROR;
+    }
+
+    level = sqe->level ? sqe->level : lim->lz4hc_level;
+    st = zc_codec_run(scr, sqe->opcode, sqe->algo, level, scr->src,
+                      sqe->src_len, scr->dst, sqe->dst_cap, out_len);
+    if (st) {
+        *out_len = 0;
+        return st;
+    }
+
+    if (sqe->flags & ZCOMP_SQE_F_DST_SGL) {
+        st = sgl_copy(ops, opaque, sqe->dst_addr, sqe->dst_nsge, sqe->dst_cap,
+                      scr->dst, *out_len, false);
+    } else if (!ops->write(opaque, sqe->dst_addr, scr->dst, *out_len)) {
+        st = ZCOMP_ST_DMA_ERROR;
+    }
+    if (st) {
+        *out_len = 0;
+    }
+    return st;
+}
+
+/* Decode a little-endian ring entry into host order. */
+static void sqe_to_host(struct zcomp_sqe *sqe)
+{
+    sqe->tag = le32toh(sqe->tag);
+    sqe->src_addr = le64toh(sqe->src_addr);
+    sqe->src_len = le32toh(sqe->src_len);
+    sqe->src_nsge = le32toh(sqe->src_nsge);
+    sqe->dst_addr = le64toh(sqe->dst_addr);
+    sqe->dst_cap = le32toh(sqe->dst_cap);
+    sqe->dst_nsge = le32toh(sqe->dst_nsge);
+}
+
+static void stats_account(ZcStats *st, const struct zcomp_sqe *sqe,
+                          uint8_t status, uint32_t out_len)
+{
+    STAT_ADD(st->requests, 1);
+    if (status == ZCOMP_ST_OK) {
+        STAT_ADD(st->bytes_in, sqe->src_len);
+        STAT_ADD(st->bytes_out, out_len);
+        if (sqe->opcode == ZCOMP_OP_COMPRESS) {
+            STAT_ADD(st->compress, 1);
+        } else {
+            STAT_ADD(st->decompress, 1);
+        }
+    } else {
+        STAT_ADD(st->errors, 1);
+        STAT_ADD(st->by_status[status], 1);
+    }
+}
+
+ZcRingResult zc_ring_process(ZcRing *ring, uint32_t tail, uint32_t budget,
+                             uint8_t force_status,
+                             const ZcLimits *lim, ZcScratch *scr,
+                             const ZcHostOps *ops, void *opaque,
+                             ZcStats *stats, uint32_t *done)
+{
+    struct zcomp_sqe sqe;
+    struct zcomp_cqe cqe;
+    uint32_t mask = ring->size - 1;
+    uint32_t out_len;
+    uint8_t status;
+
+    *done = 0;
+    while (ring->sq_head != tail && *done < budget) {
+        if (!ops->read_sqe(opaque, ring->sq_head, &sqe)) {
+            return ZC_RING_SQ_FAULT;
+        }
+        sqe_to_host(&sqe);
+        if (force_status) {
+            status = force_status;
+            out_len = 0;
+        } else {
+            status = zc_execute(lim, scr, ops, opaque, &sqe, &out_len);
+        }
+
+        memset(&cqe, 0, sizeof(cqe));
+        cqe.tag = htole32(sqe.tag);
+        cqe.out_len = htole32(out_len);
+        cqe.sq_head = htole16((uint16_t)((ring->sq_head + 1) & mask));
+        cqe.status = status;
+        cqe.flags = ring->phase ? ZCOMP_CQE_F_PHASE : 0;
+        if (!ops->post_cqe(opaque, ring->cq_tail, &cqe)) {
+            return ZC_RING_CQ_FAULT;
+        }
+        stats_account(stats, &sqe, status, out_len);
+        if (ops->completed) {
+            ops->completed(opaque, ring->sq_head, &sqe, status, out_len);
+        }
+
+        ring->sq_head = (ring->sq_head + 1) & mask;
+        ring->cq_tail = (ring->cq_tail + 1) & mask;
+        if (ring->cq_tail == 0) {
+            ring->phase ^= 1;
+        }
+        (*done)++;
+    }
+    return ZC_RING_OK;
+}

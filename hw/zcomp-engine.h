@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * zcomp engine: descriptor decoding and validation, scatter-gather,
+ * codec dispatch and ring processing for the zcomp-pci device.
+ *
+ * Pure C with no QEMU headers, so that it can be unit-tested, fuzzed and
+ * benchmarked alone. Everything that touches guest memory goes through
+ * ZcHostOps, which the QEMU glue (zcomp-pci.c) implements with DMA.
+ */
+#ifndef ZCOMP_ENGINE_H
+#define ZCOMP_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "zcomp-abi.h"
+
+/* What the device offers; fixed at realize. */
+typedef struct ZcLimits {
+    uint32_t max_req;       /* largest src_len / dst_cap */
+    uint32_t max_sge;       /* largest SG list */
+    uint8_t lz4hc_level;    /* used when sqe.level == 0 */
+} ZcLimits;
+
+/* Per-queue counters. Single writer (the thread running the queue),
+ * any number of relaxed readers. */
+typedef struct ZcStats {
+    uint64_t requests;
+    uint64_t bytes_in;
+    uint64_t bytes_out;
+    uint64_t compress;
+    uint64_t decompress;
+    uint64_t errors;
+    uint64_t by_status[ZCOMP_ST_MAX + 1];
+} ZcStats;
+
+/* Host side of guest memory access. Each returns false when the range is
+ * not (entirely) guest RAM; the engine then fails the request. */
+typedef struct ZcHostOps {
+    bool (*read)(void *opaque, uint64_t addr, void *buf, uint32_t len);
+    bool (*write)(void *opaque, uint64_t addr, const void *buf, uint32_t len);
+    /* Fetch SQ entry @idx (64 bytes) of the ring. */
+    bool (*read_sqe)(void *opaque, uint32_t idx, struct zcomp_sqe *sqe);
+    /* Post CQ entry @idx: everything but the flags byte first, the flags
+     * (phase) byte last, so a polling guest never sees a torn entry. */
+    bool (*post_cqe)(void *opaque, uint32_t idx, const struct zcomp_cqe *cqe);
+    /* Optional: a status to inject instead of running the request, or 0. */
+    uint8_t (*inject_fault)(void *opaque);
+    /* Optional: told of each completion posted (tracing, error logs). */
+    void (*completed)(void *opaque, uint32_t idx, const struct zcomp_sqe *sqe,
+                      uint8_t status, uint32_t out_len);
+} ZcHostOps;
+
+/* Working memory for one queue; requests of a queue run one at a time. */
+typedef struct ZcScratch {
+    uint8_t *src;
+    uint8_t *dst;
+    uint32_t dst_size;      /* >= worst-case compressed size of max_req */
+    void *lz4_state;
+    void *lz4hc_state;
+    void *lzo_wrkmem;
+} ZcScratch;
+
+/* Ring position of one queue. */
+typedef struct ZcRing {
+    uint32_t size;          /* entries, power of two */
+    uint32_t sq_head;       /* next entry to fetch */
+    uint32_t cq_tail;       /* next completion slot */
+    uint8_t phase;          /* phase bit written into CQEs */
+} ZcRing;
+
+typedef enum ZcRingResult {
+    ZC_RING_OK = 0,
+    ZC_RING_SQ_FAULT = ZCOMP_FATAL_SQ_READ,
+    ZC_RING_CQ_FAULT = ZCOMP_FATAL_CQ_WRITE,
+} ZcRingResult;
+
+ZcScratch *zc_scratch_new(uint32_t max_req);
+void zc_scratch_free(ZcScratch *s);
+
+/* Worst-case compressed size of @len bytes, over all algorithms. */
+uint32_t zc_compress_bound(uint32_t len);
+
+/* Check the fields of a descriptor that need no memory access. */
+uint8_t zc_sqe_validate(const ZcLimits *lim, const struct zcomp_sqe *sqe);
+
+/* Run a plain codec: @src/@slen into @dst (capacity @dcap).
+ * Returns a ZCOMP_ST_* status and the produced length in *@out_len. */
+uint8_t zc_codec_run(ZcScratch *scr, uint8_t op, uint8_t algo, int level,
+                     const uint8_t *src, uint32_t slen,
+                     uint8_t *dst, uint32_t dcap, uint32_t *out_len);
+
+/* Validate and execute one descriptor (already copied out of the ring). */
+uint8_t zc_execute(const ZcLimits *lim, ZcScratch *scr,
+                   const ZcHostOps *ops, void *opaque,
+                   const struct zcomp_sqe *sqe, uint32_t *out_len);
+
+/* Process entries from ring->sq_head up to @tail, at most @budget of them,
+ * posting a completion for each. With @force_status != 0, entries are
+ * completed with that status without being run (device not enabled).
+ * *@done is the number completed. Returns ZC_RING_OK, or the fatal
+ * condition that stopped the ring. */
+ZcRingResult zc_ring_process(ZcRing *ring, uint32_t tail, uint32_t budget,
+                             uint8_t force_status,
+                             const ZcLimits *lim, ZcScratch *scr,
+                             const ZcHostOps *ops, void *opaque,
+                             ZcStats *stats, uint32_t *done);
+
+#endif /* ZCOMP_ENGINE_H */

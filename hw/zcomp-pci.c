@@ -1,0 +1,1082 @@
+/*
+ * zcomp-pci: a virtual compression accelerator (lz4, lz4hc, lzo) with
+ * descriptor rings, doorbells and MSI-X. The ABI is include/zcomp-abi.h,
+ * the semantics docs/specs/zcomp-pci.rst.
+ *
+ * This file is QEMU glue: registers, threads, DMA, interrupts, reset and
+ * migration. Descriptor decoding and the codecs live in zcomp-engine.c.
+ *
+ * Threads: no request runs under the BQL or in the main loop. Each queue is
+ * served by one of the worker threads; a queue in SYNC mode is run by the
+ * vCPU that rings its doorbell, with the BQL dropped. A queue's ring is only
+ * touched with its @lock held. Workers never take the BQL: DMA goes to guest
+ * RAM only (anything else fails the request), and interrupts are raised
+ * from a main-loop bottom half. So the BQL holder may wait for a worker.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/log.h"
+#include "qemu/main-loop.h"
+#include "qemu/module.h"
+#include "qemu/rcu.h"
+#include "qemu/thread.h"
+#include "qemu/units.h"
+#include "qapi/error.h"
+#include "hw/pci/pci_device.h"
+#include "hw/pci/msi.h"
+#include "hw/pci/msix.h"
+#include "hw/qdev-properties.h"
+#include "migration/vmstate.h"
+#include "system/runstate.h"
+#include "exec/memory.h"
+#include "trace.h"
+
+#include "zcomp-abi.h"
+#include "zcomp-engine.h"
+
+#define TYPE_ZCOMP_PCI "zcomp-pci"
+OBJECT_DECLARE_SIMPLE_TYPE(ZcompPCIState, ZCOMP_PCI)
+
+/* Requests run per lock hold: bounds how long reset or VM stop waits. */
+#define ZCOMP_BATCH 8
+#define ZCOMP_RING_LIMIT 4096           /* cqe.sq_head is 16 bits */
+
+typedef struct ZcompWorker ZcompWorker;
+
+typedef struct ZcompQueue {
+    ZcompPCIState *dev;
+    uint32_t index;
+    ZcompWorker *worker;
+
+    /* Registers (written under the BQL; ring fields only while disabled). */
+    uint64_t sq_base;
+    uint64_t cq_base;
+    uint32_t size;
+    uint32_t vector;
+    uint32_t ctrl;
+    uint32_t status;
+
+    bool enabled;               /* atomic: the queue may be run */
+    uint32_t sq_tail;           /* atomic: last doorbell value */
+    bool irq_pending;           /* atomic: raise the vector from the BH */
+
+    QemuMutex lock;             /* protects everything below */
+    ZcRing ring;
+    bool rings_mapped;
+    MemoryRegionCache sq_cache;
+    MemoryRegionCache cq_cache;
+    ZcScratch *scratch;
+    ZcStats stats;              /* single writer: the @lock holder */
+} ZcompQueue;
+
+struct ZcompWorker {
+    ZcompPCIState *dev;
+    uint32_t index;
+    QemuThread thread;
+    QemuEvent kick;
+    bool exit;
+};
+
+struct ZcompPCIState {
+    PCIDevice parent_obj;
+
+    MemoryRegion bar0;
+    MemoryRegion regs;
+    MemoryRegion doorbells;
+    QEMUBH *irq_bh;
+    VMChangeStateEntry *vmstate_entry;
+
+    /* Properties */
+    uint32_t num_queues;
+    uint32_t num_workers;
+    uint32_t max_ring;
+    uint32_t max_req;
+    uint32_t max_sge;
+    uint8_t lz4hc_level;
+    uint32_t fault_every;
+    uint8_t fault_status;
+
+    /* State */
+    uint32_t ctrl;
+    bool fatal;                 /* atomic, sticky until reset */
+    uint32_t fatal_info;
+    bool paused;                /* atomic: VM stopped, workers idle */
+    uint64_t fault_count;       /* atomic */
+
+    ZcLimits limits;
+    ZcompQueue *queues;
+    ZcompWorker *workers;
+};
+
+/* Set while this thread runs requests: guards against DMA re-entrancy. */
+static __thread bool zcomp_in_request;
+
+static const char *zcomp_status_name(uint8_t status)
+{
+    static const char *const names[] = {
+        [ZCOMP_ST_OK] = "ok",
+        [ZCOMP_ST_DST_TOO_SMALL] = "dst-too-small",
+        [ZCOMP_ST_CORRUPT_INPUT] = "corrupt-input",
+        [ZCOMP_ST_BAD_DESC] = "bad-descriptor",
+        [ZCOMP_ST_DMA_ERROR] = "dma-error",
+        [ZCOMP_ST_NOT_ENABLED] = "not-enabled",
+        [ZCOMP_ST_DEVICE_ERROR] = "device-error",
+    };
+    return status <= ZCOMP_ST_MAX ? names[status] : "?";
+}
+
+/* ---- DMA: guest RAM only ---- */
+
+static bool zcomp_dma(ZcompQueue *q, uint64_t addr, void *buf, uint32_t len,
+                      bool is_write)
+{
+    AddressSpace *as = pci_get_address_space(PCI_DEVICE(q->dev));
+    MemoryRegionCache cache;
+    int64_t mapped;
+    bool ok;
+
+    if (len == 0) {
+        return true;
+    }
+    /* A region that is not RAM (MMIO, unassigned, bus mastering off) maps
+     * with ptr == NULL: fail it rather than dispatch MMIO from here. */
+    mapped = address_space_cache_init(&cache, as, addr, len, is_write);
+    ok = mapped >= len && cache.ptr;
+    if (ok) {
+        if (is_write) {
+            address_space_write_cached(&cache, 0, buf, len);
+        } else {
+            address_space_read_cached(&cache, 0, buf, len);
+        }
+    }
+    address_space_cache_destroy(&cache);
+    return ok;
+}
+
+static bool zcomp_host_read(void *opaque, uint64_t addr, void *buf,
+                            uint32_t len)
+{
+    return zcomp_dma(opaque, addr, buf, len, false);
+}
+
+static bool zcomp_host_write(void *opaque, uint64_t addr, const void *buf,
+                             uint32_t len)
+{
+    return zcomp_dma(opaque, addr, (void *)buf, len, true);
+}
+
+static bool zcomp_read_sqe(void *opaque, uint32_t idx, struct zcomp_sqe *sqe)
+{
+    ZcompQueue *q = opaque;
+
+    if (!q->rings_mapped) {
+        return false;
+    }
+    address_space_read_cached(&q->sq_cache, (hwaddr)idx * sizeof(*sqe),
+                              sqe, sizeof(*sqe));
+    return true;
+}
+
+static bool zcomp_post_cqe(void *opaque, uint32_t idx,
+                           const struct zcomp_cqe *cqe)
+{
+    ZcompQueue *q = opaque;
+    hwaddr off = (hwaddr)idx * sizeof(*cqe);
+    size_t flags_off = offsetof(struct zcomp_cqe, flags);
+
+    if (!q->rings_mapped) {
+        return false;
+    }
+    address_space_write_cached(&q->cq_cache, off, cqe, flags_off);
+    address_space_write_cached(&q->cq_cache, off + flags_off + 1,
+                               (const uint8_t *)cqe + flags_off + 1,
+                               sizeof(*cqe) - flags_off - 1);
+    /* The phase bit publishes the entry: everything else first. */
+    smp_wmb();
+    address_space_write_cached(&q->cq_cache, off + flags_off,
+                               &cqe->flags, 1);
+    return true;
+}
+
+static uint8_t zcomp_inject_fault(void *opaque)
+{
+    ZcompQueue *q = opaque;
+    ZcompPCIState *s = q->dev;
+
+    if (!s->fault_every) {
+        return 0;
+    }
+    if ((qatomic_fetch_inc(&s->fault_count) + 1) % s->fault_every) {
+        return 0;
+    }
+    return s->fault_status;
+}
+
+static void zcomp_completed(void *opaque, uint32_t idx,
+                            const struct zcomp_sqe *sqe, uint8_t status,
+                            uint32_t out_len)
+{
+    ZcompQueue *q = opaque;
+
+    trace_zcomp_complete(q->index, idx, sqe->tag, sqe->opcode, sqe->algo,
+                         sqe->src_len, status, out_len);
+    if (status == ZCOMP_ST_BAD_DESC || status == ZCOMP_ST_DMA_ERROR) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "zcomp-pci: queue %u entry %u (tag 0x%x): %s "
+                      "(op %u algo %u flags 0x%x src 0x%" PRIx64 "+%u "
+                      "dst 0x%" PRIx64 "+%u)\n",
+                      q->index, idx, sqe->tag, zcomp_status_name(status),
+                      sqe->opcode, sqe->algo, sqe->flags, sqe->src_addr,
+                      sqe->src_len, sqe->dst_addr, sqe->dst_cap);
+    }
+}
+
+static const ZcHostOps zcomp_host_ops = {
+    .read = zcomp_host_read,
+    .write = zcomp_host_write,
+    .read_sqe = zcomp_read_sqe,
+    .post_cqe = zcomp_post_cqe,
+    .inject_fault = zcomp_inject_fault,
+    .completed = zcomp_completed,
+};
+
+/* ---- queues ---- */
+
+static void zcomp_unmap_rings(ZcompQueue *q)
+{
+    if (q->rings_mapped) {
+        address_space_cache_destroy(&q->sq_cache);
+        address_space_cache_destroy(&q->cq_cache);
+        q->rings_mapped = false;
+    }
+}
+
+/* Map both rings for the queue's lifetime; false if either is not RAM. */
+static bool zcomp_map_rings(ZcompQueue *q)
+{
+    AddressSpace *as = pci_get_address_space(PCI_DEVICE(q->dev));
+    hwaddr sq_len = (hwaddr)q->size * sizeof(struct zcomp_sqe);
+    hwaddr cq_len = (hwaddr)q->size * sizeof(struct zcomp_cqe);
+
+    zcomp_unmap_rings(q);
+    if (address_space_cache_init(&q->sq_cache, as, q->sq_base, sq_len,
+                                 false) < (int64_t)sq_len ||
+        !q->sq_cache.ptr) {
+        address_space_cache_destroy(&q->sq_cache);
+        return false;
+    }
+    if (address_space_cache_init(&q->cq_cache, as, q->cq_base, cq_len,
+                                 true) < (int64_t)cq_len ||
+        !q->cq_cache.ptr) {
+        address_space_cache_destroy(&q->sq_cache);
+        address_space_cache_destroy(&q->cq_cache);
+        return false;
+    }
+    q->rings_mapped = true;
+    return true;
+}
+
+static void zcomp_set_fatal(ZcompPCIState *s, ZcompQueue *q, uint32_t reason)
+{
+    if (qatomic_xchg(&s->fatal, true)) {
+        return;
+    }
+    s->fatal_info = (q->index << 16) | reason;
+    qemu_log_mask(LOG_GUEST_ERROR,
+                  "zcomp-pci: queue %u: %s ring not accessible "
+                  "(sq 0x%" PRIx64 " cq 0x%" PRIx64 " size %u): "
+                  "device fatal until reset\n", q->index,
+                  reason == ZCOMP_FATAL_SQ_READ ? "submission" : "completion",
+                  q->sq_base, q->cq_base, q->size);
+    trace_zcomp_fatal(q->index, reason);
+}
+
+static void zcomp_request_irq(ZcompQueue *q)
+{
+    if (q->ctrl & ZCOMP_QCTRL_IRQ) {
+        qatomic_set(&q->irq_pending, true);
+        qemu_bh_schedule(q->dev->irq_bh);
+    }
+}
+
+/*
+ * Run at most @budget requests of @q. Returns true when more are pending.
+ * Runs on a worker or on a SYNC doorbell writer, never with the BQL held.
+ */
+static bool zcomp_queue_run(ZcompQueue *q, uint32_t budget)
+{
+    ZcompPCIState *s = q->dev;
+    ZcRingResult r;
+    uint32_t tail, done = 0;
+    uint8_t force;
+    bool more = false;
+
+    if (!qatomic_read(&q->enabled) || qatomic_read(&s->paused) ||
+        qatomic_read(&s->fatal)) {
+        return false;
+    }
+    qemu_mutex_lock(&q->lock);
+    /* Re-check: reset and VM stop clear these, then take @lock to wait. */
+    if (!qatomic_read(&q->enabled) || qatomic_read(&s->paused) ||
+        qatomic_read(&s->fatal)) {
+        qemu_mutex_unlock(&q->lock);
+        return false;
+    }
+    tail = qatomic_load_acquire(&q->sq_tail);
+    force = (qatomic_read(&s->ctrl) & ZCOMP_CTRL_ENABLE) ?
+            0 : ZCOMP_ST_NOT_ENABLED;
+    zcomp_in_request = true;
+    r = zc_ring_process(&q->ring, tail, budget, force, &s->limits,
+                        q->scratch, &zcomp_host_ops, q, &q->stats, &done);
+    zcomp_in_request = false;
+    if (r != ZC_RING_OK) {
+        zcomp_set_fatal(s, q, r);
+    } else {
+        more = q->ring.sq_head != qatomic_load_acquire(&q->sq_tail);
+    }
+    qemu_mutex_unlock(&q->lock);
+
+    if (done || r != ZC_RING_OK) {
+        zcomp_request_irq(q);
+    }
+    return more;
+}
+
+static void *zcomp_worker_thread(void *opaque)
+{
+    ZcompWorker *w = opaque;
+    ZcompPCIState *s = w->dev;
+    bool busy;
+
+    rcu_register_thread();
+    while (!qatomic_read(&w->exit)) {
+        qemu_event_reset(&w->kick);
+        busy = false;
+        for (uint32_t i = w->index; i < s->num_queues; i += s->num_workers) {
+            busy |= zcomp_queue_run(&s->queues[i], ZCOMP_BATCH);
+        }
+        if (!busy) {
+            qemu_event_wait(&w->kick);
+        }
+    }
+    rcu_unregister_thread();
+    return NULL;
+}
+
+static void zcomp_kick_all(ZcompPCIState *s)
+{
+    for (uint32_t i = 0; i < s->num_workers; i++) {
+        qemu_event_set(&s->workers[i].kick);
+    }
+}
+
+/* Stop a queue and wait until no thread runs it. BQL held. */
+static void zcomp_queue_quiesce(ZcompQueue *q)
+{
+    qatomic_set(&q->enabled, false);
+    qemu_mutex_lock(&q->lock);
+    qemu_mutex_unlock(&q->lock);
+}
+
+static void zcomp_queue_reset(ZcompQueue *q)
+{
+    zcomp_queue_quiesce(q);
+    qemu_mutex_lock(&q->lock);
+    zcomp_unmap_rings(q);
+    memset(&q->ring, 0, sizeof(q->ring));
+    memset(&q->stats, 0, sizeof(q->stats));
+    qemu_mutex_unlock(&q->lock);
+    q->sq_base = q->cq_base = 0;
+    q->size = q->vector = q->ctrl = q->status = 0;
+    qatomic_set(&q->sq_tail, 0);
+    qatomic_set(&q->irq_pending, false);
+}
+
+static void zcomp_queue_enable(ZcompPCIState *s, ZcompQueue *q)
+{
+    const char *why = NULL;
+
+    if (q->size < 2 || q->size > s->max_ring || !is_power_of_2(q->size)) {
+        why = "ring size not a power of two within limits";
+    } else if (q->sq_base & (sizeof(struct zcomp_sqe) - 1) ||
+               q->cq_base & (sizeof(struct zcomp_cqe) - 1)) {
+        why = "ring base misaligned";
+    } else if ((q->ctrl & ZCOMP_QCTRL_IRQ) && msix_enabled(PCI_DEVICE(s)) &&
+               q->vector >= s->num_queues) {
+        why = "MSI-X vector out of range";
+    }
+    if (why) {
+        qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: queue %u enable refused: "
+                      "%s\n", q->index, why);
+        q->ctrl &= ~ZCOMP_QCTRL_ENABLE;
+        q->status |= ZCOMP_QSTS_SETUP_ERR;
+        return;
+    }
+
+    qemu_mutex_lock(&q->lock);
+    q->ring = (ZcRing) { .size = q->size, .phase = 1 };
+    /* A ring outside RAM is found at the first doorbell: fatal. */
+    zcomp_map_rings(q);
+    qemu_mutex_unlock(&q->lock);
+    qatomic_set(&q->sq_tail, 0);
+    q->status = ZCOMP_QSTS_ENABLED;
+    qatomic_set(&q->enabled, true);
+    trace_zcomp_queue_enable(q->index, q->sq_base, q->cq_base, q->size,
+                             q->ctrl);
+}
+
+static void zcomp_queue_ctrl_write(ZcompPCIState *s, ZcompQueue *q,
+                                   uint32_t val)
+{
+    uint32_t mask = ZCOMP_QCTRL_ENABLE | ZCOMP_QCTRL_IRQ | ZCOMP_QCTRL_SYNC;
+    bool was = q->ctrl & ZCOMP_QCTRL_ENABLE;
+    bool now = val & ZCOMP_QCTRL_ENABLE;
+
+    if (val & ~mask) {
+        qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: queue %u: reserved "
+                      "control bits 0x%x ignored\n", q->index, val & ~mask);
+    }
+    if (was && now) {
+        /* Only IRQ may change on a live queue. */
+        q->ctrl = (q->ctrl & ~ZCOMP_QCTRL_IRQ) | (val & ZCOMP_QCTRL_IRQ);
+        return;
+    }
+    if (was && !now) {
+        zcomp_queue_quiesce(q);
+        qemu_mutex_lock(&q->lock);
+        zcomp_unmap_rings(q);
+        qemu_mutex_unlock(&q->lock);
+        q->ctrl = val & mask;
+        q->status &= ~ZCOMP_QSTS_ENABLED;
+        trace_zcomp_queue_disable(q->index);
+        return;
+    }
+    q->ctrl = val & mask;
+    if (now) {
+        zcomp_queue_enable(s, q);
+    }
+}
+
+/* ---- interrupts (main loop, BQL held) ---- */
+
+static void zcomp_irq_bh(void *opaque)
+{
+    ZcompPCIState *s = opaque;
+    PCIDevice *pdev = PCI_DEVICE(s);
+
+    for (uint32_t i = 0; i < s->num_queues; i++) {
+        ZcompQueue *q = &s->queues[i];
+
+        if (!qatomic_xchg(&q->irq_pending, false)) {
+            continue;
+        }
+        trace_zcomp_irq(i, q->vector);
+        if (msix_enabled(pdev)) {
+            if (q->vector < s->num_queues) {
+                msix_notify(pdev, q->vector);
+            }
+        } else if (msi_enabled(pdev)) {
+            msi_notify(pdev, 0);
+        }
+    }
+}
+
+/* ---- device reset ---- */
+
+static void zcomp_reset_state(ZcompPCIState *s)
+{
+    for (uint32_t i = 0; i < s->num_queues; i++) {
+        zcomp_queue_reset(&s->queues[i]);
+    }
+    qatomic_set(&s->ctrl, 0);
+    qatomic_set(&s->fatal, false);
+    s->fatal_info = 0;
+    qatomic_set(&s->fault_count, 0);
+    trace_zcomp_reset();
+}
+
+static void zcomp_qdev_reset(DeviceState *dev)
+{
+    zcomp_reset_state(ZCOMP_PCI(dev));
+}
+
+/* ---- registers ---- */
+
+static uint64_t zcomp_stat_read(const ZcStats *const *st, uint32_t n,
+                                hwaddr off)
+{
+    uint64_t sum = 0;
+    size_t idx;
+
+    if (off < ZCOMP_STAT_ERR_BASE) {
+        idx = off / 8;
+    } else {
+        size_t code = (off - ZCOMP_STAT_ERR_BASE) / 8;
+        if (code > ZCOMP_ST_MAX) {
+            return 0;
+        }
+        idx = offsetof(ZcStats, by_status[code]) / 8;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        sum += qatomic_read(&((const uint64_t *)st[i])[idx]);
+    }
+    return sum;
+}
+
+/* A 64-bit register value; 4-byte reads pick a half. */
+static uint64_t zcomp_reg64(uint64_t v, hwaddr addr, unsigned size)
+{
+    return size == 8 ? v : (addr & 4) ? v >> 32 : (uint32_t)v;
+}
+
+static uint64_t zcomp_queue_read(ZcompPCIState *s, ZcompQueue *q, hwaddr off,
+                                 unsigned size)
+{
+    const ZcStats *st = &q->stats;
+
+    if (off >= ZCOMP_QREG_STATS &&
+        off < ZCOMP_QREG_STATS + ZCOMP_STAT_SIZE) {
+        return zcomp_reg64(zcomp_stat_read(&st, 1,
+                                           (off - ZCOMP_QREG_STATS) & ~7),
+                           off, size);
+    }
+    switch (off & ~7) {
+    case ZCOMP_QREG_SQ_BASE:
+        return zcomp_reg64(q->sq_base, off, size);
+    case ZCOMP_QREG_CQ_BASE:
+        return zcomp_reg64(q->cq_base, off, size);
+    }
+    switch (off) {
+    case ZCOMP_QREG_SIZE_ENTRIES:
+        return q->size;
+    case ZCOMP_QREG_VECTOR:
+        return q->vector;
+    case ZCOMP_QREG_CTRL:
+        return q->ctrl;
+    case ZCOMP_QREG_STATUS:
+        return q->status;
+    case ZCOMP_QREG_SQ_HEAD:
+        /* Racy read of a live ring: a snapshot, good for debugging. */
+        return qatomic_read(&q->ring.sq_head);
+    case ZCOMP_QREG_CQ_TAIL:
+        return qatomic_read(&q->ring.cq_tail);
+    case ZCOMP_QREG_SQ_TAIL:
+        return qatomic_read(&q->sq_tail);
+    }
+    return 0;
+}
+
+static uint64_t zcomp_regs_read(void *opaque, hwaddr addr, unsigned size)
+{
+    ZcompPCIState *s = opaque;
+    uint64_t val = 0;
+
+    if (zcomp_in_request) {
+        return 0;
+    }
+    if (addr >= ZCOMP_QREG_BASE) {
+        uint32_t qi = (addr - ZCOMP_QREG_BASE) / ZCOMP_QREG_SIZE;
+
+        if (qi < s->num_queues) {
+            val = zcomp_queue_read(s, &s->queues[qi],
+                                   (addr - ZCOMP_QREG_BASE) % ZCOMP_QREG_SIZE,
+                                   size);
+        }
+    } else if (addr >= ZCOMP_REG_STATS &&
+               addr < ZCOMP_REG_STATS + ZCOMP_STAT_SIZE) {
+        g_autofree const ZcStats **st = g_new(const ZcStats *, s->num_queues);
+
+        for (uint32_t i = 0; i < s->num_queues; i++) {
+            st[i] = &s->queues[i].stats;
+        }
+        val = zcomp_reg64(zcomp_stat_read(st, s->num_queues,
+                                          (addr - ZCOMP_REG_STATS) & ~7),
+                          addr, size);
+    } else {
+        switch (addr) {
+        case ZCOMP_REG_MAGIC:
+            val = ZCOMP_MAGIC;
+            break;
+        case ZCOMP_REG_VERSION:
+            val = ZCOMP_ABI_VERSION;
+            break;
+        case ZCOMP_REG_CAP_ALGS:
+            val = (1u << ZCOMP_ALG_LZ4) | (1u << ZCOMP_ALG_LZ4HC) |
+                  (1u << ZCOMP_ALG_LZO);
+            break;
+        case ZCOMP_REG_CAP_QUEUES:
+            val = s->num_queues;
+            break;
+        case ZCOMP_REG_CAP_RING:
+            val = s->max_ring;
+            break;
+        case ZCOMP_REG_CAP_MAX_REQ:
+            val = s->max_req;
+            break;
+        case ZCOMP_REG_CAP_MAX_SGE:
+            val = s->max_sge;
+            break;
+        case ZCOMP_REG_CAP_FLAGS:
+            val = ZCOMP_CAP_F_SGL | ZCOMP_CAP_F_SYNC | ZCOMP_CAP_F_MSIX;
+            break;
+        case ZCOMP_REG_CTRL:
+            val = qatomic_read(&s->ctrl);
+            break;
+        case ZCOMP_REG_STATUS:
+            if (qatomic_read(&s->fatal)) {
+                val = ZCOMP_STS_FATAL;
+            } else if (qatomic_read(&s->ctrl) & ZCOMP_CTRL_ENABLE) {
+                val = ZCOMP_STS_READY;
+            }
+            break;
+        case ZCOMP_REG_FATAL_INFO:
+            val = qatomic_read(&s->fatal) ? s->fatal_info : 0;
+            break;
+        case ZCOMP_REG_DB_OFFSET:
+            val = ZCOMP_DB_OFFSET;
+            break;
+        case ZCOMP_REG_DB_STRIDE:
+            val = ZCOMP_DB_STRIDE;
+            break;
+        case ZCOMP_REG_LZ4HC_LEVEL:
+            val = s->lz4hc_level;
+            break;
+        }
+    }
+    trace_zcomp_reg_read(addr, size, val);
+    return val;
+}
+
+static void zcomp_queue_write(ZcompPCIState *s, ZcompQueue *q, hwaddr off,
+                              uint64_t val, unsigned size)
+{
+    bool live = q->ctrl & ZCOMP_QCTRL_ENABLE;
+    uint64_t *base = NULL;
+
+    switch (off & ~7) {
+    case ZCOMP_QREG_SQ_BASE:
+        base = &q->sq_base;
+        break;
+    case ZCOMP_QREG_CQ_BASE:
+        base = &q->cq_base;
+        break;
+    }
+    if (off != ZCOMP_QREG_CTRL && live) {
+        qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: queue %u: write to 0x%x "
+                      "while enabled ignored\n", q->index, (unsigned)off);
+        return;
+    }
+    if (base) {
+        if (size == 8) {
+            *base = val;
+        } else if (off & 4) {
+            *base = deposit64(*base, 32, 32, val);
+        } else {
+            *base = deposit64(*base, 0, 32, val);
+        }
+        return;
+    }
+    switch (off) {
+    case ZCOMP_QREG_SIZE_ENTRIES:
+        q->size = val;
+        break;
+    case ZCOMP_QREG_VECTOR:
+        q->vector = val;
+        break;
+    case ZCOMP_QREG_CTRL:
+        zcomp_queue_ctrl_write(s, q, val);
+        break;
+    default:
+        qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: queue %u: write to "
+                      "read-only or reserved offset 0x%x\n", q->index,
+                      (unsigned)off);
+    }
+}
+
+static void zcomp_regs_write(void *opaque, hwaddr addr, uint64_t val,
+                             unsigned size)
+{
+    ZcompPCIState *s = opaque;
+
+    trace_zcomp_reg_write(addr, size, val);
+    if (zcomp_in_request) {
+        qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: re-entrant register "
+                      "write at 0x%" HWADDR_PRIx " from DMA ignored\n", addr);
+        return;
+    }
+    if (addr >= ZCOMP_QREG_BASE) {
+        uint32_t qi = (addr - ZCOMP_QREG_BASE) / ZCOMP_QREG_SIZE;
+
+        if (qi < s->num_queues) {
+            zcomp_queue_write(s, &s->queues[qi],
+                              (addr - ZCOMP_QREG_BASE) % ZCOMP_QREG_SIZE,
+                              val, size);
+            return;
+        }
+    } else if (addr == ZCOMP_REG_CTRL) {
+        if (val & ZCOMP_CTRL_RESET) {
+            zcomp_reset_state(s);
+            return;
+        }
+        qatomic_set(&s->ctrl, val & ZCOMP_CTRL_ENABLE);
+        /* Work submitted while disabled now completes (NOT_ENABLED before). */
+        zcomp_kick_all(s);
+        return;
+    }
+    qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: write to read-only or "
+                  "reserved register 0x%" HWADDR_PRIx "\n", addr);
+}
+
+static const MemoryRegionOps zcomp_regs_ops = {
+    .read = zcomp_regs_read,
+    .write = zcomp_regs_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 4, .max_access_size = 8 },
+    .impl = { .min_access_size = 4, .max_access_size = 8 },
+};
+
+/* ---- doorbells ---- */
+
+static void zcomp_doorbell_write(void *opaque, hwaddr addr, uint64_t val,
+                                 unsigned size)
+{
+    ZcompPCIState *s = opaque;
+    uint32_t qi = addr / ZCOMP_DB_STRIDE;
+    ZcompQueue *q;
+
+    trace_zcomp_doorbell(qi, val);
+    if (zcomp_in_request) {
+        qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: re-entrant doorbell "
+                      "from DMA ignored\n");
+        return;
+    }
+    if (addr % ZCOMP_DB_STRIDE || qi >= s->num_queues) {
+        qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: write to doorbell offset "
+                      "0x%" HWADDR_PRIx " with no queue ignored\n", addr);
+        return;
+    }
+    q = &s->queues[qi];
+    if (!qatomic_read(&q->enabled)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: doorbell of disabled "
+                      "queue %u ignored\n", qi);
+        return;
+    }
+    if (val >= q->size) {
+        qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: queue %u: doorbell %"
+                      PRIu64 " beyond ring of %u ignored\n", qi, val, q->size);
+        q->status |= ZCOMP_QSTS_DB_ERR;
+        return;
+    }
+    qatomic_store_release(&q->sq_tail, (uint32_t)val);
+
+    if (!(q->ctrl & ZCOMP_QCTRL_SYNC) || qatomic_read(&s->paused)) {
+        qemu_event_set(&q->worker->kick);
+        return;
+    }
+    /*
+     * SYNC: run the requests here, on the writer's thread, without the BQL,
+     * so other vCPUs and the main loop go on. Reset waits on q->lock;
+     * batches keep that wait short.
+     */
+    bql_unlock();
+    while (zcomp_queue_run(q, ZCOMP_BATCH)) {
+        /* Re-read the tail: a later doorbell may have moved it. */
+    }
+    bql_lock();
+}
+
+static const MemoryRegionOps zcomp_doorbell_ops = {
+    .write = zcomp_doorbell_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 4, .max_access_size = 4 },
+    .impl = { .min_access_size = 4, .max_access_size = 4 },
+};
+
+/* ---- VM state ---- */
+
+static void zcomp_vm_state_change(void *opaque, bool running, RunState state)
+{
+    ZcompPCIState *s = opaque;
+
+    if (running) {
+        qatomic_set(&s->paused, false);
+        zcomp_kick_all(s);
+        return;
+    }
+    /* Drain: let the requests being run finish, start no others. */
+    qatomic_set(&s->paused, true);
+    for (uint32_t i = 0; i < s->num_queues; i++) {
+        qemu_mutex_lock(&s->queues[i].lock);
+        qemu_mutex_unlock(&s->queues[i].lock);
+    }
+}
+
+static int zcomp_post_load(void *opaque, int version_id)
+{
+    ZcompPCIState *s = opaque;
+
+    if (s->fatal_info >> 16 >= s->num_queues) {
+        return -EINVAL;
+    }
+    for (uint32_t i = 0; i < s->num_queues; i++) {
+        ZcompQueue *q = &s->queues[i];
+        bool on = q->ctrl & ZCOMP_QCTRL_ENABLE;
+
+        if (q->ctrl & ~(ZCOMP_QCTRL_ENABLE | ZCOMP_QCTRL_IRQ |
+                        ZCOMP_QCTRL_SYNC)) {
+            return -EINVAL;
+        }
+        if (!on) {
+            q->enabled = false;
+            continue;
+        }
+        if (q->size < 2 || q->size > s->max_ring || !is_power_of_2(q->size) ||
+            q->ring.sq_head >= q->size || q->ring.cq_tail >= q->size ||
+            q->sq_tail >= q->size || q->ring.phase > 1 ||
+            q->sq_base & (sizeof(struct zcomp_sqe) - 1) ||
+            q->cq_base & (sizeof(struct zcomp_cqe) - 1)) {
+            return -EINVAL;
+        }
+        q->ring.size = q->size;
+        zcomp_map_rings(q);
+        q->enabled = true;
+    }
+    return 0;
+}
+
+static const VMStateDescription vmstate_zcomp_queue = {
+    .name = "zcomp-pci/queue",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT64(sq_base, ZcompQueue),
+        VMSTATE_UINT64(cq_base, ZcompQueue),
+        VMSTATE_UINT32(size, ZcompQueue),
+        VMSTATE_UINT32(vector, ZcompQueue),
+        VMSTATE_UINT32(ctrl, ZcompQueue),
+        VMSTATE_UINT32(status, ZcompQueue),
+        VMSTATE_UINT32(sq_tail, ZcompQueue),
+        VMSTATE_UINT32(ring.sq_head, ZcompQueue),
+        VMSTATE_UINT32(ring.cq_tail, ZcompQueue),
+        VMSTATE_UINT8(ring.phase, ZcompQueue),
+        VMSTATE_BOOL(irq_pending, ZcompQueue),
+        VMSTATE_UINT64(stats.requests, ZcompQueue),
+        VMSTATE_UINT64(stats.bytes_in, ZcompQueue),
+        VMSTATE_UINT64(stats.bytes_out, ZcompQueue),
+        VMSTATE_UINT64(stats.compress, ZcompQueue),
+        VMSTATE_UINT64(stats.decompress, ZcompQueue),
+        VMSTATE_UINT64(stats.errors, ZcompQueue),
+        VMSTATE_UINT64_ARRAY(stats.by_status, ZcompQueue, ZCOMP_ST_MAX + 1),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static const VMStateDescription vmstate_zcomp = {
+    .name = TYPE_ZCOMP_PCI,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .post_load = zcomp_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_PCI_DEVICE(parent_obj, ZcompPCIState),
+        VMSTATE_MSIX(parent_obj, ZcompPCIState),
+        VMSTATE_UINT32_EQUAL(num_queues, ZcompPCIState, NULL),
+        VMSTATE_UINT32(ctrl, ZcompPCIState),
+        VMSTATE_BOOL(fatal, ZcompPCIState),
+        VMSTATE_UINT32(fatal_info, ZcompPCIState),
+        VMSTATE_UINT64(fault_count, ZcompPCIState),
+        VMSTATE_STRUCT_VARRAY_POINTER_UINT32(queues, ZcompPCIState,
+                                             num_queues, vmstate_zcomp_queue,
+                                             ZcompQueue),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/* ---- realize / exit ---- */
+
+static void zcomp_realize(PCIDevice *pdev, Error **errp)
+{
+    ZcompPCIState *s = ZCOMP_PCI(pdev);
+    uint32_t i;
+
+    if (s->num_queues < 1 || s->num_queues > ZCOMP_MAX_QUEUES) {
+        error_setg(errp, "zcomp-pci: queues must be 1..%d", ZCOMP_MAX_QUEUES);
+        return;
+    }
+    if (s->num_workers < 1 || s->num_workers > s->num_queues) {
+        error_setg(errp, "zcomp-pci: workers must be 1..queues (%u)",
+                   s->num_queues);
+        return;
+    }
+    if (s->max_ring < 2 || s->max_ring > ZCOMP_RING_LIMIT ||
+        !is_power_of_2(s->max_ring)) {
+        error_setg(errp, "zcomp-pci: ring-size must be a power of two, "
+                   "2..%d", ZCOMP_RING_LIMIT);
+        return;
+    }
+    if (s->max_req < 4 * KiB || s->max_req > 1 * MiB) {
+        error_setg(errp, "zcomp-pci: max-request must be 4 KiB..1 MiB");
+        return;
+    }
+    if (s->max_sge < 1 || s->max_sge > 4096) {
+        error_setg(errp, "zcomp-pci: max-sge must be 1..4096");
+        return;
+    }
+    if (s->lz4hc_level < ZCOMP_LZ4HC_MIN_LEVEL ||
+        s->lz4hc_level > ZCOMP_LZ4HC_MAX_LEVEL) {
+        error_setg(errp, "zcomp-pci: lz4hc-level must be %d..%d",
+                   ZCOMP_LZ4HC_MIN_LEVEL, ZCOMP_LZ4HC_MAX_LEVEL);
+        return;
+    }
+    if (s->fault_status < 1 || s->fault_status > ZCOMP_ST_MAX) {
+        error_setg(errp, "zcomp-pci: fault-status must be 1..%d",
+                   ZCOMP_ST_MAX);
+        return;
+    }
+    s->limits = (ZcLimits) {
+        .max_req = s->max_req,
+        .max_sge = s->max_sge,
+        .lz4hc_level = s->lz4hc_level,
+    };
+
+    memory_region_init(&s->bar0, OBJECT(s), "zcomp-bar0", ZCOMP_BAR0_SIZE);
+    memory_region_init_io(&s->regs, OBJECT(s), &zcomp_regs_ops, s,
+                          "zcomp-regs", ZCOMP_DB_OFFSET);
+    memory_region_init_io(&s->doorbells, OBJECT(s), &zcomp_doorbell_ops, s,
+                          "zcomp-doorbells", ZCOMP_BAR0_SIZE - ZCOMP_DB_OFFSET);
+    /*
+     * A SYNC doorbell drops the BQL while it runs requests; the per-device
+     * re-entrancy flag would then block other vCPUs' register accesses.
+     * zcomp_in_request is the per-thread guard instead.
+     */
+    s->doorbells.disable_reentrancy_guard = true;
+    memory_region_add_subregion(&s->bar0, 0, &s->regs);
+    memory_region_add_subregion(&s->bar0, ZCOMP_DB_OFFSET, &s->doorbells);
+    pci_register_bar(pdev, 0, PCI_BASE_ADDRESS_SPACE_MEMORY |
+                     PCI_BASE_ADDRESS_MEM_TYPE_64, &s->bar0);
+
+    if (msix_init_exclusive_bar(pdev, s->num_queues, 1, errp)) {
+        return;
+    }
+    for (i = 0; i < s->num_queues; i++) {
+        msix_vector_use(pdev, i);
+    }
+    if (msi_init(pdev, 0, 1, true, false, errp)) {
+        msix_unuse_all_vectors(pdev);
+        msix_uninit_exclusive_bar(pdev);
+        return;
+    }
+
+    s->irq_bh = qemu_bh_new_guarded(zcomp_irq_bh, s,
+                                    &DEVICE(s)->mem_reentrancy_guard);
+    s->queues = g_new0(ZcompQueue, s->num_queues);
+    s->workers = g_new0(ZcompWorker, s->num_workers);
+    for (i = 0; i < s->num_queues; i++) {
+        ZcompQueue *q = &s->queues[i];
+
+        q->dev = s;
+        q->index = i;
+        q->worker = &s->workers[i % s->num_workers];
+        qemu_mutex_init(&q->lock);
+        q->scratch = zc_scratch_new(s->max_req);
+        if (!q->scratch) {
+            error_setg(errp, "zcomp-pci: out of memory for queue buffers");
+            /* Nothing else to undo: workers are not started yet. */
+            for (uint32_t j = 0; j <= i; j++) {
+                zc_scratch_free(s->queues[j].scratch);
+                qemu_mutex_destroy(&s->queues[j].lock);
+            }
+            g_free(s->queues);
+            g_free(s->workers);
+            qemu_bh_delete(s->irq_bh);
+            msi_uninit(pdev);
+            msix_unuse_all_vectors(pdev);
+            msix_uninit_exclusive_bar(pdev);
+            return;
+        }
+    }
+    for (i = 0; i < s->num_workers; i++) {
+        ZcompWorker *w = &s->workers[i];
+        g_autofree char *name = g_strdup_printf("zcomp-worker-%u", i);
+
+        w->dev = s;
+        w->index = i;
+        qemu_event_init(&w->kick, false);
+        qemu_thread_create(&w->thread, name, zcomp_worker_thread, w,
+                           QEMU_THREAD_JOINABLE);
+    }
+    s->vmstate_entry = qdev_add_vm_change_state_handler(DEVICE(s),
+                                                        zcomp_vm_state_change,
+                                                        s);
+}
+
+static void zcomp_exit(PCIDevice *pdev)
+{
+    ZcompPCIState *s = ZCOMP_PCI(pdev);
+    uint32_t i;
+
+    qemu_del_vm_change_state_handler(s->vmstate_entry);
+    zcomp_reset_state(s);
+    for (i = 0; i < s->num_workers; i++) {
+        qatomic_set(&s->workers[i].exit, true);
+        qemu_event_set(&s->workers[i].kick);
+        qemu_thread_join(&s->workers[i].thread);
+        qemu_event_destroy(&s->workers[i].kick);
+    }
+    for (i = 0; i < s->num_queues; i++) {
+        zc_scratch_free(s->queues[i].scratch);
+        qemu_mutex_destroy(&s->queues[i].lock);
+    }
+    g_free(s->queues);
+    g_free(s->workers);
+    qemu_bh_delete(s->irq_bh);
+    msi_uninit(pdev);
+    msix_unuse_all_vectors(pdev);
+    msix_uninit_exclusive_bar(pdev);
+}
+
+static const Property zcomp_properties[] = {
+    DEFINE_PROP_UINT32("queues", ZcompPCIState, num_queues, 4),
+    DEFINE_PROP_UINT32("workers", ZcompPCIState, num_workers, 2),
+    DEFINE_PROP_UINT32("ring-size", ZcompPCIState, max_ring, 1024),
+    DEFINE_PROP_UINT32("max-request", ZcompPCIState, max_req, 64 * KiB),
+    DEFINE_PROP_UINT32("max-sge", ZcompPCIState, max_sge, 256),
+    DEFINE_PROP_UINT8("lz4hc-level", ZcompPCIState, lz4hc_level, 9),
+    DEFINE_PROP_UINT32("fault-every", ZcompPCIState, fault_every, 0),
+    DEFINE_PROP_UINT8("fault-status", ZcompPCIState, fault_status,
+                      ZCOMP_ST_DEVICE_ERROR),
+};
+
+static void zcomp_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+
+    k->realize = zcomp_realize;
+    k->exit = zcomp_exit;
+    k->vendor_id = ZCOMP_PCI_VENDOR_ID;
+    k->device_id = ZCOMP_PCI_DEVICE_ID;
+    k->revision = ZCOMP_PCI_REVISION;
+    k->class_id = ZCOMP_PCI_CLASS;
+    dc->desc = "zcomp compression accelerator (lz4, lz4hc, lzo)";
+    dc->vmsd = &vmstate_zcomp;
+    set_bit(DEVICE_CATEGORY_MISC, dc->categories);
+    device_class_set_props(dc, zcomp_properties);
+    device_class_set_legacy_reset(dc, zcomp_qdev_reset);
+}
+
+static const TypeInfo zcomp_types[] = {
+    {
+        .name = TYPE_ZCOMP_PCI,
+        .parent = TYPE_PCI_DEVICE,
+        .instance_size = sizeof(ZcompPCIState),
+        .class_init = zcomp_class_init,
+        .interfaces = (InterfaceInfo[]) {
+            { INTERFACE_CONVENTIONAL_PCI_DEVICE },
+            { },
+        },
+    },
+};
+
+DEFINE_TYPES(zcomp_types)

@@ -1,0 +1,39 @@
+#!/bin/bash
+# Fetches QEMU 10.0 from Debian trixie's source package (apt verifies it),
+# links our device, header and qtest into it, applies one small patch and
+# builds qemu-system-x86_64 and the zcomp qtest. Re-running is cheap.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+patch=$ZCOMP_ROOT/patches/qemu-10.0-zcomp.patch
+stamp=$QEMU_SRC/.zcomp-stamp
+want="$QEMU_PKG_VERSION $(sha256sum "$patch" | cut -d' ' -f1)"
+
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "fetching qemu $QEMU_PKG_VERSION source"
+    rm -rf "$QEMU_SRC" "$ZCOMP_BUILD"/qemu_*
+    mkdir -p "$ZCOMP_BUILD"
+    (cd "$ZCOMP_BUILD" && apt-get source -q --download-only "qemu=$QEMU_PKG_VERSION" >/dev/null 2>&1 &&
+        dpkg-source -x qemu_*.dsc qemu-src >/dev/null)
+    patch -d "$QEMU_SRC" -p1 --quiet < "$patch"
+    echo "$want" > "$stamp"
+fi
+
+# Links, not copies: editing one of our files rebuilds only that file.
+ln -sfn "$ZCOMP_ROOT/hw" "$QEMU_SRC/hw/zcomp"
+ln -sf "$ZCOMP_ROOT/include/zcomp-abi.h" "$QEMU_SRC/include/zcomp-abi.h"
+ln -sf "$ZCOMP_ROOT/tests/qtest/zcomp-pci-test.c" "$QEMU_SRC/tests/qtest/zcomp-pci-test.c"
+
+opts=$(echo $QEMU_CONFIGURE_OPTS)
+if [ ! -f "$QEMU_BUILD/build.ninja" ] || [ "$(cat "$QEMU_BUILD/.zcomp-opts" 2>/dev/null)" != "$opts" ]; then
+    log "configuring qemu"
+    rm -rf "$QEMU_BUILD"
+    mkdir -p "$QEMU_BUILD"
+    (cd "$QEMU_BUILD" && ../configure $opts >configure.log 2>&1) || {
+        tail -30 "$QEMU_BUILD/configure.log"; exit 1; }
+    echo "$opts" > "$QEMU_BUILD/.zcomp-opts"
+fi
+log "building qemu-system-x86_64 and the zcomp qtest (with ccache)"
+ninja -C "$QEMU_BUILD" qemu-system-x86_64 tests/qtest/zcomp-pci-test > "$QEMU_BUILD/zcomp-ninja.log" 2>&1 || {
+    grep -v '^\[' "$QEMU_BUILD/zcomp-ninja.log" | tail -60; exit 1; }
+test -x "$QEMU_BIN" && test -x "$QEMU_BUILD/tests/qtest/zcomp-pci-test"

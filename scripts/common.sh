@@ -1,0 +1,14 @@
+# Shared settings of the zcomp scripts; sourced, not run.
+ZCOMP_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ZCOMP_BUILD=${ZCOMP_BUILD:-$ZCOMP_ROOT/.build}
+QEMU_PKG_VERSION=1:10.0.13+ds-0+deb13u1
+QEMU_SRC=$ZCOMP_BUILD/qemu-src
+QEMU_BUILD=$QEMU_SRC/build
+QEMU_BIN=$QEMU_BUILD/qemu-system-x86_64
+# Firmware at run time: SeaBIOS and option ROMs from Debian packages.
+QEMU_FIRMWARE="-L /usr/share/seabios -L /usr/share/qemu"
+QEMU_CONFIGURE_OPTS="--target-list=x86_64-softmmu --without-default-features
+  --enable-tcg --enable-kvm --enable-lzo --enable-fdt=system --disable-docs
+  --disable-install-blobs --enable-werror --python=/usr/bin/python3"
+
+log() { printf '== %s\n' "$*" >&2; }

@@ -1,0 +1,530 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests of the zcomp engine (hw/zcomp-engine.c): codecs and format
+ * compatibility, descriptor validation, scatter-gather, ring and phase.
+ *
+ * Environment: ZCOMP_TEST_DATA (tests/data) must be set; ZCOMP_CORPUS
+ * (the unpacked shared corpus) adds real pages to the round trips.
+ */
+#include <glib.h>
+#include <lz4.h>
+#include <lzo/lzo1x.h>
+#include <stdio.h>
+
+#include "zcomp-engine.h"
+#include "memhost.h"
+
+#define RAM_BASE 0x100000ull
+#define RAM_SIZE (8u << 20)
+#define SRC_ADDR (RAM_BASE + 0x10000)
+#define DST_ADDR (RAM_BASE + 0x40000)
+#define OUT_ADDR (RAM_BASE + 0x70000)
+#define SGL_ADDR (RAM_BASE + 0xa0000)
+#define SQ_ADDR  (RAM_BASE + 0x200000)
+#define CQ_ADDR  (RAM_BASE + 0x300000)
+
+static const ZcLimits limits = {
+    .max_req = 64 * 1024, .max_sge = 64, .lz4hc_level = 9,
+};
+static const uint8_t algos[] = { ZCOMP_ALG_LZ4, ZCOMP_ALG_LZ4HC,
+                                 ZCOMP_ALG_LZO };
+
+typedef struct Fixture {
+    MemHost m;
+    ZcScratch *scr;
+} Fixture;
+
+static void fx_setup(Fixture *f, gconstpointer data)
+{
+    memhost_init(&f->m, RAM_BASE, RAM_SIZE);
+    f->m.sq_addr = SQ_ADDR;
+    f->m.cq_addr = CQ_ADDR;
+    f->scr = zc_scratch_new(limits.max_req);
+    g_assert_nonnull(f->scr);
+}
+
+static void fx_teardown(Fixture *f, gconstpointer data)
+{
+    zc_scratch_free(f->scr);
+    memhost_free(&f->m);
+}
+
+static struct zcomp_sqe mk_sqe(uint8_t op, uint8_t algo, uint64_t src,
+                               uint32_t slen, uint64_t dst, uint32_t dcap)
+{
+    struct zcomp_sqe s = {
+        .opcode = op, .algo = algo, .src_addr = src, .src_len = slen,
+        .dst_addr = dst, .dst_cap = dcap, .tag = 0x1234,
+    };
+    return s;
+}
+
+/* Fill @buf with one of four kinds of content. */
+static void fill(uint8_t *buf, uint32_t len, int kind, GRand *r)
+{
+    static const char text[] = "The quick brown fox jumps over the lazy "
+        "dog; zram stores compressed pages in memory. ";
+    uint32_t i;
+
+    for (i = 0; i < len; i++) {
+        switch (kind) {
+        case 0:
+            buf[i] = 0;
+            break;
+        case 1:
+            buf[i] = text[i % (sizeof(text) - 1)];
+            break;
+        case 2: /* struct-like binary: small ints and pointers */
+            buf[i] = (i % 8 < 3) ? (uint8_t)(i / 64) : (i % 8 == 7 ? 0x7f : 0);
+            break;
+        default:
+            buf[i] = (uint8_t)g_rand_int(r);
+        }
+    }
+}
+
+/* Compress and decompress @len bytes at SRC_ADDR through the engine; check
+ * the round trip, and that the libraries' own safe decoders read the
+ * device output (the format the kernel's decoders read). */
+static void roundtrip(Fixture *f, uint8_t algo, uint32_t len)
+{
+    struct zcomp_sqe c = mk_sqe(ZCOMP_OP_COMPRESS, algo, SRC_ADDR, len,
+                                DST_ADDR, limits.max_req);
+    uint8_t *src = memhost_ptr(&f->m, SRC_ADDR, len);
+    uint8_t *dst = memhost_ptr(&f->m, DST_ADDR, limits.max_req);
+    uint8_t *out = memhost_ptr(&f->m, OUT_ADDR, limits.max_req);
+    g_autofree uint8_t *lib = g_malloc(len);
+    uint32_t clen, dlen;
+    struct zcomp_sqe d;
+
+    if (len > limits.max_req - 1024) {
+        c.dst_cap = limits.max_req; /* incompressible data may not fit */
+    }
+    g_assert_cmpint(zc_execute(&limits, f->scr, &memhost_ops, &f->m, &c,
+                               &clen), ==, ZCOMP_ST_OK);
+    g_assert_cmpuint(clen, >, 0);
+    g_assert_cmpuint(clen, <=, zc_compress_bound(len));
+
+    d = mk_sqe(ZCOMP_OP_DECOMPRESS, algo, DST_ADDR, clen, OUT_ADDR, len);
+    memset(out, 0xa5, len);
+    g_assert_cmpint(zc_execute(&limits, f->scr, &memhost_ops, &f->m, &d,
+                               &dlen), ==, ZCOMP_ST_OK);
+    g_assert_cmpuint(dlen, ==, len);
+    g_assert_true(memcmp(src, out, len) == 0);
+
+    if (algo == ZCOMP_ALG_LZO) {
+        lzo_uint l = len;
+        g_assert_cmpint(lzo1x_decompress_safe(dst, clen, lib, &l, NULL), ==,
+                        LZO_E_OK);
+        g_assert_cmpuint(l, ==, len);
+    } else {
+        g_assert_cmpint(LZ4_decompress_safe((char *)dst, (char *)lib,
+                                            (int)clen, (int)len), ==, len);
+    }
+    g_assert_true(memcmp(src, lib, len) == 0);
+}
+
+static void test_roundtrip_kinds(Fixture *f, gconstpointer data)
+{
+    static const uint32_t sizes[] = { 1, 2, 3, 15, 16, 100, 255, 1000, 4095,
+                                      4096, 4097, 8192, 12345, 65536 };
+    g_autoptr(GRand) r = g_rand_new_with_seed(42);
+
+    for (size_t a = 0; a < G_N_ELEMENTS(algos); a++) {
+        for (size_t s = 0; s < G_N_ELEMENTS(sizes); s++) {
+            for (int kind = 0; kind < 4; kind++) {
+                fill(memhost_ptr(&f->m, SRC_ADDR, sizes[s]), sizes[s], kind,
+                     r);
+                roundtrip(f, algos[a], sizes[s]);
+            }
+        }
+    }
+}
+
+static void test_roundtrip_corpus(Fixture *f, gconstpointer data)
+{
+    const char *path = g_getenv("ZCOMP_CORPUS");
+    g_autofree gchar *buf = NULL;
+    gsize len;
+    size_t pages = 0;
+
+    g_assert_nonnull(path);
+    g_assert_true(g_file_get_contents(path, &buf, &len, NULL));
+    g_assert_cmpuint(len, >=, 4096 * 64);
+    /* Every 16th page of the whole corpus: both halves, all kinds. */
+    for (gsize off = 0; off + 4096 <= len; off += 16 * 4096) {
+        memcpy(memhost_ptr(&f->m, SRC_ADDR, 4096), buf + off, 4096);
+        for (size_t a = 0; a < G_N_ELEMENTS(algos); a++) {
+            roundtrip(f, algos[a], 4096);
+        }
+        pages++;
+    }
+    g_assert_cmpuint(pages, >=, 64);
+}
+
+static gchar *vec_path(const char *name)
+{
+    const char *dir = g_getenv("ZCOMP_TEST_DATA");
+
+    g_assert_nonnull(dir);
+    return g_build_filename(dir, "kernel-vectors", name, NULL);
+}
+
+static uint32_t load_at(Fixture *f, const char *name, uint64_t addr)
+{
+    g_autofree gchar *p = vec_path(name);
+    g_autofree gchar *buf = NULL;
+    gsize len;
+
+    g_assert_true(g_file_get_contents(p, &buf, &len, NULL));
+    memcpy(memhost_ptr(&f->m, addr, len), buf, len);
+    return (uint32_t)len;
+}
+
+/* The kernel's own compressed streams (crypto/testmgr.h) decode exactly,
+ * and the kernel's plain inputs round-trip. */
+static void test_kernel_vectors(Fixture *f, gconstpointer data)
+{
+    static const struct { const char *alg; uint8_t algo; int n; } v[] = {
+        { "lz4", ZCOMP_ALG_LZ4, 1 },
+        { "lz4hc", ZCOMP_ALG_LZ4HC, 1 },
+        { "lzo", ZCOMP_ALG_LZO, 2 },
+    };
+    int checked = 0;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(v); i++) {
+        for (int k = 0; k < v[i].n; k++) {
+            static const char *const kinds[][2] = {
+                { "decomp", "in" }, { "comp", "ref" },
+            };
+            for (int t = 0; t < 2; t++) {
+                g_autofree gchar *cin = g_strdup_printf("%s-%s-%d.%s",
+                    v[i].alg, kinds[t][0], k, kinds[t][1]);
+                g_autofree gchar *cout = g_strdup_printf("%s-%s-%d.%s",
+                    v[i].alg, kinds[t][0], k, t == 0 ? "out" : "in");
+                uint32_t clen = load_at(f, cin, SRC_ADDR);
+                uint32_t plen = load_at(f, cout, DST_ADDR);
+                struct zcomp_sqe d = mk_sqe(ZCOMP_OP_DECOMPRESS, v[i].algo,
+                                            SRC_ADDR, clen, OUT_ADDR, 4096);
+                uint32_t out;
+
+                g_assert_cmpint(zc_execute(&limits, f->scr, &memhost_ops,
+                                           &f->m, &d, &out), ==, 0);
+                g_assert_cmpuint(out, ==, plen);
+                g_assert_true(memcmp(memhost_ptr(&f->m, OUT_ADDR, plen),
+                                     memhost_ptr(&f->m, DST_ADDR, plen),
+                                     plen) == 0);
+                if (t == 1) {
+                    memcpy(memhost_ptr(&f->m, SRC_ADDR, plen),
+                           memhost_ptr(&f->m, DST_ADDR, plen), plen);
+                    roundtrip(f, v[i].algo, plen);
+                }
+                checked++;
+            }
+        }
+    }
+    g_assert_cmpint(checked, ==, 8);
+}
+
+static uint8_t run1(Fixture *f, struct zcomp_sqe *s, uint32_t *out)
+{
+    return zc_execute(&limits, f->scr, &memhost_ops, &f->m, s, out);
+}
+
+static void test_bad_descriptors(Fixture *f, gconstpointer data)
+{
+    struct zcomp_sqe base = mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4, SRC_ADDR,
+                                   4096, DST_ADDR, 8192);
+    struct zcomp_sqe s;
+    uint32_t out;
+
+#define EXPECT(mutation, status) do {                                   \
+        s = base;                                                       \
+        mutation;                                                       \
+        g_assert_cmpint(run1(f, &s, &out), ==, status);                 \
+        g_assert_cmpuint(out, ==, 0);                                   \
+    } while (0)
+
+    EXPECT(s.opcode = 0, ZCOMP_ST_BAD_DESC);
+    EXPECT(s.opcode = 3, ZCOMP_ST_BAD_DESC);
+    EXPECT(s.algo = ZCOMP_ALG_COUNT, ZCOMP_ST_BAD_DESC);
+    EXPECT(s.algo = 0xff, ZCOMP_ST_BAD_DESC);
+    EXPECT(s.flags = 0x80, ZCOMP_ST_BAD_DESC);
+    EXPECT(s.level = 3, ZCOMP_ST_BAD_DESC);             /* level on lz4 */
+    EXPECT((s.algo = ZCOMP_ALG_LZ4HC, s.level = 13), ZCOMP_ST_BAD_DESC);
+    EXPECT(s.src_len = 0, ZCOMP_ST_BAD_DESC);
+    EXPECT(s.src_len = limits.max_req + 1, ZCOMP_ST_BAD_DESC);
+    EXPECT(s.dst_cap = 0, ZCOMP_ST_BAD_DESC);
+    EXPECT(s.dst_cap = limits.max_req + 1, ZCOMP_ST_BAD_DESC);
+    EXPECT(s.src_nsge = 1, ZCOMP_ST_BAD_DESC);          /* without flag */
+    EXPECT(s.dst_nsge = 1, ZCOMP_ST_BAD_DESC);
+    EXPECT(s.flags = ZCOMP_SQE_F_SRC_SGL, ZCOMP_ST_BAD_DESC); /* nsge 0 */
+    EXPECT((s.flags = ZCOMP_SQE_F_DST_SGL, s.dst_nsge = limits.max_sge + 1),
+           ZCOMP_ST_BAD_DESC);
+    EXPECT(s.rsvd[1] = 1, ZCOMP_ST_BAD_DESC);
+    /* DMA outside "RAM", and wrapping around the address space */
+    EXPECT(s.src_addr = 0x1000, ZCOMP_ST_DMA_ERROR);
+    EXPECT(s.src_addr = RAM_BASE + RAM_SIZE - 100, ZCOMP_ST_DMA_ERROR);
+    EXPECT(s.dst_addr = ~0ull - 10, ZCOMP_ST_DMA_ERROR);
+    /* destination too small, for every algorithm */
+    for (size_t a = 0; a < G_N_ELEMENTS(algos); a++) {
+        g_autoptr(GRand) r = g_rand_new_with_seed(7);
+        fill(memhost_ptr(&f->m, SRC_ADDR, 4096), 4096, 3, r);
+        EXPECT((s.algo = algos[a], s.dst_cap = 1000), ZCOMP_ST_DST_TOO_SMALL);
+    }
+#undef EXPECT
+}
+
+static void test_corrupt_input(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GRand) r = g_rand_new_with_seed(1);
+    uint8_t *src = memhost_ptr(&f->m, SRC_ADDR, 4096);
+    int corrupt[ZCOMP_ALG_COUNT] = { 0 };
+    uint32_t out;
+
+    for (int iter = 0; iter < 300; iter++) {
+        for (size_t a = 0; a < G_N_ELEMENTS(algos); a++) {
+            struct zcomp_sqe c = mk_sqe(ZCOMP_OP_COMPRESS, algos[a], SRC_ADDR,
+                                        4096, DST_ADDR, 8192);
+            struct zcomp_sqe d;
+            uint32_t clen;
+            uint8_t st;
+
+            fill(src, 4096, 1 + iter % 2, r);
+            g_assert_cmpint(run1(f, &c, &clen), ==, 0);
+            /* Damage the stream: flip bytes, or cut it short. */
+            if (iter % 3) {
+                uint8_t *d8 = memhost_ptr(&f->m, DST_ADDR, clen);
+                for (int k = 0; k < 4; k++) {
+                    d8[g_rand_int_range(r, 0, clen)] ^= 1 + g_rand_int(r) % 255;
+                }
+            } else {
+                clen = clen / 2 + 1;
+            }
+            d = mk_sqe(ZCOMP_OP_DECOMPRESS, algos[a], DST_ADDR, clen, OUT_ADDR,
+                       4096);
+            st = run1(f, &d, &out);
+            g_assert_true(st == ZCOMP_ST_OK || st == ZCOMP_ST_CORRUPT_INPUT ||
+                          st == ZCOMP_ST_DST_TOO_SMALL);
+            if (st == ZCOMP_ST_CORRUPT_INPUT) {
+                corrupt[algos[a]]++;
+            }
+        }
+    }
+    for (size_t a = 0; a < G_N_ELEMENTS(algos); a++) {
+        g_assert_cmpint(corrupt[a], >, 50);
+    }
+}
+
+static void put_sgl(Fixture *f, uint64_t at, const uint64_t *addr,
+                    const uint32_t *len, int n)
+{
+    struct zcomp_sge *l = (void *)memhost_ptr(&f->m, at, n * sizeof(*l));
+
+    for (int i = 0; i < n; i++) {
+        l[i] = (struct zcomp_sge) { .addr = addr[i], .len = len[i] };
+    }
+}
+
+static void test_sgl(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GRand) r = g_rand_new_with_seed(3);
+    /* Source: a page scattered over 3 pieces (odd sizes and places). */
+    const uint64_t sa[] = { RAM_BASE + 0x5003, RAM_BASE + 0x1000,
+                            RAM_BASE + 0x9000 };
+    const uint32_t sl[] = { 1000, 3000, 96 };
+    /* Destination: 5 pieces of 1 KiB plus a tail. */
+    const uint64_t da[] = { RAM_BASE + 0xb000, RAM_BASE + 0xc400,
+                            RAM_BASE + 0xd800, RAM_BASE + 0xec00,
+                            RAM_BASE + 0xf000, RAM_BASE + 0x3000 };
+    const uint32_t dl[] = { 1024, 1024, 1024, 1024, 1024, 4096 };
+    uint8_t page[4096], packed[9216];
+    struct zcomp_sqe s, d;
+    uint32_t clen, out, off = 0;
+
+    fill(page, sizeof(page), 1, r);
+    for (int i = 0; i < 3; i++) {
+        memcpy(memhost_ptr(&f->m, sa[i], sl[i]), page + off, sl[i]);
+        off += sl[i];
+    }
+    put_sgl(f, SGL_ADDR, sa, sl, 3);
+    put_sgl(f, SGL_ADDR + 0x100, da, dl, 6);
+
+    s = mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4, SGL_ADDR, 4096,
+               SGL_ADDR + 0x100, 9216);
+    s.flags = ZCOMP_SQE_F_SRC_SGL | ZCOMP_SQE_F_DST_SGL;
+    s.src_nsge = 3;
+    s.dst_nsge = 6;
+    g_assert_cmpint(run1(f, &s, &clen), ==, 0);
+    off = 0;
+    for (int i = 0; i < 6 && off < clen; i++) {
+        uint32_t n = MIN(dl[i], clen - off);
+        memcpy(packed + off, memhost_ptr(&f->m, da[i], n), n);
+        off += n;
+    }
+    memcpy(memhost_ptr(&f->m, SRC_ADDR, clen), packed, clen);
+    d = mk_sqe(ZCOMP_OP_DECOMPRESS, ZCOMP_ALG_LZ4, SRC_ADDR, clen, OUT_ADDR,
+               4096);
+    g_assert_cmpint(run1(f, &d, &out), ==, 0);
+    g_assert_cmpuint(out, ==, 4096);
+    g_assert_true(memcmp(memhost_ptr(&f->m, OUT_ADDR, 4096), page, 4096) == 0);
+
+    /* Lengths that do not add up, a zero-length entry, a bad entry address,
+     * a list outside RAM. */
+    s.src_len = 4095;
+    g_assert_cmpint(run1(f, &s, &out), ==, ZCOMP_ST_BAD_DESC);
+    s.src_len = 4097;
+    g_assert_cmpint(run1(f, &s, &out), ==, ZCOMP_ST_BAD_DESC);
+    s.src_len = 4096;
+    ((struct zcomp_sge *)memhost_ptr(&f->m, SGL_ADDR, 16))->len = 0;
+    g_assert_cmpint(run1(f, &s, &out), ==, ZCOMP_ST_BAD_DESC);
+    put_sgl(f, SGL_ADDR, sa, sl, 3);
+    ((struct zcomp_sge *)memhost_ptr(&f->m, SGL_ADDR + 16, 16))->addr = 0x10;
+    g_assert_cmpint(run1(f, &s, &out), ==, ZCOMP_ST_DMA_ERROR);
+    put_sgl(f, SGL_ADDR, sa, sl, 3);
+    s.src_addr = RAM_BASE + RAM_SIZE - 16;
+    g_assert_cmpint(run1(f, &s, &out), ==, ZCOMP_ST_DMA_ERROR);
+}
+
+/* Submit @n entries through a ring of @size; check tags, phase, sq_head. */
+static void test_ring(Fixture *f, gconstpointer data)
+{
+    const uint32_t size = 8;
+    struct zcomp_sqe *sq = (void *)memhost_ptr(&f->m, SQ_ADDR, size * 64);
+    struct zcomp_cqe *cq = (void *)memhost_ptr(&f->m, CQ_ADDR, size * 16);
+    ZcRing ring = { .size = size, .phase = 1 };
+    ZcStats st = { 0 };
+    uint32_t tail = 0, head = 0, done, expect_phase = 1, tag = 0;
+    uint32_t seen = 0;
+    g_autoptr(GRand) r = g_rand_new_with_seed(5);
+
+    fill(memhost_ptr(&f->m, SRC_ADDR, 4096), 4096, 1, r);
+    memset(cq, 0, size * 16);
+    for (int batch = 0; batch < 10; batch++) {
+        uint32_t n = 1 + batch % (size - 1);
+        for (uint32_t i = 0; i < n; i++) {
+            sq[tail] = mk_sqe(ZCOMP_OP_COMPRESS, algos[tag % 3], SRC_ADDR,
+                              4096, DST_ADDR, 8192);
+            if (tag % 5 == 4) {
+                sq[tail].opcode = 9;   /* a bad one in the mix */
+            }
+            sq[tail].tag = tag++;
+            tail = (tail + 1) % size;
+        }
+        /* Budget 3 forces several calls per batch. */
+        do {
+            g_assert_cmpint(zc_ring_process(&ring, tail, 3, 0, &limits,
+                                            f->scr, &memhost_ops, &f->m, &st,
+                                            &done), ==, ZC_RING_OK);
+            g_assert_cmpuint(done, <=, 3);
+        } while (done);
+        g_assert_cmpuint(ring.sq_head, ==, tail);
+        for (uint32_t i = 0; i < n; i++) {
+            struct zcomp_cqe *c = &cq[head];
+            g_assert_cmpuint(c->flags & ZCOMP_CQE_F_PHASE, ==, expect_phase);
+            g_assert_cmpuint(c->tag, ==, seen);
+            g_assert_cmpuint(c->status, ==,
+                             seen % 5 == 4 ? ZCOMP_ST_BAD_DESC : ZCOMP_ST_OK);
+            g_assert_cmpuint(c->sq_head, ==, (head + 1) % size);
+            seen++;
+            head = (head + 1) % size;
+            if (head == 0) {
+                expect_phase ^= 1;
+            }
+        }
+    }
+    g_assert_cmpuint(st.requests, ==, tag);
+    g_assert_cmpuint(st.errors, ==, tag / 5);
+    g_assert_cmpuint(st.by_status[ZCOMP_ST_BAD_DESC], ==, tag / 5);
+    g_assert_cmpuint(st.compress, ==, tag - tag / 5);
+    g_assert_cmpuint(st.bytes_in, ==, 4096ull * (tag - tag / 5));
+
+    /* Forced status (device disabled): completed, not run. */
+    sq[tail] = mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4, SRC_ADDR, 4096,
+                      DST_ADDR, 8192);
+    sq[tail].tag = 777;
+    tail = (tail + 1) % size;
+    g_assert_cmpint(zc_ring_process(&ring, tail, 8, ZCOMP_ST_NOT_ENABLED,
+                                    &limits, f->scr, &memhost_ops, &f->m, &st,
+                                    &done), ==, ZC_RING_OK);
+    g_assert_cmpuint(done, ==, 1);
+    g_assert_cmpuint(cq[head].tag, ==, 777);
+    g_assert_cmpuint(cq[head].status, ==, ZCOMP_ST_NOT_ENABLED);
+
+    /* A ring that is not RAM is fatal and completes nothing. */
+    f->m.sq_addr = 0x10;
+    tail = (tail + 1) % size;
+    g_assert_cmpint(zc_ring_process(&ring, tail, 8, 0, &limits, f->scr,
+                                    &memhost_ops, &f->m, &st, &done), ==,
+                    ZC_RING_SQ_FAULT);
+    g_assert_cmpuint(done, ==, 0);
+    f->m.sq_addr = SQ_ADDR;
+    f->m.cq_addr = RAM_BASE + RAM_SIZE;
+    g_assert_cmpint(zc_ring_process(&ring, tail, 8, 0, &limits, f->scr,
+                                    &memhost_ops, &f->m, &st, &done), ==,
+                    ZC_RING_CQ_FAULT);
+}
+
+static void test_fault_injection(Fixture *f, gconstpointer data)
+{
+    struct zcomp_sqe s = mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZO, SRC_ADDR,
+                                4096, DST_ADDR, 8192);
+    int faults = 0;
+    uint32_t out;
+
+    f->m.fault_every = 3;
+    for (int i = 0; i < 30; i++) {
+        uint8_t st = run1(f, &s, &out);
+        g_assert_true(st == ZCOMP_ST_OK || st == ZCOMP_ST_DEVICE_ERROR);
+        faults += st == ZCOMP_ST_DEVICE_ERROR;
+    }
+    g_assert_cmpint(faults, ==, 10);
+}
+
+/* Random descriptors over random memory: statuses only, never a crash. */
+static void test_random_descriptors(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GRand) r = g_rand_new_with_seed(11);
+    int ok = 0;
+
+    fill(memhost_ptr(&f->m, RAM_BASE, 0x100000), 0x100000, 3, r);
+    for (int i = 0; i < 20000; i++) {
+        struct zcomp_sqe s = { 0 };
+        uint32_t out;
+        uint8_t st;
+
+        s.opcode = g_rand_int_range(r, 0, 4);
+        s.algo = g_rand_int_range(r, 0, 4);
+        s.flags = g_rand_int_range(r, 0, 4) | (g_rand_int_range(r, 0, 50) ?
+                                               0 : 0x10);
+        s.src_addr = RAM_BASE + g_rand_int_range(r, 0, 0x120000);
+        s.dst_addr = RAM_BASE + g_rand_int_range(r, 0x100000, 0x7f0000);
+        s.src_len = g_rand_int_range(r, 0, 8192);
+        s.dst_cap = g_rand_int_range(r, 0, 70000);
+        s.src_nsge = s.flags & 1 ? g_rand_int_range(r, 0, 70) : 0;
+        s.dst_nsge = s.flags & 2 ? g_rand_int_range(r, 0, 70) : 0;
+        st = run1(f, &s, &out);
+        g_assert_cmpint(st, <=, ZCOMP_ST_MAX);
+        g_assert_true(st == ZCOMP_ST_OK || out == 0);
+        g_assert_cmpuint(out, <=, s.dst_cap);
+        ok += st == ZCOMP_ST_OK;
+    }
+    g_assert_cmpint(ok, >, 100);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+#define ADD(name, fn) \
+    g_test_add("/zcomp-engine/" name, Fixture, NULL, fx_setup, fn, fx_teardown)
+    ADD("roundtrip/kinds-and-sizes", test_roundtrip_kinds);
+    ADD("roundtrip/corpus", test_roundtrip_corpus);
+    ADD("kernel-vectors", test_kernel_vectors);
+    ADD("validate/bad-descriptors", test_bad_descriptors);
+    ADD("validate/corrupt-input", test_corrupt_input);
+    ADD("sgl", test_sgl);
+    ADD("ring/wrap-phase-stats", test_ring);
+    ADD("fault-injection", test_fault_injection);
+    ADD("validate/random-descriptors", test_random_descriptors);
+    return g_test_run();
+}
