@@ -64,7 +64,8 @@ typedef struct ZcompQueue {
 
     QemuMutex lock;             /* protects everything below */
     ZcRing ring;
-    bool rings_mapped;
+    bool sq_mapped;             /* the ring is guest RAM, cached below */
+    bool cq_mapped;
     MemoryRegionCache sq_cache;
     MemoryRegionCache cq_cache;
     ZcScratch *scratch;
@@ -171,7 +172,7 @@ static bool zcomp_read_sqe(void *opaque, uint32_t idx, struct zcomp_sqe *sqe)
 {
     ZcompQueue *q = opaque;
 
-    if (!q->rings_mapped) {
+    if (!q->sq_mapped) {
         return false;
     }
     address_space_read_cached(&q->sq_cache, (hwaddr)idx * sizeof(*sqe),
@@ -186,7 +187,7 @@ static bool zcomp_post_cqe(void *opaque, uint32_t idx,
     hwaddr off = (hwaddr)idx * sizeof(*cqe);
     size_t flags_off = offsetof(struct zcomp_cqe, flags);
 
-    if (!q->rings_mapped) {
+    if (!q->cq_mapped) {
         return false;
     }
     address_space_write_cached(&q->cq_cache, off, cqe, flags_off);
@@ -246,36 +247,40 @@ static const ZcHostOps zcomp_host_ops = {
 
 static void zcomp_unmap_rings(ZcompQueue *q)
 {
-    if (q->rings_mapped) {
+    if (q->sq_mapped) {
         address_space_cache_destroy(&q->sq_cache);
+        q->sq_mapped = false;
+    }
+    if (q->cq_mapped) {
         address_space_cache_destroy(&q->cq_cache);
-        q->rings_mapped = false;
+        q->cq_mapped = false;
     }
 }
 
-/* Map both rings for the queue's lifetime; false if either is not RAM. */
-static bool zcomp_map_rings(ZcompQueue *q)
+/* Map a ring for the queue's lifetime; false if it is not all RAM. */
+static bool zcomp_map_ring(ZcompQueue *q, MemoryRegionCache *cache,
+                           uint64_t base, hwaddr len, bool is_write)
 {
     AddressSpace *as = pci_get_address_space(PCI_DEVICE(q->dev));
-    hwaddr sq_len = (hwaddr)q->size * sizeof(struct zcomp_sqe);
-    hwaddr cq_len = (hwaddr)q->size * sizeof(struct zcomp_cqe);
 
-    zcomp_unmap_rings(q);
-    if (address_space_cache_init(&q->sq_cache, as, q->sq_base, sq_len,
-                                 false) < (int64_t)sq_len ||
-        !q->sq_cache.ptr) {
-        address_space_cache_destroy(&q->sq_cache);
+    if (address_space_cache_init(cache, as, base, len, is_write) <
+        (int64_t)len || !cache->ptr) {
+        address_space_cache_destroy(cache);
         return false;
     }
-    if (address_space_cache_init(&q->cq_cache, as, q->cq_base, cq_len,
-                                 true) < (int64_t)cq_len ||
-        !q->cq_cache.ptr) {
-        address_space_cache_destroy(&q->sq_cache);
-        address_space_cache_destroy(&q->cq_cache);
-        return false;
-    }
-    q->rings_mapped = true;
     return true;
+}
+
+/* A ring outside RAM is not refused here: its first use is fatal. */
+static void zcomp_map_rings(ZcompQueue *q)
+{
+    zcomp_unmap_rings(q);
+    q->sq_mapped = zcomp_map_ring(q, &q->sq_cache, q->sq_base,
+                                  (hwaddr)q->size * sizeof(struct zcomp_sqe),
+                                  false);
+    q->cq_mapped = zcomp_map_ring(q, &q->cq_cache, q->cq_base,
+                                  (hwaddr)q->size * sizeof(struct zcomp_cqe),
+                                  true);
 }
 
 static void zcomp_set_fatal(ZcompPCIState *s, ZcompQueue *q, uint32_t reason)
@@ -417,7 +422,6 @@ static void zcomp_queue_enable(ZcompPCIState *s, ZcompQueue *q)
 
     qemu_mutex_lock(&q->lock);
     q->ring = (ZcRing) { .size = q->size, .phase = 1 };
-    /* A ring outside RAM is found at the first doorbell: fatal. */
     zcomp_map_rings(q);
     qemu_mutex_unlock(&q->lock);
     qatomic_set(&q->sq_tail, 0);
@@ -956,7 +960,7 @@ static void zcomp_realize(PCIDevice *pdev, Error **errp)
     pci_register_bar(pdev, 0, PCI_BASE_ADDRESS_SPACE_MEMORY |
                      PCI_BASE_ADDRESS_MEM_TYPE_64, &s->bar0);
 
-    if (msix_init_exclusive_bar(pdev, s->num_queues, 1, errp)) {
+    if (msix_init_exclusive_bar(pdev, s->num_queues, ZCOMP_MSIX_BAR, errp)) {
         return;
     }
     for (i = 0; i < s->num_queues; i++) {

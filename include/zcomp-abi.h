@@ -36,7 +36,8 @@ typedef uint64_t zc_u64;
 #define ZCOMP_ABI_MINOR             0
 #define ZCOMP_ABI_VERSION           ((ZCOMP_ABI_MAJOR << 16) | ZCOMP_ABI_MINOR)
 
-/* BAR0 (64 KiB, memory): registers. BAR1: MSI-X table and PBA. */
+/* BAR0 (64 KiB, 64-bit memory): registers. BAR2: MSI-X table and PBA. */
+#define ZCOMP_MSIX_BAR              2
 #define ZCOMP_BAR0_SIZE             0x10000
 
 /* Global registers: 32-bit unless noted; 64-bit ones may be read as one

@@ -24,6 +24,17 @@ ln -sfn "$ZCOMP_ROOT/hw" "$QEMU_SRC/hw/zcomp"
 ln -sf "$ZCOMP_ROOT/include/zcomp-abi.h" "$QEMU_SRC/include/zcomp-abi.h"
 ln -sf "$ZCOMP_ROOT/tests/qtest/zcomp-pci-test.c" "$QEMU_SRC/tests/qtest/zcomp-pci-test.c"
 
+# Firmware: the Debian tarball has none; link the seabios and
+# qemu-system-data files where a QEMU run from its build tree looks.
+fw=$QEMU_BUILD/qemu-bundle/usr/local/share/qemu
+mkdir -p "$fw"
+for f in /usr/share/seabios/bios-256k.bin /usr/share/seabios/bios.bin \
+         /usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/linuxboot.bin \
+         /usr/share/qemu/kvmvapic.bin /usr/share/qemu/multiboot_dma.bin \
+         /usr/share/qemu/pvh.bin; do
+    ln -sf "$f" "$fw/"
+done
+
 opts=$(echo $QEMU_CONFIGURE_OPTS)
 if [ ! -f "$QEMU_BUILD/build.ninja" ] || [ "$(cat "$QEMU_BUILD/.zcomp-opts" 2>/dev/null)" != "$opts" ]; then
     log "configuring qemu"

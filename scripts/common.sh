@@ -12,3 +12,6 @@ QEMU_CONFIGURE_OPTS="--target-list=x86_64-softmmu --without-default-features
   --disable-install-blobs --enable-werror --python=/usr/bin/python3"
 
 log() { printf '== %s\n' "$*" >&2; }
+# The shared corpus lives next to the checkout (../shared) unless told.
+ZCOMP_SHARED=${ZCOMP_SHARED:-$(cd "$ZCOMP_ROOT/.." && pwd)/shared}
+ZCOMP_CORPUS=$ZCOMP_BUILD/corpus/anon-mix.bin

@@ -1,3 +1,1004 @@
+/*
+ * QTest of the zcomp-pci compression accelerator.
+ *
+ * Drives the device as a guest driver would: queues in guest RAM,
+ * doorbells, completions polled by phase bit or signalled by MSI-X.
+ *
+ * Environment: ZCOMP_TEST_DATA (the repository's tests/data) and
+ * ZCOMP_CORPUS (unpacked shared corpus) are required.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
 #include "qemu/osdep.h"
 #include "libqtest.h"
-int main(int argc, char **argv) { g_test_init(&argc, &argv, NULL); return g_test_run(); }
+#include "libqos/pci.h"
+#include "libqos/pci-pc.h"
+#include "hw/pci/pci_regs.h"
+#include "qemu/bswap.h"
+#include "qobject/qdict.h"
+#include "zcomp-abi.h"
+
+#define SLOT            4
+#define RAM_MB          512
+#define SQ_BASE(q)      (0x01000000ull + (q) * 0x100000ull)
+#define CQ_BASE(q)      (0x02000000ull + (q) * 0x100000ull)
+#define SRC_BUF         0x04000000ull
+#define DST_BUF         0x05000000ull
+#define OUT_BUF         0x06000000ull
+#define SGL_BUF         0x07000000ull
+#define MSI_ADDR(q)     (0x08000000ull + (q) * 0x100ull)
+#define NOT_RAM         0x4000000000ull     /* nothing mapped there */
+#define WAIT_US         (20 * G_USEC_PER_SEC)
+
+typedef struct Zc {
+    QTestState *qts;
+    QPCIBus *bus;
+    QPCIDevice *dev;
+    QPCIBar bar;
+    /* driver-side ring state per queue */
+    uint32_t size[ZCOMP_MAX_QUEUES];
+    uint32_t tail[ZCOMP_MAX_QUEUES];
+    uint32_t head[ZCOMP_MAX_QUEUES];
+    uint8_t phase[ZCOMP_MAX_QUEUES];
+} Zc;
+
+static const uint8_t algos[] = { ZCOMP_ALG_LZ4, ZCOMP_ALG_LZ4HC,
+                                 ZCOMP_ALG_LZO };
+
+static Zc *zc_start(const char *machine, const char *props)
+{
+    Zc *z = g_new0(Zc, 1);
+
+    z->qts = qtest_initf("-machine %s -m %d -nodefaults "
+                         "-device zcomp-pci,addr=%02x.0%s%s",
+                         machine, RAM_MB, SLOT, *props ? "," : "", props);
+    z->bus = qpci_new_pc(z->qts, NULL);
+    z->dev = qpci_device_find(z->bus, QPCI_DEVFN(SLOT, 0));
+    g_assert_nonnull(z->dev);
+    qpci_device_enable(z->dev);
+    z->bar = qpci_iomap(z->dev, 0, NULL);
+    return z;
+}
+
+static void zc_stop(Zc *z)
+{
+    if (z->dev->msix_enabled) {
+        qpci_msix_disable(z->dev);
+    }
+    g_free(z->dev);
+    qpci_free_pc(z->bus);
+    qtest_quit(z->qts);
+    g_free(z);
+}
+
+static uint32_t rd32(Zc *z, uint64_t off)
+{
+    return qpci_io_readl(z->dev, z->bar, off);
+}
+
+static uint64_t rd64(Zc *z, uint64_t off)
+{
+    return qpci_io_readq(z->dev, z->bar, off);
+}
+
+static void wr32(Zc *z, uint64_t off, uint32_t v)
+{
+    qpci_io_writel(z->dev, z->bar, off, v);
+}
+
+static void wr64(Zc *z, uint64_t off, uint64_t v)
+{
+    qpci_io_writeq(z->dev, z->bar, off, v);
+}
+
+static uint32_t qstatus(Zc *z, int q)
+{
+    return rd32(z, ZCOMP_QREG(q) + ZCOMP_QREG_STATUS);
+}
+
+static void zc_enable(Zc *z)
+{
+    wr32(z, ZCOMP_REG_CTRL, ZCOMP_CTRL_ENABLE);
+    g_assert_cmphex(rd32(z, ZCOMP_REG_STATUS), ==, ZCOMP_STS_READY);
+}
+
+static void queue_setup_at(Zc *z, int q, uint64_t sq, uint64_t cq,
+                           uint32_t size, uint32_t ctrl)
+{
+    g_autofree void *zero = g_malloc0(size * sizeof(struct zcomp_cqe));
+
+    qtest_memwrite(z->qts, cq, zero, size * sizeof(struct zcomp_cqe));
+    wr64(z, ZCOMP_QREG(q) + ZCOMP_QREG_SQ_BASE, sq);
+    wr64(z, ZCOMP_QREG(q) + ZCOMP_QREG_CQ_BASE, cq);
+    wr32(z, ZCOMP_QREG(q) + ZCOMP_QREG_SIZE_ENTRIES, size);
+    wr32(z, ZCOMP_QREG(q) + ZCOMP_QREG_VECTOR, q);
+    wr32(z, ZCOMP_QREG(q) + ZCOMP_QREG_CTRL, ctrl | ZCOMP_QCTRL_ENABLE);
+    z->size[q] = size;
+    z->tail[q] = z->head[q] = 0;
+    z->phase[q] = 1;
+}
+
+static void queue_setup(Zc *z, int q, uint32_t size, uint32_t ctrl)
+{
+    queue_setup_at(z, q, SQ_BASE(q), CQ_BASE(q), size, ctrl);
+    g_assert_cmphex(qstatus(z, q), ==, ZCOMP_QSTS_ENABLED);
+}
+
+static struct zcomp_sqe mk_sqe(uint8_t op, uint8_t algo, uint64_t src,
+                               uint32_t slen, uint64_t dst, uint32_t dcap,
+                               uint32_t tag)
+{
+    struct zcomp_sqe s = {
+        .opcode = op, .algo = algo, .tag = cpu_to_le32(tag),
+        .src_addr = cpu_to_le64(src), .src_len = cpu_to_le32(slen),
+        .dst_addr = cpu_to_le64(dst), .dst_cap = cpu_to_le32(dcap),
+    };
+    return s;
+}
+
+/* Queue an entry without ringing. */
+static void push(Zc *z, int q, const struct zcomp_sqe *s)
+{
+    qtest_memwrite(z->qts, SQ_BASE(q) + z->tail[q] * sizeof(*s), s,
+                   sizeof(*s));
+    z->tail[q] = (z->tail[q] + 1) % z->size[q];
+}
+
+static void ring(Zc *z, int q)
+{
+    wr32(z, ZCOMP_DB_OFFSET + q * ZCOMP_DB_STRIDE, z->tail[q]);
+}
+
+/* Next completion of @q, polled by phase bit; false on timeout. */
+static bool try_reap(Zc *z, int q, struct zcomp_cqe *c, int64_t wait_us)
+{
+    uint64_t at = CQ_BASE(q) + z->head[q] * sizeof(*c);
+    int64_t end = g_get_monotonic_time() + wait_us;
+
+    for (;;) {
+        qtest_memread(z->qts, at, c, sizeof(*c));
+        if ((c->flags & ZCOMP_CQE_F_PHASE) == z->phase[q]) {
+            break;
+        }
+        if (g_get_monotonic_time() > end) {
+            return false;
+        }
+        g_usleep(200);
+    }
+    c->tag = le32_to_cpu(c->tag);
+    c->out_len = le32_to_cpu(c->out_len);
+    c->sq_head = le16_to_cpu(c->sq_head);
+    z->head[q] = (z->head[q] + 1) % z->size[q];
+    if (z->head[q] == 0) {
+        z->phase[q] ^= 1;
+    }
+    return true;
+}
+
+static struct zcomp_cqe reap(Zc *z, int q)
+{
+    struct zcomp_cqe c;
+
+    g_assert_true(try_reap(z, q, &c, WAIT_US));
+    return c;
+}
+
+/* Submit one request on @q and wait for it; returns its status. */
+static uint8_t run1(Zc *z, int q, struct zcomp_sqe s, uint32_t *out_len)
+{
+    struct zcomp_cqe c;
+    uint32_t tag = le32_to_cpu(s.tag);
+
+    push(z, q, &s);
+    ring(z, q);
+    c = reap(z, q);
+    g_assert_cmpuint(c.tag, ==, tag);
+    g_assert_cmpuint(c.sq_head, ==, z->tail[q]);
+    if (out_len) {
+        *out_len = c.out_len;
+    }
+    return c.status;
+}
+
+static void fill(uint8_t *buf, uint32_t len, int kind, GRand *r)
+{
+    static const char text[] = "Lorem ipsum dolor sit amet, consectetur "
+        "adipiscing elit; zcomp offloads zram. ";
+
+    for (uint32_t i = 0; i < len; i++) {
+        switch (kind) {
+        case 0:
+            buf[i] = 0;
+            break;
+        case 1:
+            buf[i] = text[i % (sizeof(text) - 1)];
+            break;
+        case 2:
+            buf[i] = (i % 8 < 2) ? (uint8_t)(i >> 6) : 0;
+            break;
+        default:
+            buf[i] = g_rand_int(r);
+        }
+    }
+}
+
+/* Compress @buf through the device, decompress the result, compare. */
+static void roundtrip(Zc *z, int q, uint8_t algo, const uint8_t *buf,
+                      uint32_t len)
+{
+    g_autofree uint8_t *back = g_malloc(len);
+    uint32_t clen, dlen;
+
+    qtest_memwrite(z->qts, SRC_BUF, buf, len);
+    g_assert_cmpint(run1(z, q, mk_sqe(ZCOMP_OP_COMPRESS, algo, SRC_BUF, len,
+                                      DST_BUF, 65536, len), &clen), ==,
+                    ZCOMP_ST_OK);
+    g_assert_cmpuint(clen, >, 0);
+    g_assert_cmpint(run1(z, q, mk_sqe(ZCOMP_OP_DECOMPRESS, algo, DST_BUF,
+                                      clen, OUT_BUF, len, ~len), &dlen), ==,
+                    ZCOMP_ST_OK);
+    g_assert_cmpuint(dlen, ==, len);
+    qtest_memread(z->qts, OUT_BUF, back, len);
+    g_assert_true(memcmp(buf, back, len) == 0);
+}
+
+/* ---- tests ---- */
+
+static void test_ident(const void *data)
+{
+    Zc *z = zc_start(data, "queues=6,ring-size=256");
+
+    g_assert_cmphex(qpci_config_readw(z->dev, PCI_VENDOR_ID), ==,
+                    ZCOMP_PCI_VENDOR_ID);
+    g_assert_cmphex(qpci_config_readw(z->dev, PCI_DEVICE_ID), ==,
+                    ZCOMP_PCI_DEVICE_ID);
+    g_assert_cmphex(qpci_config_readw(z->dev, PCI_CLASS_DEVICE), ==,
+                    ZCOMP_PCI_CLASS);
+    g_assert_cmphex(rd32(z, ZCOMP_REG_MAGIC), ==, ZCOMP_MAGIC);
+    g_assert_cmphex(rd32(z, ZCOMP_REG_VERSION), ==, ZCOMP_ABI_VERSION);
+    g_assert_cmphex(rd32(z, ZCOMP_REG_CAP_ALGS), ==, 0x7);
+    g_assert_cmpuint(rd32(z, ZCOMP_REG_CAP_QUEUES), ==, 6);
+    g_assert_cmpuint(rd32(z, ZCOMP_REG_CAP_RING), ==, 256);
+    g_assert_cmpuint(rd32(z, ZCOMP_REG_CAP_MAX_REQ), ==, 65536);
+    g_assert_cmpuint(rd32(z, ZCOMP_REG_CAP_MAX_SGE), ==, 256);
+    g_assert_cmphex(rd32(z, ZCOMP_REG_CAP_FLAGS), ==,
+                    ZCOMP_CAP_F_SGL | ZCOMP_CAP_F_SYNC | ZCOMP_CAP_F_MSIX);
+    g_assert_cmphex(rd32(z, ZCOMP_REG_DB_OFFSET), ==, ZCOMP_DB_OFFSET);
+    g_assert_cmphex(rd32(z, ZCOMP_REG_DB_STRIDE), ==, ZCOMP_DB_STRIDE);
+    g_assert_cmpuint(rd32(z, ZCOMP_REG_LZ4HC_LEVEL), ==, 9);
+    g_assert_cmphex(rd32(z, ZCOMP_REG_STATUS), ==, 0);
+    zc_enable(z);
+    zc_stop(z);
+}
+
+static void test_queue_setup(const void *data)
+{
+    Zc *z = zc_start("q35", "ring-size=64");
+    const uint64_t qr = ZCOMP_QREG(1);
+
+    zc_enable(z);
+    /* Registers read back; 64-bit ones as halves too. */
+    wr64(z, qr + ZCOMP_QREG_SQ_BASE, 0x123456789ab000ull);
+    g_assert_cmphex(rd64(z, qr + ZCOMP_QREG_SQ_BASE), ==, 0x123456789ab000ull);
+    wr32(z, qr + ZCOMP_QREG_CQ_BASE, 0xdead0000);
+    wr32(z, qr + ZCOMP_QREG_CQ_BASE + 4, 0x1);
+    g_assert_cmphex(rd64(z, qr + ZCOMP_QREG_CQ_BASE), ==, 0x1dead0000ull);
+    g_assert_cmphex(rd32(z, qr + ZCOMP_QREG_CQ_BASE + 4), ==, 1);
+
+    /* Bad set-ups are refused with SETUP_ERR. */
+    static const struct { uint32_t size; uint64_t sq, cq; } bad[] = {
+        { 3, SQ_BASE(1), CQ_BASE(1) },          /* not a power of two */
+        { 1, SQ_BASE(1), CQ_BASE(1) },          /* too small */
+        { 128, SQ_BASE(1), CQ_BASE(1) },        /* above ring-size */
+        { 8, SQ_BASE(1) + 8, CQ_BASE(1) },      /* SQ misaligned */
+        { 8, SQ_BASE(1), CQ_BASE(1) + 4 },      /* CQ misaligned */
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        queue_setup_at(z, 1, bad[i].sq, bad[i].cq, bad[i].size, 0);
+        g_assert_cmphex(qstatus(z, 1), ==, ZCOMP_QSTS_SETUP_ERR);
+        g_assert_cmphex(rd32(z, qr + ZCOMP_QREG_CTRL) & ZCOMP_QCTRL_ENABLE,
+                        ==, 0);
+    }
+
+    /* A good one; ring registers are frozen while enabled. */
+    queue_setup(z, 1, 16, 0);
+    wr32(z, qr + ZCOMP_QREG_SIZE_ENTRIES, 32);
+    wr64(z, qr + ZCOMP_QREG_SQ_BASE, 0);
+    g_assert_cmpuint(rd32(z, qr + ZCOMP_QREG_SIZE_ENTRIES), ==, 16);
+    g_assert_cmphex(rd64(z, qr + ZCOMP_QREG_SQ_BASE), ==, SQ_BASE(1));
+    g_assert_cmpint(run1(z, 1, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                      SRC_BUF, 4096, DST_BUF, 8192, 5), NULL),
+                    ==, ZCOMP_ST_OK);
+    g_assert_cmpuint(rd32(z, qr + ZCOMP_QREG_SQ_HEAD), ==, 1);
+    g_assert_cmpuint(rd32(z, qr + ZCOMP_QREG_CQ_TAIL), ==, 1);
+    g_assert_cmpuint(rd32(z, qr + ZCOMP_QREG_SQ_TAIL), ==, 1);
+
+    /* Teardown: disabled, doorbells are ignored; re-enable starts at 0. */
+    wr32(z, qr + ZCOMP_QREG_CTRL, 0);
+    g_assert_cmphex(qstatus(z, 1), ==, 0);
+    ring(z, 1);
+    queue_setup(z, 1, 16, 0);
+    g_assert_cmpuint(rd32(z, qr + ZCOMP_QREG_SQ_HEAD), ==, 0);
+    g_assert_cmpint(run1(z, 1, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZO,
+                                      SRC_BUF, 100, DST_BUF, 8192, 6), NULL),
+                    ==, ZCOMP_ST_OK);
+    zc_stop(z);
+}
+
+static void test_roundtrip(const void *data)
+{
+    static const uint32_t sizes[] = { 1, 2, 17, 1000, 4095, 4096, 4097,
+                                      30000, 65536 };
+    g_autoptr(GRand) r = g_rand_new_with_seed(1);
+    g_autofree uint8_t *buf = g_malloc(65536);
+    Zc *z = zc_start("q35", "");
+
+    zc_enable(z);
+    queue_setup(z, 0, 64, 0);
+    for (size_t a = 0; a < G_N_ELEMENTS(algos); a++) {
+        for (size_t s = 0; s < G_N_ELEMENTS(sizes); s++) {
+            for (int kind = 0; kind < 4; kind++) {
+                uint32_t clen;
+
+                fill(buf, sizes[s], kind, r);
+                if (kind == 3 && sizes[s] == 65536) {
+                    /* Random data grows: it cannot fit the largest dst. */
+                    qtest_memwrite(z->qts, SRC_BUF, buf, 65536);
+                    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS,
+                                                      algos[a], SRC_BUF, 65536,
+                                                      DST_BUF, 65536, 0),
+                                         &clen), ==, ZCOMP_ST_DST_TOO_SMALL);
+                    continue;
+                }
+                roundtrip(z, 0, algos[a], buf, sizes[s]);
+            }
+        }
+    }
+    zc_stop(z);
+}
+
+/* Compress and decompress corpus pages through the device; report the
+ * compression ratio per algorithm and the device's own counters. */
+static void test_roundtrip_corpus(const void *data)
+{
+    static const char *const names[] = { "lz4", "lz4hc", "lzo" };
+    const char *path = g_getenv("ZCOMP_CORPUS");
+    g_autofree gchar *corpus = NULL;
+    uint64_t comp[G_N_ELEMENTS(algos)] = { 0 };
+    gsize len, step;
+    int pages = 0;
+    Zc *z;
+
+    g_assert_nonnull(path);
+    g_assert_true(g_file_get_contents(path, &corpus, &len, NULL));
+    z = zc_start("q35", "");
+    zc_enable(z);
+    queue_setup(z, 0, 64, 0);
+    /* 256 pages spread over the whole corpus, every algorithm. */
+    step = len / 256 / 4096 * 4096;
+    for (gsize off = 0; off + 4096 <= len; off += step) {
+        for (size_t a = 0; a < G_N_ELEMENTS(algos); a++) {
+            uint64_t before = rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_BYTES_OUT);
+
+            roundtrip(z, 0, algos[a], (uint8_t *)corpus + off, 4096);
+            /* bytes out = compressed + 4096 decompressed */
+            comp[a] += rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_BYTES_OUT) -
+                       before - 4096;
+        }
+        pages++;
+    }
+    g_assert_cmpint(pages, >=, 256);
+    for (size_t a = 0; a < G_N_ELEMENTS(algos); a++) {
+        g_test_message("%-6s %d pages of %s: %" PRIu64 " -> %" PRIu64
+                       " bytes, ratio %.2f, every page round-tripped "
+                       "byte-exact", names[a], pages, path,
+                       (uint64_t)pages * 4096, comp[a],
+                       (double)pages * 4096 / comp[a]);
+        g_assert_cmpuint(comp[a], <, (uint64_t)pages * 4096 / 2);
+    }
+    g_test_message("device counters: requests %" PRIu64 ", compress %"
+                   PRIu64 ", decompress %" PRIu64 ", bytes in %" PRIu64
+                   ", bytes out %" PRIu64 ", errors %" PRIu64,
+                   rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_REQUESTS),
+                   rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_COMPRESS),
+                   rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_DECOMPRESS),
+                   rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_BYTES_IN),
+                   rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_BYTES_OUT),
+                   rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERRORS));
+    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_REQUESTS), ==,
+                     pages * 6);
+    zc_stop(z);
+}
+
+static gchar *load_vec(const char *name, gsize *len)
+{
+    const char *dir = g_getenv("ZCOMP_TEST_DATA");
+    g_autofree gchar *p = NULL;
+    gchar *buf;
+
+    g_assert_nonnull(dir);
+    p = g_build_filename(dir, "kernel-vectors", name, NULL);
+    g_assert_true(g_file_get_contents(p, &buf, len, NULL));
+    return buf;
+}
+
+/* Streams made by the kernel's own lz4, lz4hc, lzo decode exactly. */
+static void test_kernel_vectors(const void *data)
+{
+    static const char *const vecs[][3] = {
+        { "lz4-decomp-0.in", "lz4-decomp-0.out", "0" },
+        { "lz4hc-decomp-0.in", "lz4hc-decomp-0.out", "1" },
+        { "lzo-decomp-0.in", "lzo-decomp-0.out", "2" },
+        { "lzo-decomp-1.in", "lzo-decomp-1.out", "2" },
+        { "lz4-comp-0.ref", "lz4-comp-0.in", "0" },
+        { "lzo-comp-0.ref", "lzo-comp-0.in", "2" },
+        { "lzo-comp-1.ref", "lzo-comp-1.in", "2" },
+    };
+    Zc *z = zc_start("pc", "");
+
+    zc_enable(z);
+    queue_setup(z, 0, 8, 0);
+    for (size_t i = 0; i < G_N_ELEMENTS(vecs); i++) {
+        gsize clen, plen;
+        g_autofree gchar *c = load_vec(vecs[i][0], &clen);
+        g_autofree gchar *p = load_vec(vecs[i][1], &plen);
+        g_autofree gchar *back = g_malloc(plen);
+        uint32_t out;
+
+        qtest_memwrite(z->qts, SRC_BUF, c, clen);
+        g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_DECOMPRESS,
+                                          atoi(vecs[i][2]), SRC_BUF, clen,
+                                          OUT_BUF, 4096, i), &out), ==, 0);
+        g_assert_cmpuint(out, ==, plen);
+        qtest_memread(z->qts, OUT_BUF, back, plen);
+        g_assert_true(memcmp(back, p, plen) == 0);
+    }
+    zc_stop(z);
+}
+
+/* More requests than the ring holds, in batches: wrap-around and phase. */
+static void test_wrap(const void *data)
+{
+    g_autoptr(GRand) r = g_rand_new_with_seed(2);
+    uint8_t page[4096];
+    uint32_t tag = 0, seen = 0;
+    Zc *z = zc_start("q35", "");
+
+    fill(page, sizeof(page), 1, r);
+    qtest_memwrite(z->qts, SRC_BUF, page, sizeof(page));
+    zc_enable(z);
+    queue_setup(z, 2, 8, 0);
+    for (int batch = 0; batch < 12; batch++) {
+        uint32_t n = 1 + (batch * 3) % 7;      /* at most size - 1 */
+        for (uint32_t i = 0; i < n; i++) {
+            struct zcomp_sqe s = mk_sqe(ZCOMP_OP_COMPRESS, algos[tag % 3],
+                                        SRC_BUF, 4096,
+                                        DST_BUF + tag % 8 * 0x2000, 8192, tag);
+            push(z, 2, &s);
+            tag++;
+        }
+        ring(z, 2);
+        for (uint32_t i = 0; i < n; i++) {
+            struct zcomp_cqe c = reap(z, 2);
+            g_assert_cmpuint(c.tag, ==, seen);
+            g_assert_cmpint(c.status, ==, ZCOMP_ST_OK);
+            seen++;
+        }
+    }
+    g_assert_cmpuint(seen, ==, tag);
+    g_assert_cmpuint(tag, >, 3 * 8);    /* wrapped several times */
+    g_assert_cmpuint(rd64(z, ZCOMP_QREG(2) + ZCOMP_QREG_STATS +
+                             ZCOMP_STAT_REQUESTS), ==, tag);
+    zc_stop(z);
+}
+
+/* Four queues loaded at once, served by several workers. */
+static void test_multi_queue(const void *data)
+{
+    g_autoptr(GRand) r = g_rand_new_with_seed(3);
+    g_autofree uint8_t *pages = g_malloc(4 * 4096);
+    enum { nq = 4, per = 30 };
+    uint32_t clen[nq][per];
+    Zc *z = zc_start("q35", "queues=4,workers=3");
+
+    for (int q = 0; q < nq; q++) {
+        fill(pages + q * 4096, 4096, q, r);
+    }
+    qtest_memwrite(z->qts, SRC_BUF, pages, 4 * 4096);
+    zc_enable(z);
+    for (int q = 0; q < nq; q++) {
+        queue_setup(z, q, 32, 0);
+    }
+    for (int q = 0; q < nq; q++) {
+        for (int i = 0; i < per; i++) {
+            struct zcomp_sqe s = mk_sqe(ZCOMP_OP_COMPRESS, algos[(q + i) % 3],
+                                        SRC_BUF + q * 4096, 4096,
+                                        DST_BUF + (q * per + i) * 0x2000ull,
+                                        8192, q << 16 | i);
+            push(z, q, &s);
+        }
+    }
+    for (int q = 0; q < nq; q++) {
+        ring(z, q);
+    }
+    for (int q = 0; q < nq; q++) {
+        for (int i = 0; i < per; i++) {
+            struct zcomp_cqe c = reap(z, q);
+
+            g_assert_cmphex(c.tag, ==, q << 16 | i);
+            g_assert_cmpint(c.status, ==, 0);
+            clen[q][i] = c.out_len;
+        }
+    }
+    /* Spot-check payloads: decompress some results, compare. */
+    for (int q = 0; q < nq; q++) {
+        for (int i = 0; i < per; i += 10) {
+            uint8_t back[4096];
+            uint32_t dlen;
+
+            g_assert_cmpint(run1(z, q, mk_sqe(ZCOMP_OP_DECOMPRESS,
+                                              algos[(q + i) % 3],
+                                              DST_BUF + (q * per + i) *
+                                              0x2000ull, clen[q][i],
+                                              OUT_BUF, 4096, 99), &dlen),
+                            ==, 0);
+            g_assert_cmpuint(dlen, ==, 4096);
+            qtest_memread(z->qts, OUT_BUF, back, 4096);
+            g_assert_true(memcmp(back, pages + q * 4096, 4096) == 0);
+        }
+    }
+    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_REQUESTS), ==,
+                     nq * per + nq * (per / 10));
+    zc_stop(z);
+}
+
+/* MSI-X: a queue with IRQ set writes its vector's message on completion;
+ * a polled queue (IRQ clear) does not. Messages go to guest RAM here. */
+static void test_msix(const void *data)
+{
+    Zc *z = zc_start("q35", "queues=2");
+    uint32_t word;
+
+    qpci_msix_enable(z->dev);
+    for (int v = 0; v < 2; v++) {
+        uint64_t e = z->dev->msix_table_off + v * PCI_MSIX_ENTRY_SIZE;
+
+        word = 0;
+        qtest_memwrite(z->qts, MSI_ADDR(v), &word, 4);
+        qpci_io_writel(z->dev, z->dev->msix_table_bar,
+                       e + PCI_MSIX_ENTRY_LOWER_ADDR, MSI_ADDR(v));
+        qpci_io_writel(z->dev, z->dev->msix_table_bar,
+                       e + PCI_MSIX_ENTRY_UPPER_ADDR, 0);
+        qpci_io_writel(z->dev, z->dev->msix_table_bar,
+                       e + PCI_MSIX_ENTRY_DATA, 0xc0de0 + v);
+        qpci_io_writel(z->dev, z->dev->msix_table_bar,
+                       e + PCI_MSIX_ENTRY_VECTOR_CTRL, 0);
+    }
+    zc_enable(z);
+    queue_setup(z, 0, 8, ZCOMP_QCTRL_IRQ);
+    queue_setup(z, 1, 8, 0);
+
+    g_assert_cmpint(run1(z, 1, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                      SRC_BUF, 4096, DST_BUF, 8192, 1), NULL),
+                    ==, 0);
+    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                      SRC_BUF, 4096, DST_BUF, 8192, 2), NULL),
+                    ==, 0);
+    /* The message is written from a main-loop bottom half: let it run. */
+    for (int i = 0; i < 1000; i++) {
+        qtest_memread(z->qts, MSI_ADDR(0), &word, 4);
+        if (word) {
+            break;
+        }
+        g_usleep(1000);
+    }
+    g_assert_cmphex(le32_to_cpu(word), ==, 0xc0de0);
+    qtest_memread(z->qts, MSI_ADDR(1), &word, 4);
+    g_assert_cmphex(word, ==, 0);
+
+    /* A masked vector leaves its pending bit set instead. */
+    qpci_io_writel(z->dev, z->dev->msix_table_bar,
+                   z->dev->msix_table_off + PCI_MSIX_ENTRY_VECTOR_CTRL, 1);
+    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                      SRC_BUF, 4096, DST_BUF, 8192, 3), NULL),
+                    ==, 0);
+    for (int i = 0; i < 1000 && !qpci_msix_pending(z->dev, 0); i++) {
+        g_usleep(1000);
+    }
+    g_assert_true(qpci_msix_pending(z->dev, 0));
+    zc_stop(z);
+}
+
+static void expect_status(Zc *z, struct zcomp_sqe s, uint8_t status)
+{
+    g_assert_cmpint(run1(z, 0, s, NULL), ==, status);
+    /* ... and the device goes on working. */
+    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                      SRC_BUF, 4096, DST_BUF, 8192, 7), NULL),
+                    ==, ZCOMP_ST_OK);
+}
+
+static void test_errors(const void *data)
+{
+    g_autoptr(GRand) r = g_rand_new_with_seed(4);
+    uint8_t page[4096];
+    struct zcomp_sqe s;
+    struct zcomp_cqe c;
+    uint32_t clen;
+    Zc *z = zc_start("q35", "");
+
+    fill(page, sizeof(page), 3, r);
+    qtest_memwrite(z->qts, SRC_BUF, page, sizeof(page));
+    zc_enable(z);
+    queue_setup(z, 0, 16, 0);
+    s = mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4, SRC_BUF, 4096, DST_BUF,
+               8192, 1);
+
+#define WITH(field, value) ({ struct zcomp_sqe t = s; t.field = value; t; })
+    expect_status(z, WITH(opcode, 0), ZCOMP_ST_BAD_DESC);
+    expect_status(z, WITH(opcode, 0x7f), ZCOMP_ST_BAD_DESC);
+    expect_status(z, WITH(algo, 3), ZCOMP_ST_BAD_DESC);
+    expect_status(z, WITH(flags, 0x40), ZCOMP_ST_BAD_DESC);
+    expect_status(z, WITH(src_len, 0), ZCOMP_ST_BAD_DESC);
+    expect_status(z, WITH(src_len, cpu_to_le32(65537)), ZCOMP_ST_BAD_DESC);
+    expect_status(z, WITH(dst_cap, 0), ZCOMP_ST_BAD_DESC);
+    expect_status(z, WITH(dst_cap, cpu_to_le32(1 << 20)), ZCOMP_ST_BAD_DESC);
+    expect_status(z, WITH(rsvd[2], 1), ZCOMP_ST_BAD_DESC);
+    /* DMA: unmapped, RAM end crossing, MMIO (our own BAR), and a SG list
+     * outside RAM. */
+    expect_status(z, WITH(src_addr, cpu_to_le64(NOT_RAM)), ZCOMP_ST_DMA_ERROR);
+    expect_status(z, WITH(dst_addr, cpu_to_le64(RAM_MB * 0x100000ull - 100)),
+                  ZCOMP_ST_DMA_ERROR);
+    expect_status(z, WITH(dst_addr, cpu_to_le64(z->bar.addr + ZCOMP_DB_OFFSET)),
+                  ZCOMP_ST_DMA_ERROR);
+    {
+        struct zcomp_sqe t = s;
+        t.flags = ZCOMP_SQE_F_SRC_SGL;
+        t.src_nsge = cpu_to_le32(2);
+        t.src_addr = cpu_to_le64(NOT_RAM);
+        expect_status(z, t, ZCOMP_ST_DMA_ERROR);
+    }
+    /* Random data does not fit in 1000 bytes. */
+    expect_status(z, WITH(dst_cap, cpu_to_le32(1000)), ZCOMP_ST_DST_TOO_SMALL);
+#undef WITH
+
+    /* Corrupt input: a real stream with its first byte changed so that it
+     * claims a literal run longer than the input. */
+    fill(page, sizeof(page), 1, r);
+    qtest_memwrite(z->qts, SRC_BUF, page, sizeof(page));
+    g_assert_cmpint(run1(z, 0, s, &clen), ==, 0);
+    qtest_writeb(z->qts, DST_BUF, 0xff);
+    qtest_writeb(z->qts, DST_BUF + 1, 0xff);
+    expect_status(z, mk_sqe(ZCOMP_OP_DECOMPRESS, ZCOMP_ALG_LZ4, DST_BUF, clen,
+                            OUT_BUF, 4096, 2), ZCOMP_ST_CORRUPT_INPUT);
+    qtest_memwrite(z->qts, SRC_BUF, page, sizeof(page));
+    expect_status(z, mk_sqe(ZCOMP_OP_DECOMPRESS, ZCOMP_ALG_LZO, SRC_BUF, 4096,
+                            OUT_BUF, 4096, 3), ZCOMP_ST_CORRUPT_INPUT);
+
+    /* A doorbell beyond the ring is ignored and flagged. */
+    wr32(z, ZCOMP_DB_OFFSET, 16);
+    wr32(z, ZCOMP_DB_OFFSET, 0xffffffff);
+    g_assert_cmphex(qstatus(z, 0), ==, ZCOMP_QSTS_ENABLED | ZCOMP_QSTS_DB_ERR);
+    g_assert_false(try_reap(z, 0, &c, 100000));
+    /* Doorbells of queues that do not exist, odd offsets, RO registers. */
+    wr32(z, ZCOMP_DB_OFFSET + 63 * ZCOMP_DB_STRIDE, 1);
+    wr32(z, ZCOMP_DB_OFFSET + 4, 1);
+    wr32(z, ZCOMP_REG_MAGIC, 0);
+    g_assert_cmphex(rd32(z, ZCOMP_REG_MAGIC), ==, ZCOMP_MAGIC);
+    expect_status(z, s, ZCOMP_ST_OK);
+
+    /* Device disabled, queue still enabled: NOT_ENABLED completions. */
+    wr32(z, ZCOMP_REG_CTRL, 0);
+    g_assert_cmpint(run1(z, 0, s, NULL), ==, ZCOMP_ST_NOT_ENABLED);
+    zc_enable(z);
+    expect_status(z, s, ZCOMP_ST_OK);
+
+    /* Per-status counters match what was provoked. */
+    g_assert_cmpuint(rd64(z, ZCOMP_QREG(0) + ZCOMP_QREG_STATS +
+                             ZCOMP_STAT_ERR_BASE + 8 * ZCOMP_ST_BAD_DESC),
+                     ==, 9);
+    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERR_BASE +
+                             8 * ZCOMP_ST_DMA_ERROR), ==, 4);
+    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERR_BASE +
+                             8 * ZCOMP_ST_DST_TOO_SMALL), ==, 1);
+    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERR_BASE +
+                             8 * ZCOMP_ST_CORRUPT_INPUT), ==, 2);
+    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERR_BASE +
+                             8 * ZCOMP_ST_NOT_ENABLED), ==, 1);
+    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERRORS), ==, 17);
+    zc_stop(z);
+}
+
+/* A ring outside RAM: sticky fatal status, nothing runs until reset. */
+static void test_fatal(const void *data)
+{
+    Zc *z = zc_start("q35", "");
+    struct zcomp_cqe c;
+
+    zc_enable(z);
+    queue_setup(z, 1, 8, 0);
+    queue_setup_at(z, 0, NOT_RAM, CQ_BASE(0), 8, 0);
+    g_assert_cmphex(qstatus(z, 0), ==, ZCOMP_QSTS_ENABLED);
+    ring(z, 0);             /* tail 0: nothing to do yet */
+    wr32(z, ZCOMP_DB_OFFSET, 1);
+    for (int i = 0; i < 1000 && !(rd32(z, ZCOMP_REG_STATUS) &
+                                  ZCOMP_STS_FATAL); i++) {
+        g_usleep(1000);
+    }
+    g_assert_cmphex(rd32(z, ZCOMP_REG_STATUS), ==, ZCOMP_STS_FATAL);
+    g_assert_cmphex(rd32(z, ZCOMP_REG_FATAL_INFO), ==,
+                    (0 << 16) | ZCOMP_FATAL_SQ_READ);
+    /* Other queues stop too. */
+    push(z, 1, &(struct zcomp_sqe) { .opcode = ZCOMP_OP_COMPRESS,
+                                     .src_addr = SRC_BUF, .src_len = 64,
+                                     .dst_addr = DST_BUF, .dst_cap = 4096 });
+    ring(z, 1);
+    g_assert_false(try_reap(z, 1, &c, 200000));
+
+    /* Completion ring outside RAM is fatal as well, after a reset. */
+    wr32(z, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
+    g_assert_cmphex(rd32(z, ZCOMP_REG_STATUS), ==, 0);
+    g_assert_cmphex(qstatus(z, 0), ==, 0);
+    zc_enable(z);
+    queue_setup_at(z, 0, SQ_BASE(0), NOT_RAM, 8, 0);
+    z->tail[0] = 0;
+    push(z, 0, &(struct zcomp_sqe) { .opcode = ZCOMP_OP_COMPRESS,
+                                     .src_addr = SRC_BUF, .src_len = 64,
+                                     .dst_addr = DST_BUF, .dst_cap = 4096 });
+    ring(z, 0);
+    for (int i = 0; i < 1000 && !(rd32(z, ZCOMP_REG_STATUS) &
+                                  ZCOMP_STS_FATAL); i++) {
+        g_usleep(1000);
+    }
+    g_assert_cmphex(rd32(z, ZCOMP_REG_FATAL_INFO), ==,
+                    (0 << 16) | ZCOMP_FATAL_CQ_WRITE);
+
+    /* Reset: works again. */
+    wr32(z, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
+    zc_enable(z);
+    queue_setup(z, 0, 8, 0);
+    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                      SRC_BUF, 4096, DST_BUF, 8192, 1), NULL),
+                    ==, 0);
+    zc_stop(z);
+}
+
+static void fill_slow_batch(Zc *z, int q, int n)
+{
+    for (int i = 0; i < n; i++) {
+        struct zcomp_sqe s = mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4HC,
+                                    SRC_BUF, 65536, DST_BUF + i * 0x20000ull,
+                                    65536, i);
+        s.level = 12;
+        push(z, q, &s);
+    }
+    ring(z, q);
+}
+
+/* Device reset and system (bus) reset with requests in flight. */
+static void test_reset_in_flight(const void *data)
+{
+    g_autoptr(GRand) r = g_rand_new_with_seed(6);
+    g_autofree uint8_t *buf = g_malloc(65536);
+    Zc *z = zc_start("q35", "queues=2,workers=2");
+    uint64_t done;
+
+    fill(buf, 65536, 1, r);
+    qtest_memwrite(z->qts, SRC_BUF, buf, 65536);
+    zc_enable(z);
+    queue_setup(z, 0, 128, 0);
+    queue_setup(z, 1, 128, 0);
+    fill_slow_batch(z, 0, 100);
+    fill_slow_batch(z, 1, 100);
+    wr32(z, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
+    g_assert_cmphex(rd32(z, ZCOMP_REG_STATUS), ==, 0);
+    g_assert_cmphex(qstatus(z, 0), ==, 0);
+    done = rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_REQUESTS);
+    g_assert_cmpuint(done, ==, 0);  /* counters restart with the device */
+    g_usleep(50000);
+    g_assert_cmpuint(rd32(z, ZCOMP_QREG(0) + ZCOMP_QREG_SQ_HEAD), ==, 0);
+
+    zc_enable(z);
+    queue_setup(z, 0, 128, 0);
+    fill_slow_batch(z, 0, 100);
+    qtest_system_reset(z->qts);
+    qpci_device_enable(z->dev);
+    z->bar = qpci_iomap(z->dev, 0, NULL);
+    g_assert_cmphex(rd32(z, ZCOMP_REG_STATUS), ==, 0);
+    g_assert_cmphex(qstatus(z, 0), ==, 0);
+
+    zc_enable(z);
+    queue_setup(z, 0, 8, 0);
+    roundtrip(z, 0, ZCOMP_ALG_LZ4, buf, 4096);
+    zc_stop(z);
+}
+
+/* Counters: requests, bytes in and out, per queue and in total. */
+static void test_stats(const void *data)
+{
+    g_autoptr(GRand) r = g_rand_new_with_seed(8);
+    uint8_t page[4096];
+    uint64_t in = 0, out = 0;
+    Zc *z = zc_start("q35", "queues=3");
+
+    fill(page, sizeof(page), 2, r);
+    qtest_memwrite(z->qts, SRC_BUF, page, sizeof(page));
+    zc_enable(z);
+    for (int q = 0; q < 3; q++) {
+        queue_setup(z, q, 16, 0);
+    }
+    for (int q = 0; q < 3; q++) {
+        for (int i = 0; i <= q; i++) {
+            uint32_t len = 1000 * (i + 1), clen, dlen;
+            g_assert_cmpint(run1(z, q, mk_sqe(ZCOMP_OP_COMPRESS,
+                                              ZCOMP_ALG_LZO, SRC_BUF, len,
+                                              DST_BUF, 8192, i), &clen),
+                            ==, 0);
+            g_assert_cmpint(run1(z, q, mk_sqe(ZCOMP_OP_DECOMPRESS,
+                                              ZCOMP_ALG_LZO, DST_BUF, clen,
+                                              OUT_BUF, 8192, i), &dlen),
+                            ==, 0);
+            in += len + clen;
+            out += clen + dlen;
+        }
+        g_assert_cmpuint(rd64(z, ZCOMP_QREG(q) + ZCOMP_QREG_STATS +
+                                 ZCOMP_STAT_COMPRESS), ==, q + 1);
+        g_assert_cmpuint(rd64(z, ZCOMP_QREG(q) + ZCOMP_QREG_STATS +
+                                 ZCOMP_STAT_DECOMPRESS), ==, q + 1);
+    }
+    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_REQUESTS), ==, 12);
+    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_BYTES_IN), ==, in);
+    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_BYTES_OUT), ==, out);
+    g_assert_cmpuint(rd32(z, ZCOMP_REG_STATS + ZCOMP_STAT_BYTES_IN + 4), ==,
+                     in >> 32);
+    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERRORS), ==, 0);
+    zc_stop(z);
+}
+
+/* SYNC mode: the completion is posted before the doorbell write returns. */
+static void test_sync_mode(const void *data)
+{
+    g_autoptr(GRand) r = g_rand_new_with_seed(9);
+    uint8_t page[4096];
+    Zc *z = zc_start("q35", "");
+
+    fill(page, sizeof(page), 1, r);
+    qtest_memwrite(z->qts, SRC_BUF, page, sizeof(page));
+    zc_enable(z);
+    queue_setup(z, 3, 8, ZCOMP_QCTRL_SYNC);
+    for (int i = 0; i < 20; i++) {
+        struct zcomp_cqe c;
+        push(z, 3, &(struct zcomp_sqe) {
+            .opcode = ZCOMP_OP_COMPRESS, .algo = algos[i % 3], .tag = i,
+            .src_addr = SRC_BUF, .src_len = 4096, .dst_addr = DST_BUF,
+            .dst_cap = 8192 });
+        ring(z, 3);
+        g_assert_true(try_reap(z, 3, &c, 0));
+        g_assert_cmpuint(c.tag, ==, i);
+        g_assert_cmpint(c.status, ==, 0);
+    }
+    roundtrip(z, 3, ZCOMP_ALG_LZO, page, 4096);
+    zc_stop(z);
+}
+
+static void test_fault_injection(const void *data)
+{
+    Zc *z = zc_start("q35", "fault-every=4,fault-status=6");
+    int faults = 0;
+
+    zc_enable(z);
+    queue_setup(z, 0, 8, 0);
+    for (int i = 0; i < 20; i++) {
+        uint8_t st = run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                       SRC_BUF, 4096, DST_BUF, 8192, i), NULL);
+        g_assert_cmpint(st, ==, i % 4 == 3 ? ZCOMP_ST_DEVICE_ERROR : 0);
+        faults += st != 0;
+    }
+    g_assert_cmpint(faults, ==, 5);
+    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERR_BASE +
+                             8 * ZCOMP_ST_DEVICE_ERROR), ==, 5);
+    zc_stop(z);
+}
+
+static void wait_migration(QTestState *qts)
+{
+    for (int i = 0; i < 20000; i++) {
+        QDict *rsp = qtest_qmp(qts, "{'execute': 'query-migrate'}");
+        const char *st = qdict_get_try_str(qdict_get_qdict(rsp, "return"),
+                                           "status");
+        bool fin = st && !strcmp(st, "completed");
+
+        g_assert_true(!st || strcmp(st, "failed"));
+        qobject_unref(rsp);
+        if (fin) {
+            return;
+        }
+        g_usleep(1000);
+    }
+    g_assert_not_reached();
+}
+
+/* Stopped VM runs nothing; migration carries the queues over. */
+static void test_stop_and_migrate(const void *data)
+{
+    g_autofree gchar *file = g_strdup_printf("%s/zcomp-mig-%d",
+                                             g_get_tmp_dir(), getpid());
+    g_autofree gchar *uri = g_strdup_printf("file:%s", file);
+    g_autoptr(GRand) r = g_rand_new_with_seed(10);
+    uint8_t page[4096];
+    struct zcomp_cqe c;
+    Zc *z = zc_start("q35", "queues=2"), *d;
+
+    fill(page, sizeof(page), 1, r);
+    qtest_memwrite(z->qts, SRC_BUF, page, sizeof(page));
+    zc_enable(z);
+    queue_setup(z, 1, 8, 0);
+    g_assert_cmpint(run1(z, 1, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                      SRC_BUF, 4096, DST_BUF, 8192, 1), NULL),
+                    ==, 0);
+    qtest_qmp_assert_success(z->qts, "{'execute': 'stop'}");
+    push(z, 1, &(struct zcomp_sqe) {
+        .opcode = ZCOMP_OP_COMPRESS, .algo = ZCOMP_ALG_LZO, .tag = 2,
+        .src_addr = SRC_BUF, .src_len = 4096, .dst_addr = DST_BUF,
+        .dst_cap = 8192 });
+    ring(z, 1);
+    g_assert_false(try_reap(z, 1, &c, 200000));
+
+    qtest_qmp_assert_success(z->qts, "{'execute': 'migrate', 'arguments': "
+                             "{'uri': %s}}", uri);
+    wait_migration(z->qts);
+
+    d = g_new0(Zc, 1);
+    d->qts = qtest_initf("-machine q35 -m %d -nodefaults "
+                         "-device zcomp-pci,addr=%02x.0,queues=2 "
+                         "-incoming file:%s", RAM_MB, SLOT, file);
+    wait_migration(d->qts);
+    qtest_qmp_assert_success(d->qts, "{'execute': 'cont'}");
+    d->bus = qpci_new_pc(d->qts, NULL);
+    d->dev = qpci_device_find(d->bus, QPCI_DEVFN(SLOT, 0));
+    d->bar = qpci_iomap(d->dev, 0, NULL);
+    memcpy(d->size, z->size, sizeof(z->size));
+    memcpy(d->tail, z->tail, sizeof(z->tail));
+    memcpy(d->head, z->head, sizeof(z->head));
+    memcpy(d->phase, z->phase, sizeof(z->phase));
+    zc_stop(z);
+
+    /* The request rung while stopped completes on the destination. */
+    c = reap(d, 1);
+    g_assert_cmpuint(c.tag, ==, 2);
+    g_assert_cmpint(c.status, ==, 0);
+    g_assert_cmpuint(rd64(d, ZCOMP_QREG(1) + ZCOMP_QREG_STATS +
+                             ZCOMP_STAT_REQUESTS), ==, 2);
+    roundtrip(d, 1, ZCOMP_ALG_LZ4HC, page, 4096);
+    zc_stop(d);
+    unlink(file);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    qtest_add_data_func("/zcomp-pci/ident/q35", "q35", test_ident);
+    qtest_add_data_func("/zcomp-pci/ident/pc", "pc", test_ident);
+    qtest_add_data_func("/zcomp-pci/queue-setup", NULL, test_queue_setup);
+    qtest_add_data_func("/zcomp-pci/roundtrip/kinds-and-sizes", NULL,
+                        test_roundtrip);
+    qtest_add_data_func("/zcomp-pci/roundtrip/corpus", NULL,
+                        test_roundtrip_corpus);
+    qtest_add_data_func("/zcomp-pci/kernel-vectors", NULL,
+                        test_kernel_vectors);
+    qtest_add_data_func("/zcomp-pci/ring-wrap", NULL, test_wrap);
+    qtest_add_data_func("/zcomp-pci/multi-queue", NULL, test_multi_queue);
+    qtest_add_data_func("/zcomp-pci/msix", NULL, test_msix);
+    qtest_add_data_func("/zcomp-pci/errors", NULL, test_errors);
+    qtest_add_data_func("/zcomp-pci/fatal-and-reset", NULL, test_fatal);
+    qtest_add_data_func("/zcomp-pci/reset-in-flight", NULL,
+                        test_reset_in_flight);
+    qtest_add_data_func("/zcomp-pci/stats", NULL, test_stats);
+    qtest_add_data_func("/zcomp-pci/sync-mode", NULL, test_sync_mode);
+    qtest_add_data_func("/zcomp-pci/fault-injection", NULL,
+                        test_fault_injection);
+    qtest_add_data_func("/zcomp-pci/stop-and-migrate", NULL,
+                        test_stop_and_migrate);
+    return g_test_run();
+}

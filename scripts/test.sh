@@ -1,0 +1,27 @@
+#!/bin/bash
+# README's test command: sets up everything on a fresh Debian 12 machine
+# (as root) and runs all tests: engine unit tests, then the QEMU qtests.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+"$ZCOMP_ROOT/scripts/install-deps.sh"
+"$ZCOMP_ROOT/scripts/corpus.sh"
+
+log "engine: build and unit tests"
+if [ ! -f "$ZCOMP_ROOT/build/build.ninja" ]; then
+    meson setup "$ZCOMP_ROOT/build" "$ZCOMP_ROOT" -Dcorpus="$ZCOMP_CORPUS" >/dev/null
+else
+    meson configure "$ZCOMP_ROOT/build" -Dcorpus="$ZCOMP_CORPUS" >/dev/null
+fi
+meson test -C "$ZCOMP_ROOT/build" --print-errorlogs
+
+log "qemu: build (first time: about 7 minutes)"
+"$ZCOMP_ROOT/scripts/build-qemu.sh"
+
+log "qtests of zcomp-pci"
+cd "$QEMU_BUILD"
+ZCOMP_TEST_DATA="$ZCOMP_ROOT/tests/data" ZCOMP_CORPUS="$ZCOMP_CORPUS" \
+QTEST_QEMU_BINARY=./qemu-system-x86_64 \
+    timeout 900 ./tests/qtest/zcomp-pci-test --tap | grep -v '^# starting QEMU'
+
+log "all tests passed"
