@@ -31,6 +31,7 @@
 #include "migration/vmstate.h"
 #include "system/runstate.h"
 #include "exec/memory.h"
+#include "hw/core/cpu.h"
 #include "trace.h"
 
 #include "zcomp-abi.h"
@@ -39,8 +40,10 @@
 #define TYPE_ZCOMP_PCI "zcomp-pci"
 OBJECT_DECLARE_SIMPLE_TYPE(ZcompPCIState, ZCOMP_PCI)
 
-/* Requests run per lock hold: bounds how long reset or VM stop waits. */
-#define ZCOMP_BATCH 8
+/* Bytes of requests run per lock hold: bounds how long reset, queue
+ * disable or VM stop wait (with the BQL held) for a running batch. */
+#define ZCOMP_BATCH_BYTES (256 * KiB)
+#define ZCOMP_BATCH_MAX 8
 #define ZCOMP_RING_LIMIT 4096           /* cqe.sq_head is 16 bits */
 
 typedef struct ZcompWorker ZcompWorker;
@@ -105,6 +108,8 @@ struct ZcompPCIState {
     uint32_t fatal_info;
     bool paused;                /* atomic: VM stopped, workers idle */
     uint64_t fault_count;       /* atomic */
+    uint32_t batch;             /* requests per lock hold */
+    uint32_t sync_inflight;     /* atomic: SYNC doorbells running, no BQL */
 
     ZcLimits limits;
     ZcompQueue *queues;
@@ -285,10 +290,11 @@ static void zcomp_map_rings(ZcompQueue *q)
 
 static void zcomp_set_fatal(ZcompPCIState *s, ZcompQueue *q, uint32_t reason)
 {
-    if (qatomic_xchg(&s->fatal, true)) {
+    /* First one wins; info (never 0) is visible before the FATAL bit. */
+    if (qatomic_cmpxchg(&s->fatal_info, 0, (q->index << 16) | reason)) {
         return;
     }
-    s->fatal_info = (q->index << 16) | reason;
+    qatomic_store_release(&s->fatal, true);
     qemu_log_mask(LOG_GUEST_ERROR,
                   "zcomp-pci: queue %u: %s ring not accessible "
                   "(sq 0x%" PRIx64 " cq 0x%" PRIx64 " size %u): "
@@ -319,7 +325,9 @@ static bool zcomp_queue_run(ZcompQueue *q, uint32_t budget)
     bool more = false;
 
     if (!qatomic_read(&q->enabled) || qatomic_read(&s->paused) ||
-        qatomic_read(&s->fatal)) {
+        qatomic_read(&s->fatal) ||
+        !(PCI_DEVICE(s)->config[PCI_COMMAND] & PCI_COMMAND_MASTER)) {
+        /* Bus mastering off: no DMA, not even through the ring caches. */
         return false;
     }
     qemu_mutex_lock(&q->lock);
@@ -360,7 +368,7 @@ static void *zcomp_worker_thread(void *opaque)
         qemu_event_reset(&w->kick);
         busy = false;
         for (uint32_t i = w->index; i < s->num_queues; i += s->num_workers) {
-            busy |= zcomp_queue_run(&s->queues[i], ZCOMP_BATCH);
+            busy |= zcomp_queue_run(&s->queues[i], s->batch);
         }
         if (!busy) {
             qemu_event_wait(&w->kick);
@@ -423,10 +431,10 @@ static void zcomp_queue_enable(ZcompPCIState *s, ZcompQueue *q)
     qemu_mutex_lock(&q->lock);
     q->ring = (ZcRing) { .size = q->size, .phase = 1 };
     zcomp_map_rings(q);
-    qemu_mutex_unlock(&q->lock);
     qatomic_set(&q->sq_tail, 0);
+    qemu_mutex_unlock(&q->lock);
     q->status = ZCOMP_QSTS_ENABLED;
-    qatomic_set(&q->enabled, true);
+    qatomic_store_release(&q->enabled, true);
     trace_zcomp_queue_enable(q->index, q->sq_base, q->cq_base, q->size,
                              q->ctrl);
 }
@@ -496,7 +504,7 @@ static void zcomp_reset_state(ZcompPCIState *s)
     }
     qatomic_set(&s->ctrl, 0);
     qatomic_set(&s->fatal, false);
-    s->fatal_info = 0;
+    qatomic_set(&s->fatal_info, 0);
     qatomic_set(&s->fault_count, 0);
     trace_zcomp_reset();
 }
@@ -743,8 +751,18 @@ static const MemoryRegionOps zcomp_regs_ops = {
 
 /* ---- doorbells ---- */
 
-static void zcomp_doorbell_write(void *opaque, hwaddr addr, uint64_t val,
-                                 unsigned size)
+/*
+ * A store by a vCPU, as opposed to DMA or an MSI message of some device
+ * (ours included), which must not see the BQL dropped under it.
+ */
+static bool zcomp_is_cpu_access(MemTxAttrs attrs)
+{
+    return current_cpu && !attrs.unspecified && !attrs.requester_id;
+}
+
+static MemTxResult zcomp_doorbell_write(void *opaque, hwaddr addr,
+                                        uint64_t val, unsigned size,
+                                        MemTxAttrs attrs)
 {
     ZcompPCIState *s = opaque;
     uint32_t qi = addr / ZCOMP_DB_STRIDE;
@@ -754,45 +772,51 @@ static void zcomp_doorbell_write(void *opaque, hwaddr addr, uint64_t val,
     if (zcomp_in_request) {
         qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: re-entrant doorbell "
                       "from DMA ignored\n");
-        return;
+        return MEMTX_OK;
     }
     if (addr % ZCOMP_DB_STRIDE || qi >= s->num_queues) {
         qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: write to doorbell offset "
                       "0x%" HWADDR_PRIx " with no queue ignored\n", addr);
-        return;
+        return MEMTX_OK;
     }
     q = &s->queues[qi];
     if (!qatomic_read(&q->enabled)) {
         qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: doorbell of disabled "
                       "queue %u ignored\n", qi);
-        return;
+        return MEMTX_OK;
     }
     if (val >= q->size) {
         qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: queue %u: doorbell %"
                       PRIu64 " beyond ring of %u ignored\n", qi, val, q->size);
         q->status |= ZCOMP_QSTS_DB_ERR;
-        return;
+        return MEMTX_OK;
     }
     qatomic_store_release(&q->sq_tail, (uint32_t)val);
 
-    if (!(q->ctrl & ZCOMP_QCTRL_SYNC) || qatomic_read(&s->paused)) {
+    if (!(q->ctrl & ZCOMP_QCTRL_SYNC) || qatomic_read(&s->paused) ||
+        !zcomp_is_cpu_access(attrs) || !bql_locked()) {
         qemu_event_set(&q->worker->kick);
-        return;
+        return MEMTX_OK;
     }
     /*
-     * SYNC: run the requests here, on the writer's thread, without the BQL,
-     * so other vCPUs and the main loop go on. Reset waits on q->lock;
-     * batches keep that wait short.
+     * SYNC: run the requests here, on the vCPU that rang, without the BQL,
+     * so other vCPUs and the main loop go on. Nothing below takes the BQL;
+     * reset and queue disable wait on q->lock between batches, unplug waits
+     * for sync_inflight. The memory region stays alive: this vCPU is in an
+     * RCU read-side section that pins the flat view that references it.
      */
+    qatomic_inc(&s->sync_inflight);
     bql_unlock();
-    while (zcomp_queue_run(q, ZCOMP_BATCH)) {
-        /* Re-read the tail: a later doorbell may have moved it. */
+    while (zcomp_queue_run(q, s->batch)) {
+        /* A later doorbell may have moved the tail: keep going. */
     }
+    qatomic_dec(&s->sync_inflight);
     bql_lock();
+    return MEMTX_OK;
 }
 
 static const MemoryRegionOps zcomp_doorbell_ops = {
-    .write = zcomp_doorbell_write,
+    .write_with_attrs = zcomp_doorbell_write,
     .endianness = DEVICE_LITTLE_ENDIAN,
     .valid = { .min_access_size = 4, .max_access_size = 4 },
     .impl = { .min_access_size = 4, .max_access_size = 4 },
@@ -821,7 +845,8 @@ static int zcomp_post_load(void *opaque, int version_id)
 {
     ZcompPCIState *s = opaque;
 
-    if (s->fatal_info >> 16 >= s->num_queues) {
+    if (s->ctrl & ~ZCOMP_CTRL_ENABLE || s->fatal_info >> 16 >= s->num_queues ||
+        (s->fatal && !s->fatal_info)) {
         return -EINVAL;
     }
     for (uint32_t i = 0; i < s->num_queues; i++) {
@@ -846,6 +871,9 @@ static int zcomp_post_load(void *opaque, int version_id)
         q->ring.size = q->size;
         zcomp_map_rings(q);
         q->enabled = true;
+        if (q->irq_pending) {
+            qemu_bh_schedule(s->irq_bh);
+        }
     }
     return 0;
 }
@@ -938,6 +966,7 @@ static void zcomp_realize(PCIDevice *pdev, Error **errp)
                    ZCOMP_ST_MAX);
         return;
     }
+    s->batch = MAX(1, MIN(ZCOMP_BATCH_MAX, ZCOMP_BATCH_BYTES / s->max_req));
     s->limits = (ZcLimits) {
         .max_req = s->max_req,
         .max_sge = s->max_sge,
@@ -1022,6 +1051,10 @@ static void zcomp_exit(PCIDevice *pdev)
 
     qemu_del_vm_change_state_handler(s->vmstate_entry);
     zcomp_reset_state(s);
+    /* SYNC doorbells still running see their queue disabled and return. */
+    while (qatomic_read(&s->sync_inflight)) {
+        g_usleep(100);
+    }
     for (i = 0; i < s->num_workers; i++) {
         qatomic_set(&s->workers[i].exit, true);
         qemu_event_set(&s->workers[i].kick);
