@@ -24,3 +24,6 @@ QTEST_QEMU_BINARY=./qemu-system-x86_64 \
 
 log "device request path vs plain library loop (all 8192 corpus pages)"
 "$ZCOMP_ROOT/build/zcomp-bench" "$ZCOMP_CORPUS" 8192 3
+
+log "polled request latency from a real guest vCPU: worker vs SYNC queue"
+"$ZCOMP_ROOT/scripts/guest-sync-bench.sh"

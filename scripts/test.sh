@@ -24,4 +24,7 @@ ZCOMP_TEST_DATA="$ZCOMP_ROOT/tests/data" ZCOMP_CORPUS="$ZCOMP_CORPUS" \
 QTEST_QEMU_BINARY=./qemu-system-x86_64 \
     timeout 900 ./tests/qtest/zcomp-pci-test --tap | grep -v '^# starting QEMU'
 
+log "guest: a Debian 6.1 guest drives SYNC and worker queues from a vCPU"
+"$ZCOMP_ROOT/scripts/guest-sync-bench.sh"
+
 log "all tests passed"
