@@ -24,6 +24,15 @@ ln -sfn "$ZCOMP_ROOT/hw" "$QEMU_SRC/hw/zcomp"
 ln -sf "$ZCOMP_ROOT/include/zcomp-abi.h" "$QEMU_SRC/include/zcomp-abi.h"
 ln -sf "$ZCOMP_ROOT/tests/qtest/zcomp-pci-test.c" "$QEMU_SRC/tests/qtest/zcomp-pci-test.c"
 
+opts=$(echo $QEMU_CONFIGURE_OPTS)
+if [ ! -f "$QEMU_BUILD/build.ninja" ] || [ "$(cat "$QEMU_BUILD/.zcomp-opts" 2>/dev/null)" != "$opts" ]; then
+    log "configuring qemu"
+    rm -rf "$QEMU_BUILD"
+    mkdir -p "$QEMU_BUILD"
+    (cd "$QEMU_BUILD" && ../configure $opts >configure.log 2>&1) || {
+        tail -30 "$QEMU_BUILD/configure.log"; exit 1; }
+    echo "$opts" > "$QEMU_BUILD/.zcomp-opts"
+fi
 # Firmware: the Debian tarball has none; link the seabios and
 # qemu-system-data files where a QEMU run from its build tree looks.
 fw=$QEMU_BUILD/qemu-bundle/usr/local/share/qemu
@@ -35,15 +44,6 @@ for f in /usr/share/seabios/bios-256k.bin /usr/share/seabios/bios.bin \
     ln -sf "$f" "$fw/"
 done
 
-opts=$(echo $QEMU_CONFIGURE_OPTS)
-if [ ! -f "$QEMU_BUILD/build.ninja" ] || [ "$(cat "$QEMU_BUILD/.zcomp-opts" 2>/dev/null)" != "$opts" ]; then
-    log "configuring qemu"
-    rm -rf "$QEMU_BUILD"
-    mkdir -p "$QEMU_BUILD"
-    (cd "$QEMU_BUILD" && ../configure $opts >configure.log 2>&1) || {
-        tail -30 "$QEMU_BUILD/configure.log"; exit 1; }
-    echo "$opts" > "$QEMU_BUILD/.zcomp-opts"
-fi
 log "building qemu-system-x86_64 and the zcomp qtest (with ccache)"
 ninja -C "$QEMU_BUILD" qemu-system-x86_64 tests/qtest/zcomp-pci-test > "$QEMU_BUILD/zcomp-ninja.log" 2>&1 || {
     grep -v '^\[' "$QEMU_BUILD/zcomp-ninja.log" | tail -60; exit 1; }
