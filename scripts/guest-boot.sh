@@ -1,0 +1,24 @@
+#!/bin/bash
+# Boots the prepared guest (scripts/guest-prep.sh) under our QEMU on the
+# serial console and runs one scenario of tests/guest/.
+#   guest-boot.sh SCENARIO TIMEOUT_S [extra QEMU arguments, e.g. -smp 2]
+# Prints the guest's output; exits 0 only when the scenario reports
+# "ZTEST-RESULT pass". A guest that hangs is killed at TIMEOUT_S.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+scenario=$1 limit=$2
+shift 2
+g=$ZCOMP_BUILD/guest
+log "guest: $scenario ($*)"
+out=$(timeout "$limit" "$QEMU_BIN" -M q35 -m 1024 -nodefaults -vga none \
+    -display none -serial stdio -no-reboot \
+    -kernel "$(cat "$g/kernel")" -initrd "$g/initramfs.gz" \
+    -append "console=ttyS0 quiet panic=-1 ztest=$scenario" "$@" 2>&1 | tr -d '\r' |
+    tee "$g/$scenario.log") || true
+grep -E '^(ZTEST|ZINFO|ZTABLE)' <<<"$out" || true
+if ! grep -q '^ZTEST-RESULT pass' <<<"$out"; then
+    echo "---- guest $scenario did not pass; last lines:" >&2
+    tail -25 <<<"$out" >&2
+    exit 1
+fi
