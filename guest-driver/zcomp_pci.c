@@ -139,7 +139,7 @@ static struct zc_dev __rcu *zc_active;
 
 /* Software engine for the acomp path (any context), under zc_sw.lock. */
 static struct {
-	spinlock_t lock;
+	spinlock_t lock;		/* the buffers below */
 	void *wrkmem;
 	u8 *src;
 	u8 *dst;
@@ -683,8 +683,10 @@ static void zc_setup_algs(void)
 	}
 }
 
-/* Registered at the first device found, removed only at module exit:
- * 6.1 must not unregister an algorithm that still has transforms. */
+/*
+ * Registered at the first device found, removed only at module exit:
+ * 6.1 must not unregister an algorithm that still has transforms.
+ */
 static DEFINE_MUTEX(zc_algs_lock);
 
 static void zc_register_algs(struct device *dev)

@@ -16,7 +16,7 @@ out=$(timeout "$limit" "$QEMU_BIN" -M q35 -m 1024 -nodefaults -vga none \
     -kernel "$(cat "$g/kernel")" -initrd "$g/initramfs.gz" \
     -append "console=ttyS0 quiet panic=-1 ztest=$scenario" "$@" 2>&1 | tr -d '\r' |
     tee "$g/$scenario.log") || true
-grep -E '^(ZTEST|ZINFO|ZTABLE)' <<<"$out" || true
+grep -E '^(ZTEST|ZINFO|ZTABLE|SYNC-BENCH)' <<<"$out" || true
 if ! grep -q '^ZTEST-RESULT pass' <<<"$out"; then
     echo "---- guest $scenario did not pass; last lines:" >&2
     tail -25 <<<"$out" >&2

@@ -34,7 +34,7 @@ if grep -E 'warning:|error:' "$g/module-build.log"; then
     echo "module build has warnings" >&2; exit 1
 fi
 
-for p in memtouch sync-bench; do
+for p in memtouch sync-bench zbench; do
     gcc -static -O2 -Wall -Werror -pthread -I"$ZCOMP_ROOT/include" \
         -o "$g/$p" "$ZCOMP_ROOT/tests/guest/$p.c"
 done
@@ -43,7 +43,7 @@ log "assembling the initramfs"
 r=$g/initramfs
 rm -rf "$r"
 mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,tests} "$r/lib/modules/$kver/extra"
-cp /bin/busybox "$g/memtouch" "$g/sync-bench" "$r/bin/"
+cp /bin/busybox "$g/memtouch" "$g/sync-bench" "$g/zbench" "$r/bin/"
 install -m 755 "$ZCOMP_ROOT/tests/guest/init" "$r/init"
 cp "$ZCOMP_ROOT"/tests/guest/*.sh "$r/tests/"
 kmod=$g/img/lib/modules/$kver

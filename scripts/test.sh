@@ -1,6 +1,7 @@
 #!/bin/bash
 # README's test command: sets up everything on a fresh Debian 12 machine
-# (as root) and runs all tests: engine unit tests, then the QEMU qtests.
+# (as root) and runs all tests: engine unit tests, QEMU qtests, the guest
+# driver's style check, and the guest end-to-end tests.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -24,7 +25,10 @@ ZCOMP_TEST_DATA="$ZCOMP_ROOT/tests/data" ZCOMP_CORPUS="$ZCOMP_CORPUS" \
 QTEST_QEMU_BINARY=./qemu-system-x86_64 \
     timeout 900 ./tests/qtest/zcomp-pci-test --tap | grep -v '^# starting QEMU'
 
-log "guest: a Debian 6.1 guest drives SYNC and worker queues from a vCPU"
-"$ZCOMP_ROOT/scripts/guest-sync-bench.sh"
+log "guest driver: style"
+"$ZCOMP_ROOT/scripts/checkpatch.sh"
+
+log "guest end-to-end tests"
+"$ZCOMP_ROOT/scripts/guest-test.sh"
 
 log "all tests passed"

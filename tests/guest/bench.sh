@@ -1,0 +1,22 @@
+# zram on the device next to zram in software, same corpus, same boot:
+# write and read throughput, compression ratio, guest CPU time; plus a
+# zero-page run (zram stores those without a codec: its own overhead).
+. /tests/lib.sh
+load_driver
+dd if=/dev/zero of=/tmp/zero.bin bs=1M count=$CORPUS_MB 2>/dev/null
+row() { # LABEL NAME FILE
+    zram_setup zram0 "$2" || { echo "ZTABLE $1 error"; return; }
+    w=$(zbench write /dev/zram0 "$3")
+    echo 3 > /proc/sys/vm/drop_caches
+    r=$(zbench read /dev/zram0 "$3")
+    # mm_stat: orig_data_size compr_data_size mem_used_total ...
+    echo "ZTABLE $1 $(awk '{ print "orig", $1, "compr", $2, "used", $3 }' /sys/block/zram0/mm_stat) W $w R $r"
+    [ "$label" = zero ] || check "bench-$1-integrity" zram_verify zram0
+}
+label=zero row zero lz4-generic /tmp/zero.bin
+for alg in lz4 lzo lz4hc; do
+    label= row "$alg-software" "$alg-generic" /corpus.bin
+    label= row "$alg-device" "$alg-zcomp" /corpus.bin
+done
+cat $STATS | sed 's/^/ZINFO stats /'
+finish
