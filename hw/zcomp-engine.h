@@ -44,6 +44,14 @@ typedef struct ZcHostOps {
     /* Post CQ entry @idx: everything but the flags byte first, the flags
      * (phase) byte last, so a polling guest never sees a torn entry. */
     bool (*post_cqe)(void *opaque, uint32_t idx, const struct zcomp_cqe *cqe);
+    /*
+     * Optional zero-copy access: a host pointer to @len bytes of guest RAM
+     * at @addr, or NULL (then the engine copies). unmap() ends the access;
+     * @written bytes from the start were stored (dirty tracking).
+     */
+    void *(*map)(void *opaque, uint64_t addr, uint32_t len, bool is_write,
+                 void **token);
+    void (*unmap)(void *opaque, void *token, uint32_t written);
     /* Optional: a status to inject instead of running the request, or 0. */
     uint8_t (*inject_fault)(void *opaque);
     /* Optional: told of each completion posted (tracing, error logs). */

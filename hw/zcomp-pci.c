@@ -71,6 +71,8 @@ typedef struct ZcompQueue {
     bool cq_mapped;
     MemoryRegionCache sq_cache;
     MemoryRegionCache cq_cache;
+    MemoryRegionCache src_cache;    /* in-place buffers of one request */
+    MemoryRegionCache dst_cache;
     ZcScratch *scratch;
     ZcStats stats;              /* single writer: the @lock holder */
 } ZcompQueue;
@@ -173,6 +175,34 @@ static bool zcomp_host_write(void *opaque, uint64_t addr, const void *buf,
     return zcomp_dma(opaque, addr, (void *)buf, len, true);
 }
 
+/* Zero-copy access to guest RAM for the engine; NULL if not all RAM. */
+static void *zcomp_host_map(void *opaque, uint64_t addr, uint32_t len,
+                            bool is_write, void **token)
+{
+    ZcompQueue *q = opaque;
+    AddressSpace *as = pci_get_address_space(PCI_DEVICE(q->dev));
+    MemoryRegionCache *cache = is_write ? &q->dst_cache : &q->src_cache;
+
+    if (address_space_cache_init(cache, as, addr, len, is_write) < len ||
+        !cache->ptr) {
+        address_space_cache_destroy(cache);
+        return NULL;
+    }
+    *token = cache;
+    return cache->ptr;
+}
+
+static void zcomp_host_unmap(void *opaque, void *token, uint32_t written)
+{
+    MemoryRegionCache *cache = token;
+
+    if (written) {
+        /* Dirty tracking for migration, TB invalidation for TCG. */
+        address_space_cache_invalidate(cache, 0, written);
+    }
+    address_space_cache_destroy(cache);
+}
+
 static bool zcomp_read_sqe(void *opaque, uint32_t idx, struct zcomp_sqe *sqe)
 {
     ZcompQueue *q = opaque;
@@ -242,6 +272,8 @@ static void zcomp_completed(void *opaque, uint32_t idx,
 static const ZcHostOps zcomp_host_ops = {
     .read = zcomp_host_read,
     .write = zcomp_host_write,
+    .map = zcomp_host_map,
+    .unmap = zcomp_host_unmap,
     .read_sqe = zcomp_read_sqe,
     .post_cqe = zcomp_post_cqe,
     .inject_fault = zcomp_inject_fault,

@@ -58,6 +58,23 @@ before=$(offloaded lz4)
 check reset-offloads-again zram_roundtrip zram0 lz4
 check reset-offloads-again-count [ "$(offloaded lz4)" -gt "$before" ]
 
+# PCI removal with live transforms: zram goes on in software; a rescan
+# brings the device back and offload resumes.
+pci=$(awk '$1 == "device" { print $2 }' $STATS)
+check remove-zram-setup zram_roundtrip zram0 lz4
+sw_before=$(zstat lz4_decompress software)
+echo 1 > /sys/bus/pci/devices/$pci/remove
+check remove-device-gone grep -q '^device none' $STATS
+check remove-zram-reads-in-software zram_verify zram0
+check remove-software-counted [ "$(zstat lz4_decompress software)" -ge $((sw_before + 7000)) ]
+check remove-zram-writes-in-software zram_roundtrip zram0 lz4
+echo 1 > /sys/bus/pci/rescan
+sleep 1
+check rescan-device-back grep -q "^device $pci" $STATS
+before=$(offloaded lz4)
+check rescan-zram zram_roundtrip zram0 lz4
+check rescan-offloads-again [ "$(offloaded lz4)" -gt "$before" ]
+
 # 6. unload refused while zram uses it; unload and reload when idle
 check unload-refused-in-use sh -c '! rmmod zcomp_pci 2>/dev/null'
 echo 1 > /sys/block/zram0/reset

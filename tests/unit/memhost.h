@@ -90,7 +90,20 @@ static inline uint8_t memhost_inject(void *opaque)
     return 0;
 }
 
+static inline void *memhost_map(void *opaque, uint64_t addr, uint32_t len,
+                                bool is_write, void **token)
+{
+    *token = opaque;
+    return memhost_ptr(opaque, addr, len);
+}
+
+static inline void memhost_unmap(void *opaque, void *token, uint32_t written)
+{
+}
+
 static const ZcHostOps memhost_ops = {
+    .map = memhost_map,
+    .unmap = memhost_unmap,
     .read = memhost_read,
     .write = memhost_write,
     .read_sqe = memhost_read_sqe,
@@ -110,5 +123,14 @@ static inline void memhost_free(MemHost *m)
 {
     free(m->ram);
 }
+
+/* The same without zero-copy: every buffer goes through the scratch. */
+static const ZcHostOps memhost_ops_copy = {
+    .read = memhost_read,
+    .write = memhost_write,
+    .read_sqe = memhost_read_sqe,
+    .post_cqe = memhost_post_cqe,
+    .inject_fault = memhost_inject,
+};
 
 #endif

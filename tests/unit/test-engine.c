@@ -32,10 +32,13 @@ static const uint8_t algos[] = { ZCOMP_ALG_LZ4, ZCOMP_ALG_LZ4HC,
 typedef struct Fixture {
     MemHost m;
     ZcScratch *scr;
+    const ZcHostOps *ops;
 } Fixture;
 
+/* data: NULL for zero-copy host ops, non-NULL for copying ones. */
 static void fx_setup(Fixture *f, gconstpointer data)
 {
+    f->ops = data ? &memhost_ops_copy : &memhost_ops;
     memhost_init(&f->m, RAM_BASE, RAM_SIZE);
     f->m.sq_addr = SQ_ADDR;
     f->m.cq_addr = CQ_ADDR;
@@ -97,14 +100,14 @@ static void roundtrip(Fixture *f, uint8_t algo, uint32_t len)
     uint32_t clen, dlen;
     struct zcomp_sqe d;
 
-    g_assert_cmpint(zc_execute(&limits, f->scr, &memhost_ops, &f->m, &c,
+    g_assert_cmpint(zc_execute(&limits, f->scr, f->ops, &f->m, &c,
                                &clen), ==, ZCOMP_ST_OK);
     g_assert_cmpuint(clen, >, 0);
     g_assert_cmpuint(clen, <=, zc_compress_bound(len));
 
     d = mk_sqe(ZCOMP_OP_DECOMPRESS, algo, DST_ADDR, clen, OUT_ADDR, len);
     memset(out, 0xa5, len);
-    g_assert_cmpint(zc_execute(&limits, f->scr, &memhost_ops, &f->m, &d,
+    g_assert_cmpint(zc_execute(&limits, f->scr, f->ops, &f->m, &d,
                                &dlen), ==, ZCOMP_ST_OK);
     g_assert_cmpuint(dlen, ==, len);
     g_assert_true(memcmp(src, out, len) == 0);
@@ -138,7 +141,7 @@ static void test_roundtrip_kinds(Fixture *f, gconstpointer data)
                                                 SRC_ADDR, sizes[s], DST_ADDR,
                                                 limits.max_req);
                     uint32_t clen;
-                    g_assert_cmpint(zc_execute(&limits, f->scr, &memhost_ops,
+                    g_assert_cmpint(zc_execute(&limits, f->scr, f->ops,
                                                &f->m, &c, &clen), ==,
                                     ZCOMP_ST_DST_TOO_SMALL);
                     continue;
@@ -216,7 +219,7 @@ static void test_kernel_vectors(Fixture *f, gconstpointer data)
                                             SRC_ADDR, clen, OUT_ADDR, 4096);
                 uint32_t out;
 
-                g_assert_cmpint(zc_execute(&limits, f->scr, &memhost_ops,
+                g_assert_cmpint(zc_execute(&limits, f->scr, f->ops,
                                            &f->m, &d, &out), ==, 0);
                 g_assert_cmpuint(out, ==, plen);
                 g_assert_true(memcmp(memhost_ptr(&f->m, OUT_ADDR, plen),
@@ -236,7 +239,7 @@ static void test_kernel_vectors(Fixture *f, gconstpointer data)
 
 static uint8_t run1(Fixture *f, struct zcomp_sqe *s, uint32_t *out)
 {
-    return zc_execute(&limits, f->scr, &memhost_ops, &f->m, s, out);
+    return zc_execute(&limits, f->scr, f->ops, &f->m, s, out);
 }
 
 static void test_bad_descriptors(Fixture *f, gconstpointer data)
@@ -422,7 +425,7 @@ static void test_ring(Fixture *f, gconstpointer data)
         /* Budget 3 forces several calls per batch. */
         do {
             g_assert_cmpint(zc_ring_process(&ring, tail, 3, 0, &limits,
-                                            f->scr, &memhost_ops, &f->m, &st,
+                                            f->scr, f->ops, &f->m, &st,
                                             &done), ==, ZC_RING_OK);
             g_assert_cmpuint(done, <=, 3);
         } while (done);
@@ -453,7 +456,7 @@ static void test_ring(Fixture *f, gconstpointer data)
     sq[tail].tag = 777;
     tail = (tail + 1) % size;
     g_assert_cmpint(zc_ring_process(&ring, tail, 8, ZCOMP_ST_NOT_ENABLED,
-                                    &limits, f->scr, &memhost_ops, &f->m, &st,
+                                    &limits, f->scr, f->ops, &f->m, &st,
                                     &done), ==, ZC_RING_OK);
     g_assert_cmpuint(done, ==, 1);
     g_assert_cmpuint(cq[head].tag, ==, 777);
@@ -463,13 +466,13 @@ static void test_ring(Fixture *f, gconstpointer data)
     f->m.sq_addr = 0x10;
     tail = (tail + 1) % size;
     g_assert_cmpint(zc_ring_process(&ring, tail, 8, 0, &limits, f->scr,
-                                    &memhost_ops, &f->m, &st, &done), ==,
+                                    f->ops, &f->m, &st, &done), ==,
                     ZC_RING_SQ_FAULT);
     g_assert_cmpuint(done, ==, 0);
     f->m.sq_addr = SQ_ADDR;
     f->m.cq_addr = RAM_BASE + RAM_SIZE;
     g_assert_cmpint(zc_ring_process(&ring, tail, 8, 0, &limits, f->scr,
-                                    &memhost_ops, &f->m, &st, &done), ==,
+                                    f->ops, &f->m, &st, &done), ==,
                     ZC_RING_CQ_FAULT);
 }
 
@@ -523,8 +526,12 @@ static void test_random_descriptors(Fixture *f, gconstpointer data)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-#define ADD(name, fn) \
-    g_test_add("/zcomp-engine/" name, Fixture, NULL, fx_setup, fn, fx_teardown)
+#define ADD(name, fn) do { \
+    g_test_add("/zcomp-engine/" name, Fixture, NULL, fx_setup, fn, \
+               fx_teardown); \
+    g_test_add("/zcomp-engine/copy/" name, Fixture, "copy", fx_setup, fn, \
+               fx_teardown); \
+    } while (0)
     ADD("roundtrip/kinds-and-sizes", test_roundtrip_kinds);
     ADD("roundtrip/corpus", test_roundtrip_corpus);
     ADD("kernel-vectors", test_kernel_vectors);
