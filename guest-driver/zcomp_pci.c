@@ -78,7 +78,8 @@ static struct {
 	atomic64_t bytes_out[ZCOMP_ALG_COUNT][2];
 	atomic64_t software[ZCOMP_ALG_COUNT][2];
 	atomic64_t fallback[ZC_FB_NR];
-	atomic64_t errors;
+	atomic64_t errors;		/* failed, but not for lack of room */
+	atomic64_t incompressible;	/* compressed output did not fit */
 	atomic64_t recoveries;
 } zc_stats;
 
@@ -136,6 +137,8 @@ struct zc_dev {
 
 /* The device in use, if any: readers hold rcu_read_lock() and never sleep. */
 static struct zc_dev __rcu *zc_active;
+static DEFINE_MUTEX(zc_active_lock);	/* writers of zc_active */
+static struct workqueue_struct *zc_wq;	/* recovery; may run in reclaim */
 
 /* Software engine for the acomp path (any context), under zc_sw.lock. */
 static struct {
@@ -263,7 +266,7 @@ static void zc_fill_sqe(struct zcomp_sqe *sqe, u8 op, u8 algo, u32 tag,
 static void zc_schedule_recovery(struct zc_dev *zd)
 {
 	if (!READ_ONCE(zd->removing))
-		schedule_work(&zd->recover);
+		queue_work(zc_wq, &zd->recover);
 }
 
 /* Map a completion status to an errno; -EIO means "try software". */
@@ -303,7 +306,11 @@ static int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
 		*why = ZC_FB_TOO_LARGE;
 		return -EIO;
 	}
-	spin_lock(&q->lock);
+	/* CPUs sharing a queue, or a caller in softirq: software, not spin. */
+	if (!spin_trylock(&q->lock)) {
+		*why = ZC_FB_BUSY;
+		return -EIO;
+	}
 	if (q->dead) {
 		spin_unlock(&q->lock);
 		*why = ZC_FB_NODEV;
@@ -319,7 +326,8 @@ static int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
 	writel(q->tail, q->doorbell);
 
 	cqe = &q->cq[idx];
-	deadline = ktime_get_ns() + (u64)READ_ONCE(poll_timeout_us) * 1000;
+	deadline = ktime_get_ns() +
+		   (u64)max(READ_ONCE(poll_timeout_us), 100U) * 1000;
 	while ((READ_ONCE(cqe->flags) & ZCOMP_CQE_F_PHASE) != q->phase) {
 		cpu_relax();
 		if (++spins % 64 == 0 && ktime_get_ns() > deadline) {
@@ -334,6 +342,8 @@ static int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
 	dma_rmb();
 	out = le32_to_cpu(cqe->out_len);
 	ret = zc_status_errno(op, cqe->status);
+	if (ret == -ENOSPC && dcap < *dlen)
+		ret = -EIO;	/* the bounce buffer was the limit, not *dlen */
 	if (!ret) {
 		if (out > *dlen) {
 			ret = -EIO;
@@ -416,7 +426,7 @@ static int zc_comp_run(struct crypto_tfm *tfm, u8 op, const u8 *src,
 		return 0;
 	}
 	if (ret != -EIO) {
-		atomic64_inc(&zc_stats.errors);
+		atomic64_inc(&zc_stats.incompressible);
 		return -EINVAL;		/* as the software lz4/lzo say it */
 	}
 	zc_count_software(algo, op, why);
@@ -443,6 +453,9 @@ static int zc_comp_decompress(struct crypto_tfm *tfm, const u8 *src,
 
 struct zc_req_ctx {
 	int err;
+	bool software;		/* finish in software, outside the queue lock */
+	u8 op;
+	u8 algo;
 };
 
 static struct zc_alg *zc_alg_of_acomp(struct acomp_req *req)
@@ -456,7 +469,7 @@ static struct zc_alg *zc_alg_of_acomp(struct acomp_req *req)
 static int zc_acomp_software(struct acomp_req *req, u8 op, u8 algo,
 			     enum zc_fallback why)
 {
-	unsigned int dlen = min_t(unsigned int, req->dlen, ZC_SW_MAX);
+	unsigned int dlen;
 	unsigned long flags;
 	int ret;
 
@@ -465,43 +478,67 @@ static int zc_acomp_software(struct acomp_req *req, u8 op, u8 algo,
 		atomic64_inc(&zc_stats.errors);
 		return -EINVAL;
 	}
+	/*
+	 * Compress into the whole (worst-case sized) buffer, then check the
+	 * caller's room: lzo1x_1_compress() has no output bound.
+	 */
+	dlen = op == ZCOMP_OP_COMPRESS ? lzo1x_worst_compress(req->slen) :
+					 min_t(unsigned int, req->dlen, ZC_SW_MAX);
 	spin_lock_irqsave(&zc_sw.lock, flags);
-	sg_copy_to_buffer(req->src, sg_nents_for_len(req->src, req->slen),
-			  zc_sw.src, req->slen);
-	ret = zc_sw_run(op, algo, zc_sw.src, req->slen, zc_sw.dst, &dlen,
-			zc_sw.wrkmem, NULL, 0);
+	if (sg_copy_to_buffer(req->src, sg_nents_for_len(req->src, req->slen),
+			      zc_sw.src, req->slen) != req->slen)
+		ret = -EINVAL;
+	else
+		ret = zc_sw_run(op, algo, zc_sw.src, req->slen, zc_sw.dst,
+				&dlen, zc_sw.wrkmem, NULL, 0);
+	if (!ret && dlen > req->dlen)
+		ret = -ENOSPC;
 	if (!ret) {
-		sg_copy_from_buffer(req->dst, sg_nents_for_len(req->dst, dlen),
-				    zc_sw.dst, dlen);
-		req->dlen = dlen;
+		if (sg_copy_from_buffer(req->dst,
+					sg_nents_for_len(req->dst, dlen),
+					zc_sw.dst, dlen) == dlen)
+			req->dlen = dlen;
+		else
+			ret = -EINVAL;
 	}
 	spin_unlock_irqrestore(&zc_sw.lock, flags);
 	if (ret)
-		atomic64_inc(&zc_stats.errors);
+		atomic64_inc(ret == -ENOSPC ? &zc_stats.incompressible :
+			     &zc_stats.errors);
 	return ret;
 }
 
-/* Finish a device completion of @req; software when the device failed. */
-static int zc_acomp_finish(struct zc_slot *slot, struct acomp_req *req,
-			   u8 status, u32 out)
+/*
+ * Take a device completion of @req (queue lock held): copy the result out
+ * of the slot, or mark the request for software (done after unlocking).
+ */
+static void zc_acomp_finish(struct zc_slot *slot, struct acomp_req *req,
+			    u8 status, u32 out)
 {
+	struct zc_req_ctx *rctx = acomp_request_ctx(req);
 	int ret = zc_status_errno(slot->op, status);
 
-	if (!ret && out <= req->dlen) {
-		sg_copy_from_buffer(req->dst, sg_nents_for_len(req->dst, out),
-				    slot->dst, out);
+	rctx->software = false;
+	rctx->op = slot->op;
+	rctx->algo = slot->algo;
+	if (ret == -ENOSPC && req->dlen > ZC_SLOT_BYTES)
+		ret = -EIO;	/* the bounce buffer was the limit */
+	if (!ret && out <= req->dlen &&
+	    sg_copy_from_buffer(req->dst, sg_nents_for_len(req->dst, out),
+				slot->dst, out) == out) {
 		req->dlen = out;
 		zc_count_offload(slot->algo, slot->op, req->slen, out);
-		return 0;
+		rctx->err = 0;
+	} else if (ret == -ENOSPC) {
+		atomic64_inc(&zc_stats.incompressible);
+		rctx->err = -ENOSPC;
+	} else {
+		rctx->software = true;
 	}
-	if (ret == -ENOSPC) {
-		atomic64_inc(&zc_stats.errors);
-		return -ENOSPC;
-	}
-	return zc_acomp_software(req, slot->op, slot->algo, ZC_FB_ERROR);
 }
 
-static void zc_complete_list(struct list_head *done)
+/* Complete requests collected under a queue lock, with no lock held. */
+static void zc_complete_list(struct list_head *done, enum zc_fallback why)
 {
 	struct crypto_async_request *areq, *tmp;
 
@@ -511,6 +548,9 @@ static void zc_complete_list(struct list_head *done)
 		struct zc_req_ctx *rctx = acomp_request_ctx(req);
 
 		list_del(&areq->list);
+		if (rctx->software)
+			rctx->err = zc_acomp_software(req, rctx->op,
+						      rctx->algo, why);
 		acomp_request_complete(req, rctx->err);
 	}
 }
@@ -527,14 +567,12 @@ static bool zc_reap(struct zc_queue *q)
 		struct zcomp_cqe *cqe = &q->cq[q->head];
 		struct zc_slot *slot = &q->slots[q->head];
 		struct acomp_req *req = slot->req;
-		struct zc_req_ctx *rctx;
 
 		if ((READ_ONCE(cqe->flags) & ZCOMP_CQE_F_PHASE) != q->phase)
 			break;
 		dma_rmb();
-		rctx = acomp_request_ctx(req);
-		rctx->err = zc_acomp_finish(slot, req, cqe->status,
-					    le32_to_cpu(cqe->out_len));
+		zc_acomp_finish(slot, req, cqe->status,
+				le32_to_cpu(cqe->out_len));
 		list_add_tail(&req->base.list, &done);
 		slot->req = NULL;
 		q->head = (q->head + 1) & (q->size - 1);
@@ -545,7 +583,7 @@ static bool zc_reap(struct zc_queue *q)
 		any = true;
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
-	zc_complete_list(&done);
+	zc_complete_list(&done, ZC_FB_ERROR);
 	return any;
 }
 
@@ -553,16 +591,16 @@ static irqreturn_t zc_irq(int irq, void *data)
 {
 	struct zc_vec *v = data;
 	struct zc_dev *zd = v->zd;
-	bool any = false;
 	u32 i;
 
 	for (i = 0; i < zd->nirq; i++) {
 		struct zc_queue *q = &zd->q[zd->npoll + i];
 
 		if (q->vector == v->index)
-			any |= zc_reap(q);
+			zc_reap(q);
 	}
-	return any ? IRQ_HANDLED : IRQ_NONE;
+	/* The vector is ours alone: a batch already reaped is still ours. */
+	return IRQ_HANDLED;
 }
 
 /* Queue @req on an interrupt queue; -EINPROGRESS when the device has it. */
@@ -614,7 +652,9 @@ static int zc_acomp_run(struct acomp_req *req, u8 op)
 	int ret = -EIO;
 
 	/* The scomp-style "allocate my destination" mode is not offered. */
-	if (!req->src || !req->dst || !req->slen || !req->dlen)
+	if (!req->src || !req->dst || !req->slen || !req->dlen ||
+	    sg_nents_for_len(req->src, req->slen) < 0 ||
+	    sg_nents_for_len(req->dst, req->dlen) < 0)
 		return -EINVAL;
 	rcu_read_lock();
 	zd = rcu_dereference(zc_active);
@@ -787,24 +827,40 @@ static void zc_hw_stop_and_drain(struct zc_dev *zd)
 			if (!slot->req)
 				continue;
 			rctx = acomp_request_ctx(slot->req);
-			rctx->err = zc_acomp_software(slot->req, slot->op,
-						      slot->algo, ZC_FB_NODEV);
+			rctx->software = true;
+			rctx->op = slot->op;
+			rctx->algo = slot->algo;
 			list_add_tail(&slot->req->base.list, &done);
 			slot->req = NULL;
 		}
 		q->inflight = 0;
 		q->dead = true;
 		spin_unlock_irqrestore(&q->lock, flags);
-		zc_complete_list(&done);
+		zc_complete_list(&done, ZC_FB_NODEV);
 	}
 }
 
+/* Make @zd the device in use, unless another one is. */
+static bool zc_publish(struct zc_dev *zd)
+{
+	bool ok;
+
+	mutex_lock(&zc_active_lock);
+	ok = !rcu_access_pointer(zc_active);
+	if (ok)
+		rcu_assign_pointer(zc_active, zd);
+	mutex_unlock(&zc_active_lock);
+	return ok;
+}
+
+/* Afterwards no reader holds @zd. */
 static void zc_unpublish(struct zc_dev *zd)
 {
-	if (rcu_access_pointer(zc_active) == zd) {
+	mutex_lock(&zc_active_lock);
+	if (rcu_access_pointer(zc_active) == zd)
 		RCU_INIT_POINTER(zc_active, NULL);
-		synchronize_rcu();
-	}
+	mutex_unlock(&zc_active_lock);
+	synchronize_rcu();
 }
 
 static void zc_recover_work(struct work_struct *work)
@@ -821,8 +877,8 @@ static void zc_recover_work(struct work_struct *work)
 		dev_err(&zd->pdev->dev, "device does not come back; software only\n");
 		goto out;
 	}
-	dev_info(&zd->pdev->dev, "device reset and recovered\n");
-	rcu_assign_pointer(zc_active, zd);
+	if (zc_publish(zd))
+		dev_info(&zd->pdev->dev, "device reset and recovered\n");
 out:
 	mutex_unlock(&zd->recover_lock);
 }
@@ -893,10 +949,6 @@ static int zc_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	int ret, nvec;
 	u32 i;
 
-	if (rcu_access_pointer(zc_active)) {
-		dev_info(dev, "only one zcomp device is used\n");
-		return -EBUSY;
-	}
 	zd = devm_kzalloc(dev, sizeof(*zd), GFP_KERNEL);
 	if (!zd)
 		return -ENOMEM;
@@ -972,8 +1024,12 @@ static int zc_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		dev_err(dev, "device refused its queues\n");
 		goto err_irqs;
 	}
+	if (!zc_publish(zd)) {
+		dev_info(dev, "only one zcomp device is used\n");
+		ret = -EBUSY;
+		goto err_irqs;
+	}
 	pci_set_drvdata(pdev, zd);
-	rcu_assign_pointer(zc_active, zd);
 	mod_timer(&zd->watchdog, jiffies + ZC_WATCHDOG);
 	dev_info(dev, "zcomp: %u polled + %u interrupt queues, %d vectors\n",
 		 zd->npoll, zd->nirq, nvec);
@@ -998,10 +1054,13 @@ static void zc_remove(struct pci_dev *pdev)
 	mutex_lock(&zd->recover_lock);
 	WRITE_ONCE(zd->removing, true);
 	mutex_unlock(&zd->recover_lock);
+	/*
+	 * From here on, transforms in use run in software. Unpublish first:
+	 * afterwards no submitter can queue the recovery work again.
+	 */
+	zc_unpublish(zd);
 	del_timer_sync(&zd->watchdog);
 	cancel_work_sync(&zd->recover);
-	/* From here on, transforms in use run in software. */
-	zc_unpublish(zd);
 	zc_hw_stop_and_drain(zd);
 	for (i = 0; i < zd->nvec; i++)
 		free_irq(pci_irq_vector(pdev, i), &zd->vec[i]);
@@ -1043,6 +1102,8 @@ static int zc_stats_show(struct seq_file *m, void *v)
 		seq_printf(m, "fallback_%s %lld\n", zc_fb_names[i],
 			   atomic64_read(&zc_stats.fallback[i]));
 	seq_printf(m, "errors %lld\n", atomic64_read(&zc_stats.errors));
+	seq_printf(m, "incompressible %lld\n",
+		   atomic64_read(&zc_stats.incompressible));
 	seq_printf(m, "recoveries %lld\n", atomic64_read(&zc_stats.recoveries));
 	rcu_read_lock();
 	zd = rcu_dereference(zc_active);
@@ -1086,6 +1147,10 @@ static int __init zc_init(void)
 	int ret;
 
 	spin_lock_init(&zc_sw.lock);
+	/* zswap waits for us in reclaim: recovery needs a rescuer. */
+	zc_wq = alloc_workqueue("zcomp_recover", WQ_MEM_RECLAIM, 0);
+	if (!zc_wq)
+		return -ENOMEM;
 	zc_sw.wrkmem = vmalloc(LZ4HC_MEM_COMPRESS);
 	zc_sw.src = vmalloc(ZC_SW_MAX);
 	zc_sw.dst = vmalloc(lzo1x_worst_compress(ZC_SW_MAX));
@@ -1108,6 +1173,7 @@ err:
 	vfree(zc_sw.wrkmem);
 	vfree(zc_sw.src);
 	vfree(zc_sw.dst);
+	destroy_workqueue(zc_wq);
 	return ret;
 }
 
@@ -1120,6 +1186,7 @@ static void __exit zc_exit(void)
 	vfree(zc_sw.wrkmem);
 	vfree(zc_sw.src);
 	vfree(zc_sw.dst);
+	destroy_workqueue(zc_wq);
 }
 
 module_init(zc_init);

@@ -37,5 +37,6 @@ check smp-reset-integrity-0 zram_verify zram0
 check smp-reset-integrity-1 zram_verify zram1
 sleep 1
 check smp-reset-recovered [ "$(zstat recoveries)" -ge 1 ]
+check no-errors [ "$(zstat errors)" = 0 ]
 cat $STATS | sed 's/^/ZINFO stats /'
 finish

@@ -89,5 +89,6 @@ check unload-no-algorithms sh -c '! grep -q zcomp /proc/crypto'
 check reload modprobe zcomp_pci
 check reload-selftest [ "$(selftest lz4-zcomp)" = passed ]
 check reload-zram zram_roundtrip zram0 lz4
+check no-errors [ "$(zstat errors)" = 0 ]
 cat $STATS | sed 's/^/ZINFO stats /'
 finish
