@@ -49,6 +49,10 @@ static int priority = 300;
 module_param(priority, int, 0444);
 MODULE_PARM_DESC(priority, "crypto priority of the offloaded algorithms (software: 0)");
 
+static bool dma_map = true;
+module_param(dma_map, bool, 0644);
+MODULE_PARM_DESC(dma_map, "zram path: DMA-map the caller's buffers when possible instead of copying through bounce buffers");
+
 static unsigned int poll_timeout_us = 20000;
 module_param(poll_timeout_us, uint, 0644);
 MODULE_PARM_DESC(poll_timeout_us, "busy-wait limit of a polled request before software fallback");
@@ -124,6 +128,7 @@ struct zc_vec {
 struct zc_dev {
 	struct pci_dev *pdev;
 	void __iomem *bar;
+	u32 max_req;
 	u32 npoll;
 	u32 nirq;
 	u32 nvec;
@@ -284,6 +289,37 @@ static int zc_status_errno(u8 op, u8 status)
 	}
 }
 
+/* Linear-map memory (kmalloc, page allocator, kmap on 64-bit): DMA-able. */
+static bool zc_can_map(const void *p, unsigned int len)
+{
+	return virt_addr_valid(p) && virt_addr_valid(p + len - 1);
+}
+
+/*
+ * DMA-map the caller's buffers for one polled request. False: use the
+ * bounce buffers. On success the device may write up to *@dcap bytes.
+ */
+static bool zc_map_buffers(struct zc_dev *zd, const u8 *src, unsigned int slen,
+			   u8 *dst, unsigned int dlen, dma_addr_t *sa,
+			   dma_addr_t *da, u32 *dcap)
+{
+	struct device *dev = &zd->pdev->dev;
+
+	if (!READ_ONCE(dma_map) || !zc_can_map(src, slen) ||
+	    !zc_can_map(dst, dlen) || slen > zd->max_req)
+		return false;
+	*sa = dma_map_single(dev, (void *)src, slen, DMA_TO_DEVICE);
+	if (dma_mapping_error(dev, *sa))
+		return false;
+	*dcap = min(dlen, zd->max_req);
+	*da = dma_map_single(dev, dst, *dcap, DMA_FROM_DEVICE);
+	if (dma_mapping_error(dev, *da)) {
+		dma_unmap_single(dev, *sa, slen, DMA_TO_DEVICE);
+		return false;
+	}
+	return true;
+}
+
 /*
  * Polled request on the calling CPU's queue (SYNC mode: under TCG the
  * completion is usually there when the doorbell write returns). Called
@@ -294,15 +330,18 @@ static int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
 			   enum zc_fallback *why)
 {
 	struct zc_queue *q = &zd->q[raw_smp_processor_id() % zd->npoll];
+	struct device *dev = &zd->pdev->dev;
 	u32 dcap = min_t(u32, *dlen, ZC_SLOT_BYTES);
+	dma_addr_t sa, da;
 	struct zc_slot *slot;
 	struct zcomp_cqe *cqe;
 	u64 deadline;
 	u32 idx, out;
 	unsigned int spins = 0;
+	bool mapped;
 	int ret;
 
-	if (slen > ZC_SLOT_BYTES || !slen || !dcap) {
+	if (!slen || !*dlen) {
 		*why = ZC_FB_TOO_LARGE;
 		return -EIO;
 	}
@@ -318,9 +357,18 @@ static int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
 	}
 	idx = q->tail;
 	slot = &q->slots[idx];
-	memcpy(slot->src, src, slen);
-	zc_fill_sqe(&q->sq[idx], op, algo, idx, slot->src_dma, slen,
-		    slot->dst_dma, dcap);
+	mapped = zc_map_buffers(zd, src, slen, dst, *dlen, &sa, &da, &dcap);
+	if (!mapped) {
+		if (slen > ZC_SLOT_BYTES) {
+			spin_unlock(&q->lock);
+			*why = ZC_FB_TOO_LARGE;
+			return -EIO;
+		}
+		memcpy(slot->src, src, slen);
+		sa = slot->src_dma;
+		da = slot->dst_dma;
+	}
+	zc_fill_sqe(&q->sq[idx], op, algo, idx, sa, slen, da, dcap);
 	q->tail = (idx + 1) & (q->size - 1);
 	/* writel() orders the descriptor before the doorbell. */
 	writel(q->tail, q->doorbell);
@@ -331,7 +379,16 @@ static int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
 	while ((READ_ONCE(cqe->flags) & ZCOMP_CQE_F_PHASE) != q->phase) {
 		cpu_relax();
 		if (++spins % 64 == 0 && ktime_get_ns() > deadline) {
-			/* The slot is lost to the device until a reset. */
+			/*
+			 * Reset now: the device returns from the write only
+			 * when it no longer runs a request, so it cannot
+			 * write into the caller's buffer later.
+			 */
+			zc_wr(zd, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
+			if (mapped) {
+				dma_unmap_single(dev, sa, slen, DMA_TO_DEVICE);
+				dma_unmap_single(dev, da, dcap, DMA_FROM_DEVICE);
+			}
 			q->dead = true;
 			spin_unlock(&q->lock);
 			zc_schedule_recovery(zd);
@@ -342,13 +399,18 @@ static int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
 	dma_rmb();
 	out = le32_to_cpu(cqe->out_len);
 	ret = zc_status_errno(op, cqe->status);
+	if (mapped) {
+		dma_unmap_single(dev, sa, slen, DMA_TO_DEVICE);
+		dma_unmap_single(dev, da, dcap, DMA_FROM_DEVICE);
+	}
 	if (ret == -ENOSPC && dcap < *dlen)
 		ret = -EIO;	/* the bounce buffer was the limit, not *dlen */
 	if (!ret) {
-		if (out > *dlen) {
+		if (out > dcap) {
 			ret = -EIO;
 		} else {
-			memcpy(dst, slot->dst, out);
+			if (!mapped)
+				memcpy(dst, slot->dst, out);
 			*dlen = out;
 		}
 	}
@@ -982,6 +1044,7 @@ static int zc_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	/* A polled queue per CPU for zram, interrupt queues for zswap. */
 	nq = zc_rd(zd, ZCOMP_REG_CAP_QUEUES);
 	ring = zc_rd(zd, ZCOMP_REG_CAP_RING);
+	zd->max_req = zc_rd(zd, ZCOMP_REG_CAP_MAX_REQ);
 	zd->nirq = nq >= 2 ? min(cpus, nq / 2) : 0;
 	zd->npoll = min(cpus, nq - zd->nirq);
 	nvec = 0;
