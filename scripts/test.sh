@@ -16,6 +16,9 @@ else
 fi
 meson test -C "$ZCOMP_ROOT/build" --print-errorlogs
 
+log "engine: libFuzzer with ASan and UBSan, 300000 runs, fixed seed"
+"$ZCOMP_ROOT/scripts/fuzz.sh" 300000
+
 log "qemu: build (first time: about 7 minutes)"
 "$ZCOMP_ROOT/scripts/build-qemu.sh"
 
