@@ -137,30 +137,43 @@ static const char *zcomp_status_name(uint8_t status)
 
 /* ---- DMA: guest RAM only ---- */
 
+/*
+ * Map @len (> 0) bytes of guest memory at @addr into @cache; false, with
+ * nothing held, unless all of it is RAM. A region that is not RAM (MMIO,
+ * unassigned, bus mastering off) maps with ptr == NULL: fail it rather
+ * than dispatch MMIO from a device thread.
+ */
+static bool zcomp_cache_map(ZcompQueue *q, MemoryRegionCache *cache,
+                            uint64_t addr, hwaddr len, bool is_write)
+{
+    AddressSpace *as = pci_get_address_space(PCI_DEVICE(q->dev));
+
+    if (address_space_cache_init(cache, as, addr, len, is_write) <
+        (int64_t)len || !cache->ptr) {
+        address_space_cache_destroy(cache);
+        return false;
+    }
+    return true;
+}
+
 static bool zcomp_dma(ZcompQueue *q, uint64_t addr, void *buf, uint32_t len,
                       bool is_write)
 {
-    AddressSpace *as = pci_get_address_space(PCI_DEVICE(q->dev));
     MemoryRegionCache cache;
-    int64_t mapped;
-    bool ok;
 
     if (len == 0) {
         return true;
     }
-    /* A region that is not RAM (MMIO, unassigned, bus mastering off) maps
-     * with ptr == NULL: fail it rather than dispatch MMIO from here. */
-    mapped = address_space_cache_init(&cache, as, addr, len, is_write);
-    ok = mapped >= len && cache.ptr;
-    if (ok) {
-        if (is_write) {
-            address_space_write_cached(&cache, 0, buf, len);
-        } else {
-            address_space_read_cached(&cache, 0, buf, len);
-        }
+    if (!zcomp_cache_map(q, &cache, addr, len, is_write)) {
+        return false;
+    }
+    if (is_write) {
+        address_space_write_cached(&cache, 0, buf, len);
+    } else {
+        address_space_read_cached(&cache, 0, buf, len);
     }
     address_space_cache_destroy(&cache);
-    return ok;
+    return true;
 }
 
 static bool zcomp_host_read(void *opaque, uint64_t addr, void *buf,
@@ -180,12 +193,9 @@ static void *zcomp_host_map(void *opaque, uint64_t addr, uint32_t len,
                             bool is_write, void **token)
 {
     ZcompQueue *q = opaque;
-    AddressSpace *as = pci_get_address_space(PCI_DEVICE(q->dev));
     MemoryRegionCache *cache = is_write ? &q->dst_cache : &q->src_cache;
 
-    if (address_space_cache_init(cache, as, addr, len, is_write) < len ||
-        !cache->ptr) {
-        address_space_cache_destroy(cache);
+    if (!zcomp_cache_map(q, cache, addr, len, is_write)) {
         return NULL;
     }
     *token = cache;
@@ -294,30 +304,17 @@ static void zcomp_unmap_rings(ZcompQueue *q)
     }
 }
 
-/* Map a ring for the queue's lifetime; false if it is not all RAM. */
-static bool zcomp_map_ring(ZcompQueue *q, MemoryRegionCache *cache,
-                           uint64_t base, hwaddr len, bool is_write)
-{
-    AddressSpace *as = pci_get_address_space(PCI_DEVICE(q->dev));
-
-    if (address_space_cache_init(cache, as, base, len, is_write) <
-        (int64_t)len || !cache->ptr) {
-        address_space_cache_destroy(cache);
-        return false;
-    }
-    return true;
-}
-
-/* A ring outside RAM is not refused here: its first use is fatal. */
+/* Map both rings for the queue's lifetime. A ring outside RAM is not
+ * refused here: its first use is fatal. */
 static void zcomp_map_rings(ZcompQueue *q)
 {
     zcomp_unmap_rings(q);
-    q->sq_mapped = zcomp_map_ring(q, &q->sq_cache, q->sq_base,
-                                  (hwaddr)q->size * sizeof(struct zcomp_sqe),
-                                  false);
-    q->cq_mapped = zcomp_map_ring(q, &q->cq_cache, q->cq_base,
-                                  (hwaddr)q->size * sizeof(struct zcomp_cqe),
-                                  true);
+    q->sq_mapped = zcomp_cache_map(q, &q->sq_cache, q->sq_base,
+                                   (hwaddr)q->size * sizeof(struct zcomp_sqe),
+                                   false);
+    q->cq_mapped = zcomp_cache_map(q, &q->cq_cache, q->cq_base,
+                                   (hwaddr)q->size * sizeof(struct zcomp_cqe),
+                                   true);
 }
 
 static void zcomp_set_fatal(ZcompPCIState *s, ZcompQueue *q, uint32_t reason)
