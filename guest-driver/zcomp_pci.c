@@ -274,15 +274,18 @@ static void zc_schedule_recovery(struct zc_dev *zd)
 		queue_work(zc_wq, &zd->recover);
 }
 
-/* Map a completion status to an errno; -EIO means "try software". */
-static int zc_status_errno(u8 op, u8 status)
+/*
+ * Map a completion status to an errno; -EIO means "try software".
+ * @capped: the device had less room (a bounce buffer) than the caller.
+ */
+static int zc_status_errno(u8 op, u8 status, bool capped)
 {
 	switch (status) {
 	case ZCOMP_ST_OK:
 		return 0;
 	case ZCOMP_ST_DST_TOO_SMALL:
-		/* A real answer for compression; verify decompression. */
-		return op == ZCOMP_OP_COMPRESS ? -ENOSPC : -EIO;
+		/* A real answer for compression into the caller's room. */
+		return op == ZCOMP_OP_COMPRESS && !capped ? -ENOSPC : -EIO;
 	default:
 		/* Corrupt input is checked again in software too. */
 		return -EIO;
@@ -398,13 +401,11 @@ static int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
 	}
 	dma_rmb();
 	out = le32_to_cpu(cqe->out_len);
-	ret = zc_status_errno(op, cqe->status);
+	ret = zc_status_errno(op, cqe->status, dcap < *dlen);
 	if (mapped) {
 		dma_unmap_single(dev, sa, slen, DMA_TO_DEVICE);
 		dma_unmap_single(dev, da, dcap, DMA_FROM_DEVICE);
 	}
-	if (ret == -ENOSPC && dcap < *dlen)
-		ret = -EIO;	/* the bounce buffer was the limit, not *dlen */
 	if (!ret) {
 		if (out > dcap) {
 			ret = -EIO;
@@ -578,13 +579,11 @@ static void zc_acomp_finish(struct zc_slot *slot, struct acomp_req *req,
 			    u8 status, u32 out)
 {
 	struct zc_req_ctx *rctx = acomp_request_ctx(req);
-	int ret = zc_status_errno(slot->op, status);
+	int ret = zc_status_errno(slot->op, status, req->dlen > ZC_SLOT_BYTES);
 
 	rctx->software = false;
 	rctx->op = slot->op;
 	rctx->algo = slot->algo;
-	if (ret == -ENOSPC && req->dlen > ZC_SLOT_BYTES)
-		ret = -EIO;	/* the bounce buffer was the limit */
 	if (!ret && out <= req->dlen &&
 	    sg_copy_from_buffer(req->dst, sg_nents_for_len(req->dst, out),
 				slot->dst, out) == out) {
