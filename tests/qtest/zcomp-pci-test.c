@@ -223,6 +223,13 @@ static void fill(uint8_t *buf, uint32_t len, int kind, GRand *r)
     }
 }
 
+/* Fill @buf with @kind of content and put it at SRC_BUF in the guest. */
+static void stage(Zc *z, uint8_t *buf, uint32_t len, int kind, GRand *r)
+{
+    fill(buf, len, kind, r);
+    qtest_memwrite(z->qts, SRC_BUF, buf, len);
+}
+
 /* Compress @buf through the device, decompress the result, compare. */
 static void roundtrip(Zc *z, int q, uint8_t algo, const uint8_t *buf,
                       uint32_t len)
@@ -465,8 +472,7 @@ static void test_wrap(const void *data)
     uint32_t tag = 0, seen = 0;
     Zc *z = zc_start("q35", "");
 
-    fill(page, sizeof(page), 1, r);
-    qtest_memwrite(z->qts, SRC_BUF, page, sizeof(page));
+    stage(z, page, sizeof(page), 1, r);
     zc_enable(z);
     queue_setup(z, 2, 8, 0);
     for (int batch = 0; batch < 12; batch++) {
@@ -628,8 +634,7 @@ static void test_errors(const void *data)
     uint32_t clen;
     Zc *z = zc_start("q35", "");
 
-    fill(page, sizeof(page), 3, r);
-    qtest_memwrite(z->qts, SRC_BUF, page, sizeof(page));
+    stage(z, page, sizeof(page), 3, r);
     zc_enable(z);
     queue_setup(z, 0, 16, 0);
     s = mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4, SRC_BUF, 4096, DST_BUF,
@@ -665,8 +670,7 @@ static void test_errors(const void *data)
 
     /* Corrupt input: a real stream with its first byte changed so that it
      * claims a literal run longer than the input. */
-    fill(page, sizeof(page), 1, r);
-    qtest_memwrite(z->qts, SRC_BUF, page, sizeof(page));
+    stage(z, page, sizeof(page), 1, r);
     g_assert_cmpint(run1(z, 0, s, &clen), ==, 0);
     qtest_writeb(z->qts, DST_BUF, 0xff);
     qtest_writeb(z->qts, DST_BUF + 1, 0xff);
@@ -811,8 +815,7 @@ static void test_reset_in_flight(const void *data)
     Zc *z = zc_start("q35", "queues=2,workers=2");
     uint64_t done;
 
-    fill(buf, 65536, 1, r);
-    qtest_memwrite(z->qts, SRC_BUF, buf, 65536);
+    stage(z, buf, 65536, 1, r);
     zc_enable(z);
     queue_setup(z, 0, 128, 0);
     queue_setup(z, 1, 128, 0);
@@ -849,8 +852,7 @@ static void test_stats(const void *data)
     uint64_t in = 0, out = 0;
     Zc *z = zc_start("q35", "queues=3");
 
-    fill(page, sizeof(page), 2, r);
-    qtest_memwrite(z->qts, SRC_BUF, page, sizeof(page));
+    stage(z, page, sizeof(page), 2, r);
     zc_enable(z);
     for (int q = 0; q < 3; q++) {
         queue_setup(z, q, 16, 0);
@@ -895,8 +897,7 @@ static void test_sync_mode(const void *data)
     uint8_t page[4096];
     Zc *z = zc_start("q35", "");
 
-    fill(page, sizeof(page), 1, r);
-    qtest_memwrite(z->qts, SRC_BUF, page, sizeof(page));
+    stage(z, page, sizeof(page), 1, r);
     zc_enable(z);
     queue_setup(z, 3, 8, ZCOMP_QCTRL_SYNC);
     for (int i = 0; i < 20; i++) {
@@ -962,8 +963,7 @@ static void test_stop_and_migrate(const void *data)
     struct zcomp_cqe c;
     Zc *z = zc_start("q35", "queues=2"), *d;
 
-    fill(page, sizeof(page), 1, r);
-    qtest_memwrite(z->qts, SRC_BUF, page, sizeof(page));
+    stage(z, page, sizeof(page), 1, r);
     zc_enable(z);
     queue_setup(z, 1, 8, 0);
     g_assert_cmpint(run1(z, 1, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
