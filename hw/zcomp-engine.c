@@ -230,38 +230,12 @@ static uint8_t sgl_copy(const ZcHostOps *ops, void *opaque, uint64_t list,
     return sum == total ? ZCOMP_ST_OK : ZCOMP_ST_BAD_DESC;
 }
 
-/*
- * What may run on guest memory in place. The source of a compression: the
- * compressors' bounds come from positions, not from the bytes, so a guest
- * changing them meanwhile only gets a useless result. The destination of a
- * decompression: the safe decoders write within the capacity, and match
- * offsets come from the input, which is a private copy. Everything else
- * (compressed input, compressor output) goes through scratch memory.
- */
-static bool zc_in_place_src(const struct zcomp_sqe *sqe)
+uint8_t zc_fetch_input(const ZcLimits *lim, ZcScratch *scr,
+                       const ZcHostOps *ops, void *opaque,
+                       const struct zcomp_sqe *sqe)
 {
-    return sqe->opcode == ZCOMP_OP_COMPRESS &&
-           !(sqe->flags & ZCOMP_SQE_F_SRC_SGL);
-}
+    uint8_t st = zc_sqe_validate(lim, sqe);
 
-static bool zc_in_place_dst(const struct zcomp_sqe *sqe)
-{
-    return sqe->opcode == ZCOMP_OP_DECOMPRESS &&
-           !(sqe->flags & ZCOMP_SQE_F_DST_SGL);
-}
-
-uint8_t zc_execute(const ZcLimits *lim, ZcScratch *scr,
-                   const ZcHostOps *ops, void *opaque,
-                   const struct zcomp_sqe *sqe, uint32_t *out_len)
-{
-    const uint8_t *src = scr->src;
-    uint8_t *dst = scr->dst;
-    void *src_token = NULL, *dst_token = NULL;
-    uint8_t st;
-    int level;
-
-    *out_len = 0;
-    st = zc_sqe_validate(lim, sqe);
     if (st) {
         return st;
     }
@@ -271,51 +245,57 @@ uint8_t zc_execute(const ZcLimits *lim, ZcScratch *scr,
             return st;
         }
     }
-
-    if (ops->map && zc_in_place_src(sqe)) {
-        src = ops->map(opaque, sqe->src_addr, sqe->src_len, false, &src_token);
-        if (!src) {
-            return ZCOMP_ST_DMA_ERROR;
-        }
-    } else if (sqe->flags & ZCOMP_SQE_F_SRC_SGL) {
-        st = sgl_copy(ops, opaque, sqe->src_addr, sqe->src_nsge, sqe->src_len,
-                      scr->src, 0, true);
-        if (st) {
-            return st;
-        }
-    } else if (!ops->read(opaque, sqe->src_addr, scr->src, sqe->src_len)) {
+    /*
+     * Always a private copy: the codec then never touches guest memory, so
+     * a guest changing its buffers meanwhile gets a wrong result at worst,
+     * and a request can be dropped before it completes without a trace.
+     */
+    if (sqe->flags & ZCOMP_SQE_F_SRC_SGL) {
+        return sgl_copy(ops, opaque, sqe->src_addr, sqe->src_nsge,
+                        sqe->src_len, scr->src, 0, true);
+    }
+    if (!ops->read(opaque, sqe->src_addr, scr->src, sqe->src_len)) {
         return ZCOMP_ST_DMA_ERROR;
     }
-    if (ops->map && zc_in_place_dst(sqe)) {
-        dst = ops->map(opaque, sqe->dst_addr, sqe->dst_cap, true, &dst_token);
-        if (!dst) {
-            return ZCOMP_ST_DMA_ERROR;
-        }
-    }
+    return ZCOMP_ST_OK;
+}
 
-    level = sqe->level ? sqe->level : lim->lz4hc_level;
-    st = zc_codec_run(scr, sqe->opcode, sqe->algo, level, src,
-                      sqe->src_len, dst, sqe->dst_cap, out_len);
-    if (src_token) {
-        ops->unmap(opaque, src_token, 0);
-    }
-    if (dst_token) {
-        ops->unmap(opaque, dst_token, st ? sqe->dst_cap : *out_len);
-        if (st) {
-            *out_len = 0;
-        }
-        return st;
-    }
-    if (st) {
-        *out_len = 0;
-        return st;
-    }
+uint8_t zc_run_codec(const ZcLimits *lim, ZcScratch *scr,
+                     const struct zcomp_sqe *sqe, uint32_t *out_len)
+{
+    int level = sqe->level ? sqe->level : lim->lz4hc_level;
 
+    /* dst_cap <= max_req <= dst_size: the output fits scratch. */
+    return zc_codec_run(scr, sqe->opcode, sqe->algo, level, scr->src,
+                        sqe->src_len, scr->dst, sqe->dst_cap, out_len);
+}
+
+uint8_t zc_deliver(ZcScratch *scr, const ZcHostOps *ops, void *opaque,
+                   const struct zcomp_sqe *sqe, uint32_t out_len)
+{
     if (sqe->flags & ZCOMP_SQE_F_DST_SGL) {
-        st = sgl_copy(ops, opaque, sqe->dst_addr, sqe->dst_nsge, sqe->dst_cap,
-                      scr->dst, *out_len, false);
-    } else if (!ops->write(opaque, sqe->dst_addr, scr->dst, *out_len)) {
-        st = ZCOMP_ST_DMA_ERROR;
+        return sgl_copy(ops, opaque, sqe->dst_addr, sqe->dst_nsge,
+                        sqe->dst_cap, scr->dst, out_len, false);
+    }
+    if (!ops->write(opaque, sqe->dst_addr, scr->dst, out_len)) {
+        return ZCOMP_ST_DMA_ERROR;
+    }
+    return ZCOMP_ST_OK;
+}
+
+uint8_t zc_execute(const ZcLimits *lim, ZcScratch *scr,
+                   const ZcHostOps *ops, void *opaque,
+                   const struct zcomp_sqe *sqe, uint32_t *out_len)
+{
+    uint8_t st;
+
+    *out_len = 0;
+    st = zc_fetch_input(lim, scr, ops, opaque, sqe);
+    if (!st) {
+        st = zc_run_codec(lim, scr, sqe, out_len);
+    }
+    if (!st) {
+        st = zc_deliver(scr, ops, opaque, sqe, *out_len);
     }
     if (st) {
         *out_len = 0;
@@ -353,6 +333,45 @@ static void stats_account(ZcStats *st, const struct zcomp_sqe *sqe,
     }
 }
 
+bool zc_ring_fetch(const ZcRing *ring, const ZcHostOps *ops, void *opaque,
+                   struct zcomp_sqe *sqe)
+{
+    if (!ops->read_sqe(opaque, ring->sq_head, sqe)) {
+        return false;
+    }
+    sqe_to_host(sqe);
+    return true;
+}
+
+ZcRingResult zc_ring_complete(ZcRing *ring, const ZcHostOps *ops,
+                              void *opaque, const struct zcomp_sqe *sqe,
+                              uint8_t status, uint32_t out_len,
+                              ZcStats *stats)
+{
+    uint32_t mask = ring->size - 1;
+    struct zcomp_cqe cqe = {
+        .tag = htole32(sqe->tag),
+        .out_len = htole32(out_len),
+        .sq_head = htole16((uint16_t)((ring->sq_head + 1) & mask)),
+        .status = status,
+        .flags = ring->phase ? ZCOMP_CQE_F_PHASE : 0,
+    };
+
+    if (!ops->post_cqe(opaque, ring->cq_tail, &cqe)) {
+        return ZC_RING_CQ_FAULT;
+    }
+    stats_account(stats, sqe, status, out_len);
+    if (ops->completed) {
+        ops->completed(opaque, ring->sq_head, sqe, status, out_len);
+    }
+    ring->sq_head = (ring->sq_head + 1) & mask;
+    ring->cq_tail = (ring->cq_tail + 1) & mask;
+    if (ring->cq_tail == 0) {
+        ring->phase ^= 1;
+    }
+    return ZC_RING_OK;
+}
+
 ZcRingResult zc_ring_process(ZcRing *ring, uint32_t tail, uint32_t budget,
                              uint8_t force_status,
                              const ZcLimits *lim, ZcScratch *scr,
@@ -360,42 +379,23 @@ ZcRingResult zc_ring_process(ZcRing *ring, uint32_t tail, uint32_t budget,
                              ZcStats *stats, uint32_t *done)
 {
     struct zcomp_sqe sqe;
-    struct zcomp_cqe cqe;
-    uint32_t mask = ring->size - 1;
-    uint32_t out_len;
+    uint32_t out_len = 0;
     uint8_t status;
+    ZcRingResult r;
 
     *done = 0;
     while (ring->sq_head != tail && *done < budget) {
-        if (!ops->read_sqe(opaque, ring->sq_head, &sqe)) {
+        if (!zc_ring_fetch(ring, ops, opaque, &sqe)) {
             return ZC_RING_SQ_FAULT;
         }
-        sqe_to_host(&sqe);
-        if (force_status) {
-            status = force_status;
-            out_len = 0;
-        } else {
+        status = force_status;
+        if (!status) {
             status = zc_execute(lim, scr, ops, opaque, &sqe, &out_len);
         }
-
-        memset(&cqe, 0, sizeof(cqe));
-        cqe.tag = htole32(sqe.tag);
-        cqe.out_len = htole32(out_len);
-        cqe.sq_head = htole16((uint16_t)((ring->sq_head + 1) & mask));
-        cqe.status = status;
-        cqe.flags = ring->phase ? ZCOMP_CQE_F_PHASE : 0;
-        if (!ops->post_cqe(opaque, ring->cq_tail, &cqe)) {
-            return ZC_RING_CQ_FAULT;
-        }
-        stats_account(stats, &sqe, status, out_len);
-        if (ops->completed) {
-            ops->completed(opaque, ring->sq_head, &sqe, status, out_len);
-        }
-
-        ring->sq_head = (ring->sq_head + 1) & mask;
-        ring->cq_tail = (ring->cq_tail + 1) & mask;
-        if (ring->cq_tail == 0) {
-            ring->phase ^= 1;
+        r = zc_ring_complete(ring, ops, opaque, &sqe, status,
+                             status ? 0 : out_len, stats);
+        if (r != ZC_RING_OK) {
+            return r;
         }
         (*done)++;
     }

@@ -44,14 +44,6 @@ typedef struct ZcHostOps {
     /* Post CQ entry @idx: everything but the flags byte first, the flags
      * (phase) byte last, so a polling guest never sees a torn entry. */
     bool (*post_cqe)(void *opaque, uint32_t idx, const struct zcomp_cqe *cqe);
-    /*
-     * Optional zero-copy access: a host pointer to @len bytes of guest RAM
-     * at @addr, or NULL (then the engine copies). unmap() ends the access;
-     * @written bytes from the start were stored (dirty tracking).
-     */
-    void *(*map)(void *opaque, uint64_t addr, uint32_t len, bool is_write,
-                 void **token);
-    void (*unmap)(void *opaque, void *token, uint32_t written);
     /* Optional: a status to inject instead of running the request, or 0. */
     uint8_t (*inject_fault)(void *opaque);
     /* Optional: told of each completion posted (tracing, error logs). */
@@ -98,10 +90,40 @@ uint8_t zc_codec_run(ZcScratch *scr, uint8_t op, uint8_t algo, int level,
                      const uint8_t *src, uint32_t slen,
                      uint8_t *dst, uint32_t dcap, uint32_t *out_len);
 
-/* Validate and execute one descriptor (already copied out of the ring). */
+/*
+ * A request runs in three steps, so that the QEMU glue can hold its queue
+ * lock only around the two that touch guest memory, and drop the result of
+ * the middle one (the only one whose cost depends on the data) unseen:
+ *   zc_fetch_input: validate, inject a fault, copy the input into scratch;
+ *   zc_run_codec:   scratch to scratch, no guest memory access at all;
+ *   zc_deliver:     write exactly @out_len bytes of output to the guest.
+ * Each returns a ZCOMP_ST_* status.
+ */
+uint8_t zc_fetch_input(const ZcLimits *lim, ZcScratch *scr,
+                       const ZcHostOps *ops, void *opaque,
+                       const struct zcomp_sqe *sqe);
+uint8_t zc_run_codec(const ZcLimits *lim, ZcScratch *scr,
+                     const struct zcomp_sqe *sqe, uint32_t *out_len);
+uint8_t zc_deliver(ZcScratch *scr, const ZcHostOps *ops, void *opaque,
+                   const struct zcomp_sqe *sqe, uint32_t out_len);
+
+/* All three steps of one descriptor (already copied out of the ring);
+ * *@out_len is 0 unless the status is OK. */
 uint8_t zc_execute(const ZcLimits *lim, ZcScratch *scr,
                    const ZcHostOps *ops, void *opaque,
                    const struct zcomp_sqe *sqe, uint32_t *out_len);
+
+/* Copy the entry at ring->sq_head out of the ring, in host byte order;
+ * false if the ring cannot be read. */
+bool zc_ring_fetch(const ZcRing *ring, const ZcHostOps *ops, void *opaque,
+                   struct zcomp_sqe *sqe);
+
+/* Post the completion of the entry at ring->sq_head, count it and advance
+ * the ring; ZC_RING_CQ_FAULT (nothing advanced) if it cannot be posted. */
+ZcRingResult zc_ring_complete(ZcRing *ring, const ZcHostOps *ops,
+                              void *opaque, const struct zcomp_sqe *sqe,
+                              uint8_t status, uint32_t out_len,
+                              ZcStats *stats);
 
 /* Process entries from ring->sq_head up to @tail, at most @budget of them,
  * posting a completion for each. With @force_status != 0, entries are

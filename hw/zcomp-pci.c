@@ -7,11 +7,22 @@
  * migration. Descriptor decoding and the codecs live in zcomp-engine.c.
  *
  * Threads: no request runs under the BQL or in the main loop. Each queue is
- * served by one of the worker threads; a queue in SYNC mode is run by the
- * vCPU that rings its doorbell, with the BQL dropped. A queue's ring is only
- * touched with its @lock held. Workers never take the BQL: DMA goes to guest
+ * served by one of the worker threads; a queue in SYNC mode is also run by
+ * the vCPU that rings its doorbell, with the BQL dropped and a bounded
+ * budget. A request runs in three steps (zcomp_queue_step): fetch (copy
+ * its input into the queue's scratch memory) and commit (write the output,
+ * post the completion) hold the queue's @lock and cost at most max-request
+ * bytes of copying; the codec between them holds nothing and touches only
+ * scratch memory. Reset, queue disable, bus-master off, VM stop and unplug
+ * bump the queue's @epoch, which drops the codec's result unseen, and wait
+ * only for the bounded steps. Workers never take the BQL: DMA goes to guest
  * RAM only (anything else fails the request), and interrupts are raised
- * from a main-loop bottom half. So the BQL holder may wait for a worker.
+ * from a main-loop bottom half.
+ *
+ * The queues, their scratch memory and the workers live in a ZcompCore
+ * that a codec still running after unplug keeps alive: unplug waits for no
+ * codec, and a thread touches the device itself only under a queue lock,
+ * while the queue is enabled.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -40,16 +51,25 @@
 #define TYPE_ZCOMP_PCI "zcomp-pci"
 OBJECT_DECLARE_SIMPLE_TYPE(ZcompPCIState, ZCOMP_PCI)
 
-/* Bytes of requests run per lock hold: bounds how long reset, queue
- * disable or VM stop wait (with the BQL held) for a running batch. */
-#define ZCOMP_BATCH_BYTES (256 * KiB)
-#define ZCOMP_BATCH_MAX 8
 #define ZCOMP_RING_LIMIT 4096           /* cqe.sq_head is 16 bits */
+/* Requests a worker runs of one queue before it looks at its others. */
+#define ZCOMP_WORKER_ROUND 8
+/*
+ * What one SYNC doorbell may run on the vCPU that rang it, in bytes of
+ * lz4-like work (see zcomp_sync_cost): one 4 KiB lz4hc page (2.3 ms at
+ * level 12 on the worst input measured), or sixteen lz4/lzo pages.
+ * Anything else is left to the queue's worker.
+ */
+#define ZCOMP_SYNC_BUDGET (64 * KiB)
+#define ZCOMP_SYNC_MIN_COST 512
+#define ZCOMP_SYNC_LZ4HC_FACTOR 16
 
 typedef struct ZcompWorker ZcompWorker;
+typedef struct ZcompCore ZcompCore;
 
 typedef struct ZcompQueue {
-    ZcompPCIState *dev;
+    ZcompPCIState *dev;         /* only under @lock while @enabled */
+    ZcompCore *core;
     uint32_t index;
     ZcompWorker *worker;
 
@@ -61,28 +81,38 @@ typedef struct ZcompQueue {
     uint32_t ctrl;
     uint32_t status;
 
-    bool enabled;               /* atomic: the queue may be run */
+    bool enabled;               /* atomic; changes under @lock */
     uint32_t sq_tail;           /* atomic: last doorbell value */
     bool irq_pending;           /* atomic: raise the vector from the BH */
 
-    QemuMutex lock;             /* protects everything below */
+    QemuMutex lock;             /* held for bounded steps only */
+    uint32_t epoch;             /* atomic: a change drops the running codec */
+    bool busy;                  /* a thread runs a codec with @scratch */
     ZcRing ring;
     bool sq_mapped;             /* the ring is guest RAM, cached below */
     bool cq_mapped;
     MemoryRegionCache sq_cache;
     MemoryRegionCache cq_cache;
-    MemoryRegionCache src_cache;    /* in-place buffers of one request */
-    MemoryRegionCache dst_cache;
-    ZcScratch *scratch;
+    ZcScratch *scratch;         /* the @busy thread's */
     ZcStats stats;              /* single writer: the @lock holder */
 } ZcompQueue;
 
 struct ZcompWorker {
-    ZcompPCIState *dev;
+    ZcompCore *core;
     uint32_t index;
     QemuThread thread;
     QemuEvent kick;
-    bool exit;
+    bool exit;                  /* atomic */
+};
+
+/* What the device's threads use; freed by the last of them or the device. */
+struct ZcompCore {
+    uint32_t refs;              /* atomic */
+    uint32_t num_queues;
+    uint32_t num_workers;
+    ZcLimits limits;
+    ZcompQueue *queues;
+    ZcompWorker *workers;
 };
 
 struct ZcompPCIState {
@@ -110,12 +140,9 @@ struct ZcompPCIState {
     uint32_t fatal_info;
     bool paused;                /* atomic: VM stopped, workers idle */
     uint64_t fault_count;       /* atomic */
-    uint32_t batch;             /* requests per lock hold */
-    uint32_t sync_inflight;     /* atomic: SYNC doorbells running, no BQL */
 
-    ZcLimits limits;
-    ZcompQueue *queues;
-    ZcompWorker *workers;
+    ZcompCore *core;
+    ZcompQueue *queues;         /* core->queues */
 };
 
 /* Set while this thread runs requests: guards against DMA re-entrancy. */
@@ -188,31 +215,6 @@ static bool zcomp_host_write(void *opaque, uint64_t addr, const void *buf,
     return zcomp_dma(opaque, addr, (void *)buf, len, true);
 }
 
-/* Zero-copy access to guest RAM for the engine; NULL if not all RAM. */
-static void *zcomp_host_map(void *opaque, uint64_t addr, uint32_t len,
-                            bool is_write, void **token)
-{
-    ZcompQueue *q = opaque;
-    MemoryRegionCache *cache = is_write ? &q->dst_cache : &q->src_cache;
-
-    if (!zcomp_cache_map(q, cache, addr, len, is_write)) {
-        return NULL;
-    }
-    *token = cache;
-    return cache->ptr;
-}
-
-static void zcomp_host_unmap(void *opaque, void *token, uint32_t written)
-{
-    MemoryRegionCache *cache = token;
-
-    if (written) {
-        /* Dirty tracking for migration, TB invalidation for TCG. */
-        address_space_cache_invalidate(cache, 0, written);
-    }
-    address_space_cache_destroy(cache);
-}
-
 static bool zcomp_read_sqe(void *opaque, uint32_t idx, struct zcomp_sqe *sqe)
 {
     ZcompQueue *q = opaque;
@@ -282,8 +284,6 @@ static void zcomp_completed(void *opaque, uint32_t idx,
 static const ZcHostOps zcomp_host_ops = {
     .read = zcomp_host_read,
     .write = zcomp_host_write,
-    .map = zcomp_host_map,
-    .unmap = zcomp_host_unmap,
     .read_sqe = zcomp_read_sqe,
     .post_cqe = zcomp_post_cqe,
     .inject_fault = zcomp_inject_fault,
@@ -291,6 +291,21 @@ static const ZcHostOps zcomp_host_ops = {
 };
 
 /* ---- queues ---- */
+
+static bool zcomp_bus_master(ZcompPCIState *s)
+{
+    return s->parent_obj.config[PCI_COMMAND] & PCI_COMMAND_MASTER;
+}
+
+/* Whether @q may fetch or commit now; @lock held. Looks at the device
+ * only while the queue is enabled: after unplug it never is again. */
+static bool zcomp_queue_runnable(ZcompQueue *q)
+{
+    ZcompPCIState *s = q->dev;
+
+    return qatomic_read(&q->enabled) && !qatomic_read(&s->paused) &&
+           !qatomic_read(&s->fatal) && zcomp_bus_master(s);
+}
 
 static void zcomp_unmap_rings(ZcompQueue *q)
 {
@@ -304,17 +319,25 @@ static void zcomp_unmap_rings(ZcompQueue *q)
     }
 }
 
-/* Map both rings for the queue's lifetime. A ring outside RAM is not
- * refused here: its first use is fatal. */
-static void zcomp_map_rings(ZcompQueue *q)
+/*
+ * Map both rings on first use with bus mastering on, and keep them until
+ * the queue is disabled, reset, or bus mastering goes off. A ring that is
+ * not RAM then is fatal: returns the reason, or 0. @lock held.
+ */
+static uint32_t zcomp_map_rings(ZcompQueue *q)
 {
-    zcomp_unmap_rings(q);
-    q->sq_mapped = zcomp_cache_map(q, &q->sq_cache, q->sq_base,
-                                   (hwaddr)q->size * sizeof(struct zcomp_sqe),
-                                   false);
-    q->cq_mapped = zcomp_cache_map(q, &q->cq_cache, q->cq_base,
-                                   (hwaddr)q->size * sizeof(struct zcomp_cqe),
-                                   true);
+    if (!q->sq_mapped) {
+        q->sq_mapped = zcomp_cache_map(q, &q->sq_cache, q->sq_base,
+                                       (hwaddr)q->size *
+                                       sizeof(struct zcomp_sqe), false);
+    }
+    if (!q->cq_mapped) {
+        q->cq_mapped = zcomp_cache_map(q, &q->cq_cache, q->cq_base,
+                                       (hwaddr)q->size *
+                                       sizeof(struct zcomp_cqe), true);
+    }
+    return !q->sq_mapped ? ZCOMP_FATAL_SQ_READ :
+           !q->cq_mapped ? ZCOMP_FATAL_CQ_WRITE : 0;
 }
 
 static void zcomp_set_fatal(ZcompPCIState *s, ZcompQueue *q, uint32_t reason)
@@ -333,6 +356,7 @@ static void zcomp_set_fatal(ZcompPCIState *s, ZcompQueue *q, uint32_t reason)
     trace_zcomp_fatal(q->index, reason);
 }
 
+/* @lock held, queue enabled: the device is alive. */
 static void zcomp_request_irq(ZcompQueue *q)
 {
     if (q->ctrl & ZCOMP_QCTRL_IRQ) {
@@ -342,90 +366,217 @@ static void zcomp_request_irq(ZcompQueue *q)
 }
 
 /*
- * Run at most @budget requests of @q. Returns true when more are pending.
- * Runs on a worker or on a SYNC doorbell writer, never with the BQL held.
+ * Cost of running @sqe on a vCPU, against ZCOMP_SYNC_BUDGET: its input
+ * bytes, lz4hc compression weighed by its slowest level, SG entries by
+ * their lookups. From the raw entry: an invalid one costs little anyway.
  */
-static bool zcomp_queue_run(ZcompQueue *q, uint32_t budget)
+static uint64_t zcomp_sync_cost(const struct zcomp_sqe *sqe)
 {
-    ZcompPCIState *s = q->dev;
-    ZcRingResult r;
-    uint32_t tail, done = 0;
-    uint8_t force;
-    bool more = false;
+    uint64_t cost = MAX(sqe->src_len, ZCOMP_SYNC_MIN_COST);
 
-    if (!qatomic_read(&q->enabled) || qatomic_read(&s->paused) ||
-        qatomic_read(&s->fatal) ||
-        !(PCI_DEVICE(s)->config[PCI_COMMAND] & PCI_COMMAND_MASTER)) {
-        /* Bus mastering off: no DMA, not even through the ring caches. */
-        return false;
+    if (sqe->opcode == ZCOMP_OP_COMPRESS && sqe->algo == ZCOMP_ALG_LZ4HC) {
+        cost *= ZCOMP_SYNC_LZ4HC_FACTOR;
     }
-    qemu_mutex_lock(&q->lock);
-    /* Re-check: reset and VM stop clear these, then take @lock to wait. */
-    if (!qatomic_read(&q->enabled) || qatomic_read(&s->paused) ||
-        qatomic_read(&s->fatal)) {
-        qemu_mutex_unlock(&q->lock);
-        return false;
+    if (sqe->flags & ZCOMP_SQE_F_SRC_SGL) {
+        cost += (uint64_t)sqe->src_nsge * 64;
     }
-    tail = qatomic_load_acquire(&q->sq_tail);
-    force = (qatomic_read(&s->ctrl) & ZCOMP_CTRL_ENABLE) ?
-            0 : ZCOMP_ST_NOT_ENABLED;
-    zcomp_in_request = true;
-    r = zc_ring_process(&q->ring, tail, budget, force, &s->limits,
-                        q->scratch, &zcomp_host_ops, q, &q->stats, &done);
-    zcomp_in_request = false;
+    if (sqe->flags & ZCOMP_SQE_F_DST_SGL) {
+        cost += (uint64_t)sqe->dst_nsge * 64;
+    }
+    return cost;
+}
+
+typedef enum ZcompStep {
+    ZCOMP_STEP_IDLE,        /* nothing to do, or another thread has it */
+    ZCOMP_STEP_RAN,         /* one entry completed (or the device failed) */
+    ZCOMP_STEP_DROPPED,     /* the codec's result was dropped */
+    ZCOMP_STEP_DEFERRED,    /* over the SYNC budget: for the worker */
+} ZcompStep;
+
+/* Post the completion of the entry at the head; @lock held. */
+static void zcomp_queue_complete(ZcompQueue *q, const struct zcomp_sqe *sqe,
+                                 uint8_t status, uint32_t out_len)
+{
+    ZcRingResult r = zc_ring_complete(&q->ring, &zcomp_host_ops, q, sqe,
+                                      status, status ? 0 : out_len,
+                                      &q->stats);
+
     if (r != ZC_RING_OK) {
-        zcomp_set_fatal(s, q, r);
-    } else {
-        more = q->ring.sq_head != qatomic_load_acquire(&q->sq_tail);
+        zcomp_set_fatal(q->dev, q, r);
     }
-    qemu_mutex_unlock(&q->lock);
+    zcomp_request_irq(q);
+}
 
-    if (done || r != ZC_RING_OK) {
-        zcomp_request_irq(q);
+/*
+ * Run the entry at the head of @q, if any, and if it fits *@sync_budget
+ * (NULL: no limit; the budget shrinks by its cost). Called by workers and
+ * SYNC doorbells, never with the BQL held.
+ */
+static ZcompStep zcomp_queue_step(ZcompQueue *q, uint64_t *sync_budget)
+{
+    ZcompCore *c = q->core;
+    struct zcomp_sqe sqe;
+    uint32_t out_len = 0, epoch, fault;
+    uint8_t status;
+
+    qemu_mutex_lock(&q->lock);
+    if (q->busy || !zcomp_queue_runnable(q) ||
+        q->ring.sq_head == qatomic_load_acquire(&q->sq_tail)) {
+        qemu_mutex_unlock(&q->lock);
+        return ZCOMP_STEP_IDLE;
     }
-    return more;
+    zcomp_in_request = true;
+    fault = zcomp_map_rings(q);
+    if (!fault && !zc_ring_fetch(&q->ring, &zcomp_host_ops, q, &sqe)) {
+        fault = ZCOMP_FATAL_SQ_READ;
+    }
+    if (fault) {
+        zcomp_set_fatal(q->dev, q, fault);
+        zcomp_request_irq(q);
+        goto out;
+    }
+    if (sync_budget) {
+        uint64_t cost = zcomp_sync_cost(&sqe);
+
+        if (cost > *sync_budget) {
+            zcomp_in_request = false;
+            qemu_mutex_unlock(&q->lock);
+            return ZCOMP_STEP_DEFERRED;
+        }
+        *sync_budget -= cost;
+    }
+    if (!(qatomic_read(&q->dev->ctrl) & ZCOMP_CTRL_ENABLE)) {
+        zcomp_queue_complete(q, &sqe, ZCOMP_ST_NOT_ENABLED, 0);
+        goto out;
+    }
+    status = zc_fetch_input(&c->limits, q->scratch, &zcomp_host_ops, q, &sqe);
+    if (status) {
+        zcomp_queue_complete(q, &sqe, status, 0);
+        goto out;
+    }
+
+    /* The codec: scratch memory only, nothing held. */
+    q->busy = true;
+    epoch = qatomic_read(&q->epoch);
+    zcomp_in_request = false;
+    qemu_mutex_unlock(&q->lock);
+    status = zc_run_codec(&c->limits, q->scratch, &sqe, &out_len);
+    qemu_mutex_lock(&q->lock);
+    zcomp_in_request = true;
+    q->busy = false;
+
+    if (qatomic_read(&q->epoch) != epoch || !zcomp_queue_runnable(q)) {
+        /* Reset, disable, stop, bus master off: as if never fetched. */
+        zcomp_in_request = false;
+        qemu_mutex_unlock(&q->lock);
+        return ZCOMP_STEP_DROPPED;
+    }
+    if (!status) {
+        status = zc_deliver(q->scratch, &zcomp_host_ops, q, &sqe, out_len);
+    }
+    zcomp_queue_complete(q, &sqe, status, out_len);
+out:
+    zcomp_in_request = false;
+    qemu_mutex_unlock(&q->lock);
+    return ZCOMP_STEP_RAN;
+}
+
+static void zcomp_core_free(ZcompCore *c)
+{
+    for (uint32_t i = 0; i < c->num_queues; i++) {
+        zc_scratch_free(c->queues[i].scratch);
+        qemu_mutex_destroy(&c->queues[i].lock);
+    }
+    for (uint32_t i = 0; i < c->num_workers; i++) {
+        qemu_event_destroy(&c->workers[i].kick);
+    }
+    g_free(c->queues);
+    g_free(c->workers);
+    g_free(c);
+}
+
+static void zcomp_core_ref(ZcompCore *c)
+{
+    qatomic_inc(&c->refs);
+}
+
+static void zcomp_core_unref(ZcompCore *c)
+{
+    if (qatomic_fetch_dec(&c->refs) == 1) {
+        zcomp_core_free(c);
+    }
 }
 
 static void *zcomp_worker_thread(void *opaque)
 {
     ZcompWorker *w = opaque;
-    ZcompPCIState *s = w->dev;
-    bool busy;
+    ZcompCore *c = w->core;
 
     rcu_register_thread();
     while (!qatomic_read(&w->exit)) {
+        bool progress = false;
+
         qemu_event_reset(&w->kick);
-        busy = false;
-        for (uint32_t i = w->index; i < s->num_queues; i += s->num_workers) {
-            busy |= zcomp_queue_run(&s->queues[i], s->batch);
+        for (uint32_t i = w->index; i < c->num_queues; i += c->num_workers) {
+            for (int n = 0; n < ZCOMP_WORKER_ROUND; n++) {
+                if (zcomp_queue_step(&c->queues[i], NULL) ==
+                    ZCOMP_STEP_IDLE) {
+                    break;
+                }
+                progress = true;
+            }
         }
-        if (!busy) {
+        if (!progress) {
             qemu_event_wait(&w->kick);
         }
     }
     rcu_unregister_thread();
+    zcomp_core_unref(c);
     return NULL;
 }
 
 static void zcomp_kick_all(ZcompPCIState *s)
 {
-    for (uint32_t i = 0; i < s->num_workers; i++) {
-        qemu_event_set(&s->workers[i].kick);
+    for (uint32_t i = 0; i < s->core->num_workers; i++) {
+        qemu_event_set(&s->core->workers[i].kick);
     }
 }
 
-/* Stop a queue and wait until no thread runs it. BQL held. */
-static void zcomp_queue_quiesce(ZcompQueue *q)
+/*
+ * Drop what @q is running and wait for its bounded steps: afterwards no
+ * thread writes guest memory for it until it runs again. BQL held.
+ */
+static void zcomp_queue_drop_running(ZcompQueue *q)
 {
-    qatomic_set(&q->enabled, false);
+    qatomic_inc(&q->epoch);
     qemu_mutex_lock(&q->lock);
+    zcomp_unmap_rings(q);
+    qemu_mutex_unlock(&q->lock);
+}
+
+/* The same for all queues; first all epochs, so that no queue starts
+ * another step while the others are waited for. */
+static void zcomp_drop_running(ZcompPCIState *s)
+{
+    for (uint32_t i = 0; i < s->core->num_queues; i++) {
+        qatomic_inc(&s->queues[i].epoch);
+    }
+    for (uint32_t i = 0; i < s->core->num_queues; i++) {
+        zcomp_queue_drop_running(&s->queues[i]);
+    }
+}
+
+static void zcomp_queue_disable(ZcompQueue *q)
+{
+    qemu_mutex_lock(&q->lock);
+    qatomic_set(&q->enabled, false);
     qemu_mutex_unlock(&q->lock);
 }
 
 static void zcomp_queue_reset(ZcompQueue *q)
 {
-    zcomp_queue_quiesce(q);
     qemu_mutex_lock(&q->lock);
+    qatomic_set(&q->enabled, false);
     zcomp_unmap_rings(q);
     memset(&q->ring, 0, sizeof(q->ring));
     memset(&q->stats, 0, sizeof(q->stats));
@@ -436,19 +587,26 @@ static void zcomp_queue_reset(ZcompQueue *q)
     qatomic_set(&q->irq_pending, false);
 }
 
+/* Why @q's registers cannot be enabled, or NULL. */
+static const char *zcomp_queue_setup_error(ZcompPCIState *s, ZcompQueue *q)
+{
+    if (q->size < 2 || q->size > s->max_ring || !is_power_of_2(q->size)) {
+        return "ring size not a power of two within limits";
+    }
+    if (q->sq_base & (sizeof(struct zcomp_sqe) - 1) ||
+        q->cq_base & (sizeof(struct zcomp_cqe) - 1)) {
+        return "ring base misaligned";
+    }
+    if (q->vector >= s->num_queues) {
+        return "vector not below CAP_QUEUES";
+    }
+    return NULL;
+}
+
 static void zcomp_queue_enable(ZcompPCIState *s, ZcompQueue *q)
 {
-    const char *why = NULL;
+    const char *why = zcomp_queue_setup_error(s, q);
 
-    if (q->size < 2 || q->size > s->max_ring || !is_power_of_2(q->size)) {
-        why = "ring size not a power of two within limits";
-    } else if (q->sq_base & (sizeof(struct zcomp_sqe) - 1) ||
-               q->cq_base & (sizeof(struct zcomp_cqe) - 1)) {
-        why = "ring base misaligned";
-    } else if ((q->ctrl & ZCOMP_QCTRL_IRQ) && msix_enabled(PCI_DEVICE(s)) &&
-               q->vector >= s->num_queues) {
-        why = "MSI-X vector out of range";
-    }
     if (why) {
         qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: queue %u enable refused: "
                       "%s\n", q->index, why);
@@ -459,11 +617,11 @@ static void zcomp_queue_enable(ZcompPCIState *s, ZcompQueue *q)
 
     qemu_mutex_lock(&q->lock);
     q->ring = (ZcRing) { .size = q->size, .phase = 1 };
-    zcomp_map_rings(q);
+    zcomp_unmap_rings(q);
     qatomic_set(&q->sq_tail, 0);
-    qemu_mutex_unlock(&q->lock);
     q->status = ZCOMP_QSTS_ENABLED;
     qatomic_store_release(&q->enabled, true);
+    qemu_mutex_unlock(&q->lock);
     trace_zcomp_queue_enable(q->index, q->sq_base, q->cq_base, q->size,
                              q->ctrl);
 }
@@ -485,10 +643,8 @@ static void zcomp_queue_ctrl_write(ZcompPCIState *s, ZcompQueue *q,
         return;
     }
     if (was && !now) {
-        zcomp_queue_quiesce(q);
-        qemu_mutex_lock(&q->lock);
-        zcomp_unmap_rings(q);
-        qemu_mutex_unlock(&q->lock);
+        zcomp_queue_disable(q);
+        zcomp_queue_drop_running(q);
         q->ctrl = val & mask;
         q->status &= ~ZCOMP_QSTS_ENABLED;
         trace_zcomp_queue_disable(q->index);
@@ -528,6 +684,11 @@ static void zcomp_irq_bh(void *opaque)
 
 static void zcomp_reset_state(ZcompPCIState *s)
 {
+    /* No queue starts anything new, then none runs anything. */
+    for (uint32_t i = 0; i < s->num_queues; i++) {
+        qatomic_set(&s->queues[i].enabled, false);
+    }
+    zcomp_drop_running(s);
     for (uint32_t i = 0; i < s->num_queues; i++) {
         zcomp_queue_reset(&s->queues[i]);
     }
@@ -780,6 +941,35 @@ static const MemoryRegionOps zcomp_regs_ops = {
 
 /* ---- doorbells ---- */
 
+/* The vCPU running a SYNC doorbell is asked to stop or leave the loop. */
+static bool zcomp_vcpu_must_yield(void)
+{
+    return qatomic_read(&current_cpu->stop) ||
+           qatomic_read(&current_cpu->exit_request);
+}
+
+/*
+ * Run, on the calling vCPU, at most the @found entries the doorbell saw
+ * and ZCOMP_SYNC_BUDGET of work; the worker takes whatever is left. The
+ * vCPU stops early when it is asked to pause.
+ */
+static void zcomp_run_sync(ZcompQueue *q, uint32_t found)
+{
+    uint64_t budget = ZCOMP_SYNC_BUDGET;
+    ZcompStep st = ZCOMP_STEP_RAN;
+
+    for (uint32_t n = 0; n < found && !zcomp_vcpu_must_yield(); n++) {
+        st = zcomp_queue_step(q, &budget);
+        if (st != ZCOMP_STEP_RAN) {
+            break;
+        }
+    }
+    /* Idle: nothing left, or its owner (worker or vCPU) goes on with it. */
+    if (st != ZCOMP_STEP_IDLE) {
+        qemu_event_set(&q->worker->kick);
+    }
+}
+
 /*
  * A store by a vCPU, as opposed to DMA or an MSI message of some device
  * (ours included), which must not see the BQL dropped under it.
@@ -795,6 +985,7 @@ static MemTxResult zcomp_doorbell_write(void *opaque, hwaddr addr,
 {
     ZcompPCIState *s = opaque;
     uint32_t qi = addr / ZCOMP_DB_STRIDE;
+    uint32_t found;
     ZcompQueue *q;
 
     trace_zcomp_doorbell(qi, val);
@@ -828,28 +1019,60 @@ static MemTxResult zcomp_doorbell_write(void *opaque, hwaddr addr,
         return MEMTX_OK;
     }
     /*
-     * SYNC: run the requests here, on the vCPU that rang, without the BQL,
-     * so other vCPUs and the main loop go on. Nothing below takes the BQL;
-     * reset and queue disable wait on q->lock between batches, unplug waits
-     * for sync_inflight. The memory region stays alive: this vCPU is in an
-     * RCU read-side section that pins the flat view that references it.
+     * SYNC: run what fits the budget here, on the vCPU that rang, without
+     * the BQL, so other vCPUs and the main loop go on. The core outlives
+     * an unplug meanwhile; the memory region does too (this vCPU is in an
+     * RCU read-side section that pins the flat view that references it).
      */
-    qatomic_inc(&s->sync_inflight);
+    found = (val - qatomic_read(&q->ring.sq_head)) & (q->size - 1);
+    zcomp_core_ref(s->core);
     bql_unlock();
-    while (zcomp_queue_run(q, s->batch)) {
-        /* A later doorbell may have moved the tail: keep going. */
-    }
-    qatomic_dec(&s->sync_inflight);
+    zcomp_run_sync(q, found);
     bql_lock();
+    zcomp_core_unref(s->core);
+    return MEMTX_OK;
+}
+
+/* Doorbells are write-only: a read returns 0 (any size the core passes). */
+static MemTxResult zcomp_doorbell_read(void *opaque, hwaddr addr,
+                                       uint64_t *val, unsigned size,
+                                       MemTxAttrs attrs)
+{
+    qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: read of write-only doorbell "
+                  "offset 0x%" HWADDR_PRIx " (size %u) returns 0\n",
+                  addr, size);
+    *val = 0;
     return MEMTX_OK;
 }
 
 static const MemoryRegionOps zcomp_doorbell_ops = {
+    .read_with_attrs = zcomp_doorbell_read,
     .write_with_attrs = zcomp_doorbell_write,
     .endianness = DEVICE_LITTLE_ENDIAN,
     .valid = { .min_access_size = 4, .max_access_size = 4 },
     .impl = { .min_access_size = 4, .max_access_size = 4 },
 };
+
+/* ---- PCI config ---- */
+
+/*
+ * Bus mastering off: once the config write returns, the device writes
+ * nothing to guest memory; what was running is dropped and runs again
+ * from its entry when bus mastering is back (and the queue rung).
+ */
+static void zcomp_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val,
+                               int len)
+{
+    ZcompPCIState *s = ZCOMP_PCI(pdev);
+    bool was = zcomp_bus_master(s);
+
+    pci_default_write_config(pdev, addr, val, len);
+    if (was && !zcomp_bus_master(s)) {
+        zcomp_drop_running(s);
+    } else if (!was && zcomp_bus_master(s)) {
+        zcomp_kick_all(s);
+    }
+}
 
 /* ---- VM state ---- */
 
@@ -862,44 +1085,70 @@ static void zcomp_vm_state_change(void *opaque, bool running, RunState state)
         zcomp_kick_all(s);
         return;
     }
-    /* Drain: let the requests being run finish, start no others. */
+    /*
+     * Nothing is written to guest RAM from here on: requests being run are
+     * dropped, and run again from their entries when the VM (here or on a
+     * migration destination) continues.
+     */
     qatomic_set(&s->paused, true);
-    for (uint32_t i = 0; i < s->num_queues; i++) {
-        qemu_mutex_lock(&s->queues[i].lock);
-        qemu_mutex_unlock(&s->queues[i].lock);
+    zcomp_drop_running(s);
+}
+
+/* Everything zcomp_queue_step relies on, for a migrated queue. */
+static bool zcomp_queue_state_valid(ZcompPCIState *s, ZcompQueue *q)
+{
+    uint32_t ctrl_bits = ZCOMP_QCTRL_ENABLE | ZCOMP_QCTRL_IRQ |
+                         ZCOMP_QCTRL_SYNC;
+    uint32_t status_bits = ZCOMP_QSTS_ENABLED | ZCOMP_QSTS_SETUP_ERR |
+                           ZCOMP_QSTS_DB_ERR;
+    bool on = q->ctrl & ZCOMP_QCTRL_ENABLE;
+
+    if (q->ctrl & ~ctrl_bits || q->status & ~status_bits ||
+        !(q->status & ZCOMP_QSTS_ENABLED) != !on) {
+        return false;
     }
+    if (!on) {
+        return true;
+    }
+    /* One completion per entry since enable: CQ tail follows SQ head. */
+    return !zcomp_queue_setup_error(s, q) && q->ring.sq_head < q->size &&
+           q->ring.cq_tail == q->ring.sq_head && q->sq_tail < q->size &&
+           q->ring.phase <= 1;
 }
 
 static int zcomp_post_load(void *opaque, int version_id)
 {
     ZcompPCIState *s = opaque;
+    uint32_t fatal_queue = s->fatal_info >> 16;
+    uint32_t fatal_reason = s->fatal_info & 0xffff;
 
-    if (s->ctrl & ~ZCOMP_CTRL_ENABLE || s->fatal_info >> 16 >= s->num_queues ||
-        (s->fatal && !s->fatal_info)) {
+    if (s->ctrl & ~ZCOMP_CTRL_ENABLE) {
         return -EINVAL;
+    }
+    /* FATAL and its reason come together, or neither. */
+    if (s->fatal != !!s->fatal_info ||
+        (s->fatal && (fatal_queue >= s->num_queues ||
+                      (fatal_reason != ZCOMP_FATAL_SQ_READ &&
+                       fatal_reason != ZCOMP_FATAL_CQ_WRITE)))) {
+        return -EINVAL;
+    }
+    for (uint32_t i = 0; i < s->num_queues; i++) {
+        if (!zcomp_queue_state_valid(s, &s->queues[i])) {
+            return -EINVAL;
+        }
     }
     for (uint32_t i = 0; i < s->num_queues; i++) {
         ZcompQueue *q = &s->queues[i];
         bool on = q->ctrl & ZCOMP_QCTRL_ENABLE;
 
-        if (q->ctrl & ~(ZCOMP_QCTRL_ENABLE | ZCOMP_QCTRL_IRQ |
-                        ZCOMP_QCTRL_SYNC)) {
-            return -EINVAL;
+        qemu_mutex_lock(&q->lock);
+        zcomp_unmap_rings(q);       /* mapped again on first use */
+        q->ring.size = on ? q->size : 0;
+        qatomic_set(&q->enabled, on);
+        qemu_mutex_unlock(&q->lock);
+        if (!on || !(q->ctrl & ZCOMP_QCTRL_IRQ)) {
+            q->irq_pending = false;
         }
-        if (!on) {
-            q->enabled = false;
-            continue;
-        }
-        if (q->size < 2 || q->size > s->max_ring || !is_power_of_2(q->size) ||
-            q->ring.sq_head >= q->size || q->ring.cq_tail >= q->size ||
-            q->sq_tail >= q->size || q->ring.phase > 1 ||
-            q->sq_base & (sizeof(struct zcomp_sqe) - 1) ||
-            q->cq_base & (sizeof(struct zcomp_cqe) - 1)) {
-            return -EINVAL;
-        }
-        q->ring.size = q->size;
-        zcomp_map_rings(q);
-        q->enabled = true;
         if (q->irq_pending) {
             qemu_bh_schedule(s->irq_bh);
         }
@@ -956,6 +1205,50 @@ static const VMStateDescription vmstate_zcomp = {
 
 /* ---- realize / exit ---- */
 
+static ZcompCore *zcomp_core_new(ZcompPCIState *s)
+{
+    ZcompCore *c = g_new0(ZcompCore, 1);
+
+    c->refs = 1;
+    c->num_queues = s->num_queues;
+    c->num_workers = s->num_workers;
+    c->limits = (ZcLimits) {
+        .max_req = s->max_req,
+        .max_sge = s->max_sge,
+        .lz4hc_level = s->lz4hc_level,
+    };
+    c->queues = g_new0(ZcompQueue, c->num_queues);
+    c->workers = g_new0(ZcompWorker, c->num_workers);
+    for (uint32_t i = 0; i < c->num_workers; i++) {
+        c->workers[i].core = c;
+        c->workers[i].index = i;
+        qemu_event_init(&c->workers[i].kick, false);
+    }
+    for (uint32_t i = 0; i < c->num_queues; i++) {
+        ZcompQueue *q = &c->queues[i];
+
+        q->dev = s;
+        q->core = c;
+        q->index = i;
+        q->worker = &c->workers[i % c->num_workers];
+        qemu_mutex_init(&q->lock);
+    }
+    for (uint32_t i = 0; i < c->num_queues; i++) {
+        c->queues[i].scratch = zc_scratch_new(s->max_req);
+        if (!c->queues[i].scratch) {
+            zcomp_core_free(c);
+            return NULL;
+        }
+    }
+    return c;
+}
+
+static void zcomp_remove_bar_regions(ZcompPCIState *s)
+{
+    memory_region_del_subregion(&s->bar0, &s->regs);
+    memory_region_del_subregion(&s->bar0, &s->doorbells);
+}
+
 static void zcomp_realize(PCIDevice *pdev, Error **errp)
 {
     ZcompPCIState *s = ZCOMP_PCI(pdev);
@@ -995,12 +1288,12 @@ static void zcomp_realize(PCIDevice *pdev, Error **errp)
                    ZCOMP_ST_MAX);
         return;
     }
-    s->batch = MAX(1, MIN(ZCOMP_BATCH_MAX, ZCOMP_BATCH_BYTES / s->max_req));
-    s->limits = (ZcLimits) {
-        .max_req = s->max_req,
-        .max_sge = s->max_sge,
-        .lz4hc_level = s->lz4hc_level,
-    };
+    s->core = zcomp_core_new(s);
+    if (!s->core) {
+        error_setg(errp, "zcomp-pci: out of memory for queue buffers");
+        return;
+    }
+    s->queues = s->core->queues;
 
     memory_region_init(&s->bar0, OBJECT(s), "zcomp-bar0", ZCOMP_BAR0_SIZE);
     memory_region_init_io(&s->regs, OBJECT(s), &zcomp_regs_ops, s,
@@ -1019,7 +1312,7 @@ static void zcomp_realize(PCIDevice *pdev, Error **errp)
                      PCI_BASE_ADDRESS_MEM_TYPE_64, &s->bar0);
 
     if (msix_init_exclusive_bar(pdev, s->num_queues, ZCOMP_MSIX_BAR, errp)) {
-        return;
+        goto fail;
     }
     for (i = 0; i < s->num_queues; i++) {
         msix_vector_use(pdev, i);
@@ -1027,79 +1320,56 @@ static void zcomp_realize(PCIDevice *pdev, Error **errp)
     if (msi_init(pdev, 0, 1, true, false, errp)) {
         msix_unuse_all_vectors(pdev);
         msix_uninit_exclusive_bar(pdev);
-        return;
+        goto fail;
     }
 
     s->irq_bh = qemu_bh_new_guarded(zcomp_irq_bh, s,
                                     &DEVICE(s)->mem_reentrancy_guard);
-    s->queues = g_new0(ZcompQueue, s->num_queues);
-    s->workers = g_new0(ZcompWorker, s->num_workers);
-    for (i = 0; i < s->num_queues; i++) {
-        ZcompQueue *q = &s->queues[i];
-
-        q->dev = s;
-        q->index = i;
-        q->worker = &s->workers[i % s->num_workers];
-        qemu_mutex_init(&q->lock);
-        q->scratch = zc_scratch_new(s->max_req);
-        if (!q->scratch) {
-            error_setg(errp, "zcomp-pci: out of memory for queue buffers");
-            /* Nothing else to undo: workers are not started yet. */
-            for (uint32_t j = 0; j <= i; j++) {
-                zc_scratch_free(s->queues[j].scratch);
-                qemu_mutex_destroy(&s->queues[j].lock);
-            }
-            g_free(s->queues);
-            g_free(s->workers);
-            qemu_bh_delete(s->irq_bh);
-            msi_uninit(pdev);
-            msix_unuse_all_vectors(pdev);
-            msix_uninit_exclusive_bar(pdev);
-            return;
-        }
-    }
+    s->paused = !runstate_is_running();
     for (i = 0; i < s->num_workers; i++) {
-        ZcompWorker *w = &s->workers[i];
+        ZcompWorker *w = &s->core->workers[i];
         g_autofree char *name = g_strdup_printf("zcomp-worker-%u", i);
 
-        w->dev = s;
-        w->index = i;
-        qemu_event_init(&w->kick, false);
+        /* Detached: unplug does not wait for a codec to finish. */
+        zcomp_core_ref(s->core);
         qemu_thread_create(&w->thread, name, zcomp_worker_thread, w,
-                           QEMU_THREAD_JOINABLE);
+                           QEMU_THREAD_DETACHED);
     }
     s->vmstate_entry = qdev_add_vm_change_state_handler(DEVICE(s),
                                                         zcomp_vm_state_change,
                                                         s);
+    return;
+
+fail:
+    zcomp_remove_bar_regions(s);
+    zcomp_core_unref(s->core);
 }
 
 static void zcomp_exit(PCIDevice *pdev)
 {
     ZcompPCIState *s = ZCOMP_PCI(pdev);
-    uint32_t i;
 
     qemu_del_vm_change_state_handler(s->vmstate_entry);
+    /*
+     * Every queue disabled, nothing running but codecs whose results are
+     * dropped: from here on no thread looks at the device. Those threads
+     * (workers, SYNC doorbells) hold the core until they are done.
+     */
     zcomp_reset_state(s);
-    /* SYNC doorbells still running see their queue disabled and return. */
-    while (qatomic_read(&s->sync_inflight)) {
-        g_usleep(100);
+    for (uint32_t i = 0; i < s->num_workers; i++) {
+        qatomic_set(&s->core->workers[i].exit, true);
+        qemu_event_set(&s->core->workers[i].kick);
     }
-    for (i = 0; i < s->num_workers; i++) {
-        qatomic_set(&s->workers[i].exit, true);
-        qemu_event_set(&s->workers[i].kick);
-        qemu_thread_join(&s->workers[i].thread);
-        qemu_event_destroy(&s->workers[i].kick);
-    }
-    for (i = 0; i < s->num_queues; i++) {
-        zc_scratch_free(s->queues[i].scratch);
-        qemu_mutex_destroy(&s->queues[i].lock);
-    }
-    g_free(s->queues);
-    g_free(s->workers);
+    zcomp_core_unref(s->core);
+    s->core = NULL;
+    s->queues = NULL;
     qemu_bh_delete(s->irq_bh);
     msi_uninit(pdev);
     msix_unuse_all_vectors(pdev);
     msix_uninit_exclusive_bar(pdev);
+    /* bar0 holds references to its subregions, whose owner is the device:
+     * without this the device is never finalized (no DEVICE_DELETED). */
+    zcomp_remove_bar_regions(s);
 }
 
 static const Property zcomp_properties[] = {
@@ -1121,6 +1391,7 @@ static void zcomp_class_init(ObjectClass *klass, void *data)
 
     k->realize = zcomp_realize;
     k->exit = zcomp_exit;
+    k->config_write = zcomp_config_write;
     k->vendor_id = ZCOMP_PCI_VENDOR_ID;
     k->device_id = ZCOMP_PCI_DEVICE_ID;
     k->revision = ZCOMP_PCI_REVISION;

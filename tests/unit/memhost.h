@@ -90,20 +90,7 @@ static inline uint8_t memhost_inject(void *opaque)
     return 0;
 }
 
-static inline void *memhost_map(void *opaque, uint64_t addr, uint32_t len,
-                                bool is_write, void **token)
-{
-    *token = opaque;
-    return memhost_ptr(opaque, addr, len);
-}
-
-static inline void memhost_unmap(void *opaque, void *token, uint32_t written)
-{
-}
-
 static const ZcHostOps memhost_ops = {
-    .map = memhost_map,
-    .unmap = memhost_unmap,
     .read = memhost_read,
     .write = memhost_write,
     .read_sqe = memhost_read_sqe,
