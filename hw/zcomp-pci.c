@@ -956,7 +956,7 @@ static bool zcomp_vcpu_must_yield(void)
 static void zcomp_run_sync(ZcompQueue *q, uint32_t found)
 {
     uint64_t budget = ZCOMP_SYNC_BUDGET;
-    ZcompStep st = ZCOMP_STEP_RAN;
+    ZcompStep st = found ? ZCOMP_STEP_RAN : ZCOMP_STEP_IDLE;
 
     for (uint32_t n = 0; n < found && !zcomp_vcpu_must_yield(); n++) {
         st = zcomp_queue_step(q, &budget);

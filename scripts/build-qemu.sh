@@ -23,6 +23,7 @@ fi
 ln -sfn "$ZCOMP_ROOT/hw" "$QEMU_SRC/hw/zcomp"
 ln -sf "$ZCOMP_ROOT/include/zcomp-abi.h" "$QEMU_SRC/include/zcomp-abi.h"
 ln -sf "$ZCOMP_ROOT/tests/qtest/zcomp-pci-test.c" "$QEMU_SRC/tests/qtest/zcomp-pci-test.c"
+ln -sf "$ZCOMP_ROOT/tests/qtest/zcomp-sync-guest.h" "$QEMU_SRC/tests/qtest/zcomp-sync-guest.h"
 
 opts=$(echo $QEMU_CONFIGURE_OPTS)
 if [ ! -f "$QEMU_BUILD/build.ninja" ] || [ "$(cat "$QEMU_BUILD/.zcomp-opts" 2>/dev/null)" != "$opts" ]; then

@@ -19,6 +19,7 @@
 #include "qobject/qdict.h"
 #include "qobject/qlist.h"
 #include "zcomp-abi.h"
+#include "zcomp-sync-guest.h"
 
 #define SLOT            4
 #define RAM_MB          512
@@ -1561,6 +1562,154 @@ static void test_corrupt_migration(const void *data)
     unlink(bad);
 }
 
+/* ---- doorbells from a vCPU (zcomp-sync-guest.S) ---- */
+
+#define MB_READY        0x100000ull
+#define MB_CMD          (MB_READY + 4)
+#define MB_DB           (MB_READY + 8)
+#define MB_RUNG         (MB_READY + 12)
+#define MB_READY_MAGIC  0x600df00d
+
+/*
+ * A TCG VM whose vCPU runs a boot sector that rings doorbells on request,
+ * so that SYNC doorbells run on a vCPU thread, without the BQL, as under a
+ * real guest. (qtest's own register writes come from the main loop.)
+ */
+static Zc *zc_start_vcpu(const char *machine, const char *props,
+                         gchar **disk)
+{
+    Zc *z = g_new0(Zc, 1);
+    int i;
+
+    *disk = g_strdup_printf("%s/zcomp-boot-%d", g_get_tmp_dir(), getpid());
+    g_assert_true(g_file_set_contents(*disk, (const gchar *)zcomp_sync_guest,
+                                      sizeof(zcomp_sync_guest), NULL));
+    z->qts = qtest_initf("-accel tcg -machine %s -m %d -nodefaults "
+                         "-drive if=none,id=d0,file=%s,format=raw "
+                         "-device ide-hd,drive=d0,secs=1,cyls=1,heads=1 "
+                         "-device zcomp-pci,id=zc,addr=%02x.0%s%s",
+                         machine, RAM_MB, *disk, SLOT, *props ? "," : "",
+                         props);
+    for (i = 0; i < 3000; i++) {
+        if (qtest_readl(z->qts, MB_READY) == MB_READY_MAGIC) {
+            break;
+        }
+        g_usleep(10 * 1000);
+    }
+    g_assert_cmpint(i, <, 3000);
+    /* The firmware is done with PCI: set the device up as usual. */
+    z->bus = qpci_new_pc(z->qts, NULL);
+    z->dev = qpci_device_find(z->bus, QPCI_DEVFN(SLOT, 0));
+    g_assert_nonnull(z->dev);
+    qpci_device_enable(z->dev);
+    z->bar = qpci_iomap(z->dev, 0, NULL);
+    return z;
+}
+
+/* Have the vCPU store @q's tail to its doorbell, once or until stopped. */
+static void vcpu_ring(Zc *z, int q, bool once)
+{
+    uint32_t rung = qtest_readl(z->qts, MB_RUNG);
+
+    qtest_writel(z->qts, MB_DB, z->bar.addr + ZCOMP_DB_OFFSET +
+                 q * ZCOMP_DB_STRIDE);
+    qtest_writel(z->qts, MB_CMD, z->tail[q] + 1);
+    if (once) {
+        g_usleep(20 * 1000);
+        qtest_writel(z->qts, MB_CMD, 0);
+        (void)rung;
+    }
+}
+
+static void zc_stop_vcpu(Zc *z, gchar *disk)
+{
+    qtest_writel(z->qts, MB_CMD, 0);
+    zc_stop(z);
+    unlink(disk);
+    g_free(disk);
+}
+
+/* Fill @q's ring but one entry with 4 KiB lz4hc-12 pages of slow input. */
+static void fill_slow_pages(Zc *z, int q)
+{
+    for (uint32_t i = 0; i < z->size[q] - 1; i++) {
+        struct zcomp_sqe s = mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4HC,
+                                    SRC_BUF + (i % 16) * 4096ull, 4096,
+                                    DST_BUF + i * 8192ull, 8192, i);
+        s.level = 12;
+        push(z, q, &s);
+    }
+}
+
+/*
+ * A SYNC doorbell rung by a vCPU over a full ring of the slowest pages:
+ * the vCPU runs its budget and leaves the rest to the worker, so a VM stop
+ * (which waits for every vCPU) is not held up; all entries complete.
+ */
+static void test_sync_vcpu_bounded(const void *data)
+{
+    g_autoptr(GRand) r = g_rand_new_with_seed(16);
+    g_autofree uint8_t *buf = g_malloc(16 * 4096);
+    gchar *disk;
+    Zc *z = zc_start_vcpu("pc", "ring-size=1024", &disk);
+    double t, worst = 0;
+    struct zcomp_cqe c;
+
+    stage(z, buf, 16 * 4096, 4, r);
+    zc_enable(z);
+    queue_setup(z, 0, 1024, ZCOMP_QCTRL_SYNC);
+    fill_slow_pages(z, 0);
+    vcpu_ring(z, 0, true);
+    for (int i = 0; i < 5; i++) {
+        t = qmp_ms(z->qts, "stop");
+        worst = MAX(worst, t);
+        qtest_qmp_assert_success(z->qts, "{'execute': 'cont'}");
+        g_usleep(10 * 1000);
+    }
+    g_test_message("stop while a vCPU rang a SYNC doorbell over 1023 "
+                   "lz4hc-12 pages: %.1f ms at most", worst);
+    g_assert_cmpfloat(worst, <, STALL_BOUND_MS);
+    for (uint32_t i = 0; i < 1023; i++) {
+        c = reap(z, 0);
+        g_assert_cmpuint(c.tag, ==, i);
+        g_assert_cmpint(c.status, ==, 0);
+    }
+    zc_stop_vcpu(z, disk);
+}
+
+/* Unplug while the vCPU keeps ringing a SYNC doorbell of a busy queue. */
+static void test_unplug_during_sync(const void *data)
+{
+    g_autoptr(GRand) r = g_rand_new_with_seed(17);
+    g_autofree uint8_t *buf = g_malloc(16 * 4096);
+    gchar *disk;
+    Zc *z = zc_start_vcpu("pc", "ring-size=1024", &disk);
+    uint32_t rung;
+    double t;
+
+    stage(z, buf, 16 * 4096, 4, r);
+    zc_enable(z);
+    queue_setup(z, 0, 1024, ZCOMP_QCTRL_SYNC);
+    fill_slow_pages(z, 0);
+    vcpu_ring(z, 0, false);
+    rung = qtest_readl(z->qts, MB_RUNG);
+    for (int i = 0; i < 500 && qtest_readl(z->qts, MB_RUNG) < rung + 3; i++) {
+        g_usleep(10 * 1000);
+    }
+    g_assert_cmpuint(qtest_readl(z->qts, MB_RUNG), >=, rung + 3);
+    t = unplug_ms(z->qts);
+    g_test_message("unplug while a vCPU rings a SYNC doorbell: %.1f ms", t);
+    g_assert_cmpfloat(t, <, STALL_BOUND_MS);
+    assert_workers_gone(z->qts);
+    g_free(z->dev);
+    z->dev = NULL;
+    qpci_free_pc(z->bus);
+    qtest_quit(z->qts);
+    g_free(z);
+    unlink(disk);
+    g_free(disk);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1604,5 +1753,9 @@ int main(int argc, char **argv)
                         test_unplug_busy);
     qtest_add_data_func("/zcomp-pci/hostile/corrupt-migration", NULL,
                         test_corrupt_migration);
+    qtest_add_data_func("/zcomp-pci/hostile/sync-vcpu-bounded", NULL,
+                        test_sync_vcpu_bounded);
+    qtest_add_data_func("/zcomp-pci/hostile/unplug-during-sync", NULL,
+                        test_unplug_during_sync);
     return g_test_run();
 }
