@@ -420,6 +420,13 @@ static ZcompStep zcomp_queue_step(ZcompQueue *q, uint64_t *sync_budget)
     uint8_t status;
 
     qemu_mutex_lock(&q->lock);
+    /*
+     * The epoch first: what drops requests changes the state, then bumps
+     * the epoch. So either the check below sees the new state, or the
+     * commit sees a new epoch, even if the queue is runnable again by then
+     * (reset, then enabled again).
+     */
+    epoch = qatomic_load_acquire(&q->epoch);
     if (q->busy || !zcomp_queue_runnable(q) ||
         q->ring.sq_head == qatomic_load_acquire(&q->sq_tail)) {
         qemu_mutex_unlock(&q->lock);
@@ -457,7 +464,6 @@ static ZcompStep zcomp_queue_step(ZcompQueue *q, uint64_t *sync_budget)
 
     /* The codec: scratch memory only, nothing held. */
     q->busy = true;
-    epoch = qatomic_read(&q->epoch);
     zcomp_in_request = false;
     qemu_mutex_unlock(&q->lock);
     status = zc_run_codec(&c->limits, q->scratch, &sqe, &out_len);

@@ -24,6 +24,7 @@ ln -sfn "$ZCOMP_ROOT/hw" "$QEMU_SRC/hw/zcomp"
 ln -sf "$ZCOMP_ROOT/include/zcomp-abi.h" "$QEMU_SRC/include/zcomp-abi.h"
 ln -sf "$ZCOMP_ROOT/tests/qtest/zcomp-pci-test.c" "$QEMU_SRC/tests/qtest/zcomp-pci-test.c"
 ln -sf "$ZCOMP_ROOT/tests/qtest/zcomp-sync-guest.h" "$QEMU_SRC/tests/qtest/zcomp-sync-guest.h"
+ln -sf "$ZCOMP_ROOT/tests/qtest/fuzz/zcomp_fuzz.c" "$QEMU_SRC/tests/qtest/fuzz/zcomp_fuzz.c"
 
 opts=$(echo $QEMU_CONFIGURE_OPTS)
 if [ ! -f "$QEMU_BUILD/build.ninja" ] || [ "$(cat "$QEMU_BUILD/.zcomp-opts" 2>/dev/null)" != "$opts" ]; then
@@ -34,16 +35,7 @@ if [ ! -f "$QEMU_BUILD/build.ninja" ] || [ "$(cat "$QEMU_BUILD/.zcomp-opts" 2>/d
         tail -30 "$QEMU_BUILD/configure.log"; exit 1; }
     echo "$opts" > "$QEMU_BUILD/.zcomp-opts"
 fi
-# Firmware: the Debian tarball has none; link the seabios and
-# qemu-system-data files where a QEMU run from its build tree looks.
-fw=$QEMU_BUILD/qemu-bundle/usr/local/share/qemu
-mkdir -p "$fw"
-for f in /usr/share/seabios/bios-256k.bin /usr/share/seabios/bios.bin \
-         /usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/linuxboot.bin \
-         /usr/share/qemu/kvmvapic.bin /usr/share/qemu/multiboot_dma.bin \
-         /usr/share/qemu/pvh.bin; do
-    ln -sf "$f" "$fw/"
-done
+qemu_link_firmware "$QEMU_BUILD"
 
 log "building qemu-system-x86_64 and the zcomp qtest (with ccache)"
 ninja -C "$QEMU_BUILD" qemu-system-x86_64 tests/qtest/zcomp-pci-test > "$QEMU_BUILD/zcomp-ninja.log" 2>&1 || {

@@ -19,3 +19,16 @@ if [ -z "${ZCOMP_SHARED:-}" ]; then
     [ -d "$ZCOMP_SHARED/corpus" ] || ZCOMP_SHARED=/work/shared
 fi
 ZCOMP_CORPUS=$ZCOMP_BUILD/corpus/anon-mix.bin
+
+# Firmware: the Debian tarball has none; link the seabios and
+# qemu-system-data files where a QEMU run from build dir $1 looks.
+qemu_link_firmware() {
+    local fw=$1/qemu-bundle/usr/local/share/qemu f
+    mkdir -p "$fw"
+    for f in /usr/share/seabios/bios-256k.bin /usr/share/seabios/bios.bin \
+             /usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/linuxboot.bin \
+             /usr/share/qemu/kvmvapic.bin /usr/share/qemu/multiboot_dma.bin \
+             /usr/share/qemu/pvh.bin; do
+        ln -sf "$f" "$fw/"
+    done
+}

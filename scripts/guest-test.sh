@@ -16,3 +16,8 @@ boot=$ZCOMP_ROOT/scripts/guest-boot.sh
 "$boot" e2e-nodev 300
 # The SYNC doorbell path from a vCPU, without the driver.
 "$boot" sync-bench 300 -device zcomp-pci
+# Live migration with zram I/O in flight: 3 hops between QEMU processes,
+# at 1 and 2 vCPUs, every round verified.
+log "guest: live migration with zram I/O in flight"
+"$ZCOMP_ROOT/scripts/guest-migrate.py" 1 3
+"$ZCOMP_ROOT/scripts/guest-migrate.py" 2 3

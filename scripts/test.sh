@@ -1,7 +1,8 @@
 #!/bin/bash
 # README's test command: sets up everything on a fresh Debian 12 machine
-# (as root) and runs all tests: engine unit tests, QEMU qtests, the guest
-# driver's style check, and the guest end-to-end tests.
+# (as root) and runs all tests: engine unit tests and fuzzing, QEMU qtests,
+# whole-device fuzzing inside QEMU, the guest driver's style check, and the
+# guest end-to-end tests (live migration included).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -27,6 +28,9 @@ cd "$QEMU_BUILD"
 ZCOMP_TEST_DATA="$ZCOMP_ROOT/tests/data" ZCOMP_CORPUS="$ZCOMP_CORPUS" \
 QTEST_QEMU_BINARY=./qemu-system-x86_64 \
     timeout 900 ./tests/qtest/zcomp-pci-test --tap | grep -v '^# starting QEMU'
+
+log "whole device fuzzing inside QEMU (ASan, UBSan): fixed budget, fixed seed"
+"$ZCOMP_ROOT/scripts/fuzz-device.sh" 20000
 
 log "guest driver: style"
 "$ZCOMP_ROOT/scripts/checkpatch.sh"

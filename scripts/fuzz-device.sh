@@ -1,0 +1,48 @@
+#!/bin/bash
+# Fuzzes the whole device inside QEMU (qemu-fuzz-x86_64: libFuzzer, ASan,
+# UBSan): our zcomp-pci-fuzz target (queues, descriptors, SG lists, buffers,
+# doorbells, resets, bus mastering, queue disables), then QEMU's generic-fuzz
+# limited to the device's regions, from the committed seeds.
+#   fuzz-device.sh [RUNS]      repeatable: RUNS per target (default 20000),
+#                              fixed seed, fresh corpus
+#   ZCOMP_FUZZ_SECONDS=N fuzz-device.sh [JOBS]
+#                              open-ended: N seconds per target, JOBS
+#                              processes, corpus kept in .build/fuzz-device
+# A crash leaves its input in .build/fuzz-device/ and fails the script.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+"$ZCOMP_ROOT/scripts/build-qemu-fuzz.sh"
+fuzzer=$QEMU_SRC/build-fuzz/qemu-fuzz-x86_64
+seeds=$ZCOMP_ROOT/tests/qtest/fuzz/seeds
+out=$ZCOMP_BUILD/fuzz-device
+mkdir -p "$out"
+export QEMU_FUZZ_ARGS="-machine q35 -m 64 -nodefaults -device zcomp-pci,queues=2,workers=1,ring-size=16,max-request=8192,max-sge=16"
+export QEMU_FUZZ_OBJECTS='zcomp*'
+# Leaks of QEMU's own fuzzing framework are not ours to chase here.
+export ASAN_OPTIONS=detect_leaks=0
+
+run() { # TARGET SEEDDIR
+    local target=$1 seeddir=$2 corpus log=$out/$1.log
+    if [ -n "${ZCOMP_FUZZ_SECONDS:-}" ]; then
+        corpus=$out/corpus-$target
+        mkdir -p "$corpus"
+        cp -n "$seeddir"/* "$corpus/"
+        (cd "$out" && "$fuzzer" --fuzz-target="$target" \
+            -max_total_time="$ZCOMP_FUZZ_SECONDS" -jobs="$JOBS" \
+            -workers="$JOBS" -artifact_prefix="$out/$target-" \
+            "$corpus") > "$log" 2>&1 || { grep -v '^#' "$log" | tail -40; exit 1; }
+    else
+        corpus=$(mktemp -d)
+        cp "$seeddir"/* "$corpus/"
+        (cd "$out" && "$fuzzer" --fuzz-target="$target" -runs="$RUNS" -seed=1 \
+            -artifact_prefix="$out/$target-" "$corpus") > "$log" 2>&1 || {
+            grep -v '^#' "$log" | tail -40; rm -rf "$corpus"; exit 1; }
+        rm -rf "$corpus"
+    fi
+    grep -E '^#[0-9]+ +(DONE|pulse)' "$log" | tail -1 | sed "s/^/$target: /"
+}
+
+RUNS=${1:-20000} JOBS=${1:-1}
+run zcomp-pci-fuzz "$seeds/zcomp"
+run generic-fuzz "$seeds/generic"

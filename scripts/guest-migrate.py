@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+"""Live migration of a guest whose zram runs on zcomp-pci, with I/O in flight.
+
+    guest-migrate.py SMP HOPS
+
+Boots the prepared guest (scripts/guest-prep.sh) with the 'migrate' scenario
+(tests/guest/migrate.sh), then moves it HOPS times between QEMU processes on
+this machine over TCP on 127.0.0.1 while it writes and verifies zram through
+the device. After each hop it waits for two rounds on the destination: the
+second ran there entirely, and the device counters must have grown in it.
+At the end it types "stop" on the console and wants "ZTEST-RESULT pass",
+every round verified, no fallback and no error. Exits non-zero otherwise.
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.environ.get('ZCOMP_BUILD', os.path.join(ROOT, '.build'))
+QEMU = os.environ.get('ZCOMP_QEMU') or os.path.join(BUILD, 'qemu-src', 'build',
+                                                  'qemu-system-x86_64')
+GUEST = os.path.join(BUILD, 'guest')
+ROUND_TIMEOUT = 300
+MIGRATE_TIMEOUT = 300
+# Without the device (ZMIG_NO_DEVICE=1): the same run in software, to tell
+# the device's faults from the rest of the stack's.
+DEVICE = not os.environ.get('ZMIG_NO_DEVICE')
+
+
+def log(msg):
+    print('== ' + msg, file=sys.stderr, flush=True)
+
+
+class Qmp:
+    def __init__(self, path):
+        for _ in range(600):
+            try:
+                self.sock = socket.socket(socket.AF_UNIX)
+                self.sock.connect(path)
+                break
+            except OSError:
+                self.sock.close()
+                time.sleep(0.1)
+        else:
+            raise RuntimeError('no QMP socket at ' + path)
+        self.file = self.sock.makefile('rw')
+        self._read()                    # greeting
+        self.cmd('qmp_capabilities')
+
+    def _read(self):
+        line = self.file.readline()
+        if not line:
+            raise RuntimeError('QMP connection closed')
+        return json.loads(line)
+
+    def cmd(self, name, **args):
+        self.file.write(json.dumps({'execute': name, 'arguments': args}) + '\n')
+        self.file.flush()
+        while True:
+            msg = self._read()
+            if 'return' in msg:
+                return msg['return']
+            if 'error' in msg:
+                raise RuntimeError('%s: %s' % (name, msg['error']))
+
+
+class Vm:
+    """One QEMU process: its serial console lines and its QMP monitor."""
+
+    def __init__(self, index, smp, tmp, incoming_port=None):
+        self.index = index
+        self.lines = []
+        self.cond = threading.Condition()
+        qmp = os.path.join(tmp, 'qmp%d.sock' % index)
+        with open(os.path.join(GUEST, 'kernel')) as f:
+            kernel = f.read().strip()
+        args = [QEMU, '-M', 'q35', '-m', '1024', '-smp', str(smp),
+                '-nodefaults', '-vga', 'none', '-display', 'none',
+                '-serial', 'stdio', '-no-reboot',
+                '-kernel', kernel,
+                '-initrd', os.path.join(GUEST, 'initramfs.gz'),
+                '-append', 'console=ttyS0 quiet panic=-1 ztest=migrate',
+                *(['-device', 'zcomp-pci'] if DEVICE else []),
+                '-qmp', 'unix:%s,server=on,wait=off' % qmp]
+        if incoming_port:
+            args += ['-incoming', 'tcp:127.0.0.1:%d' % incoming_port]
+        self.log = open(os.path.join(GUEST, 'migrate-smp%d-vm%d.log'
+                                     % (smp, index)), 'w')
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        threading.Thread(target=self._reader, daemon=True).start()
+        self.qmp = Qmp(qmp)
+
+    def _reader(self):
+        for raw in self.proc.stdout:
+            line = raw.decode(errors='replace').rstrip('\r\n')
+            self.log.write(line + '\n')
+            self.log.flush()
+            with self.cond:
+                self.lines.append(line)
+                self.cond.notify_all()
+        with self.cond:
+            self.lines.append(None)     # end of output
+            self.cond.notify_all()
+
+    def rounds(self):
+        with self.cond:
+            return [parse_round(l) for l in self.lines
+                    if l and l.startswith('ZMIG round ')]
+
+    def wait_for(self, pred, timeout, what):
+        end = time.time() + timeout
+        with self.cond:
+            while not pred(self.lines):
+                if None in self.lines:
+                    raise RuntimeError('vm%d ended while waiting for %s'
+                                       % (self.index, what))
+                left = end - time.time()
+                if left <= 0:
+                    raise RuntimeError('vm%d: no %s in %d s'
+                                       % (self.index, what, timeout))
+                self.cond.wait(left)
+
+    def wait_rounds(self, n):
+        self.wait_for(lambda ls: sum(1 for l in ls if l and
+                                     l.startswith('ZMIG round ')) >= n,
+                      ROUND_TIMEOUT, '%d rounds' % n)
+
+    def type(self, text):
+        self.proc.stdin.write(text.encode())
+        self.proc.stdin.flush()
+
+    def finish(self, timeout):
+        try:
+            self.proc.wait(timeout)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.log.close()
+
+
+def parse_round(line):
+    f = line.split()
+    # ZMIG round N ok cpus C offloaded O fallbacks F errors E
+    return {'n': int(f[2]), 'ok': f[3] == 'ok', 'offloaded': int(f[7]),
+            'fallbacks': int(f[9]), 'errors': int(f[11])}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def migrate(src, dst_port):
+    t0 = time.time()
+    src.qmp.cmd('migrate', uri='tcp:127.0.0.1:%d' % dst_port)
+    while time.time() - t0 < MIGRATE_TIMEOUT:
+        info = src.qmp.cmd('query-migrate')
+        if info.get('status') == 'completed':
+            return time.time() - t0, info.get('downtime', -1)
+        if info.get('status') in ('failed', 'cancelled'):
+            raise RuntimeError('migration %s: %s' % (info['status'], info))
+        time.sleep(0.2)
+    raise RuntimeError('migration did not complete in %d s' % MIGRATE_TIMEOUT)
+
+
+def main():
+    smp, hops = int(sys.argv[1]), int(sys.argv[2])
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        vm = Vm(0, smp, tmp)
+        vms = [vm]
+        try:
+            vm.wait_rounds(2)
+            for hop in range(1, hops + 1):
+                before = vm.rounds()[-1]
+                port = free_port()
+                dst = Vm(hop, smp, tmp, incoming_port=port)
+                vms.append(dst)
+                secs, downtime = migrate(vm, port)
+                vm.qmp.cmd('quit')
+                vm.finish(30)
+                vm = dst
+                vm.wait_rounds(2)
+                here = vm.rounds()
+                grew = here[1]['offloaded'] - here[0]['offloaded']
+                print('ZMIG hop %d: smp %d, after round %d, migrated in '
+                      '%.1f s (downtime %s ms); device requests in the '
+                      'first round run wholly on the destination: %d'
+                      % (hop, smp, before['n'], secs, downtime, grew),
+                      flush=True)
+                if grew <= 0:
+                    failures.append('hop %d: no device work after it' % hop)
+            vm.type('stop\n')
+            vm.wait_for(lambda ls: any(l and l.startswith('ZTEST-RESULT')
+                                       for l in ls), ROUND_TIMEOUT,
+                        'ZTEST-RESULT')
+            vm.finish(60)
+        finally:
+            for v in vms:
+                if v.proc.poll() is None:
+                    v.proc.kill()
+        every = [r for v in vms for r in v.rounds()]
+        last = vms[-1]
+        for v in vms:
+            if not v.rounds():
+                failures.append('vm%d ran no round' % v.index)
+        if not all(r['ok'] for r in every):
+            failures.append('a round failed verification')
+        if every[-1]['fallbacks'] or every[-1]['errors']:
+            failures.append('fallbacks or errors: %s' % every[-1])
+        with last.cond:
+            out = [l for l in last.lines if l]
+        if not any(l.startswith('ZTEST-RESULT pass') for l in out):
+            failures.append('guest verdict: %s' % [l for l in out if
+                                                  l.startswith('ZTEST')])
+        print('ZMIG smp %d: %d hops, %d rounds verified, %d device requests, '
+              '%d fallbacks, %d errors' % (smp, hops, len(every),
+                                           every[-1]['offloaded'],
+                                           every[-1]['fallbacks'],
+                                           every[-1]['errors']), flush=True)
+    for f in failures:
+        print('ZMIG FAIL ' + f, flush=True)
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,318 @@
+/*
+ * zcomp-pci fuzz target: the whole device through its glue, past the
+ * registers: queues set up, descriptors, SG lists and buffers in guest RAM,
+ * doorbells, register writes, resets, bus-master flips and queue disables,
+ * in worker and SYNC modes (qtest stores come from the main loop, so SYNC
+ * queues fall back to their worker here, as documented).
+ *
+ * Built into qemu-fuzz-x86_64 (scripts/build-qemu-fuzz.sh); run by
+ * scripts/fuzz-device.sh. Linked into QEMU's tree as
+ * tests/qtest/fuzz/zcomp_fuzz.c.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+
+#include "tests/qtest/libqtest.h"
+#include "tests/qtest/libqos/pci.h"
+#include "tests/qtest/libqos/pci-pc.h"
+#include "hw/pci/pci_regs.h"
+#include "qemu/bswap.h"
+#include "fuzz.h"
+#include "zcomp-abi.h"
+
+#define SLOT            4
+#define QUEUES          2
+#define RING_MAX        16
+#define MAX_REQ         8192
+#define SQ_BASE(q)      (0x100000ull + (q) * 0x10000ull)
+#define CQ_BASE(q)      (0x200000ull + (q) * 0x10000ull)
+#define BUF_BASE        0x300000ull     /* 8 buffers of MAX_REQ */
+#define BUF(i)          (BUF_BASE + (i) * (uint64_t)MAX_REQ)
+#define SGL_BASE        0x400000ull     /* 4 lists of 16 entries */
+#define SGL(i)          (SGL_BASE + (i) * 0x100ull)
+#define NOT_RAM         0x4000000000ull
+/* How long an action waits for the worker to catch up with a doorbell. */
+#define SETTLE_US       2000
+
+static QPCIBus *bus;
+static QPCIDevice *dev;
+static QPCIBar bar;
+static uint64_t bar_addr;
+
+/* Input: a sequence of actions, each an opcode byte and a fixed payload. */
+enum {
+    OP_QUEUE_SETUP,     /* q, size code, ctrl bits, base choice */
+    OP_SQE,             /* q, slot, 64 bytes of entry, addressing hints */
+    OP_DOORBELL,        /* q, tail */
+    OP_DATA,            /* buffer, offset, 16 bytes */
+    OP_SGE,             /* list, slot, buffer, offset, len */
+    OP_REG_WRITE,       /* offset, value, width */
+    OP_REG_READ,        /* offset, width */
+    OP_CTRL,            /* device enable / reset */
+    OP_BUS_MASTER,      /* on or off */
+    OP_QUEUE_DISABLE,   /* q */
+    OP_COMPRESS_INTO,   /* a valid stream in a buffer, to decompress later */
+    OP_COUNT
+};
+
+typedef struct Input {
+    const uint8_t *p;
+    size_t left;
+} Input;
+
+static bool take(Input *in, void *buf, size_t n)
+{
+    if (in->left < n) {
+        return false;
+    }
+    memcpy(buf, in->p, n);
+    in->p += n;
+    in->left -= n;
+    return true;
+}
+
+static void wr32(uint64_t off, uint32_t v)
+{
+    qpci_io_writel(dev, bar, off, v);
+}
+
+static void wr64(uint64_t off, uint64_t v)
+{
+    qpci_io_writeq(dev, bar, off, v);
+}
+
+static uint32_t rd32(uint64_t off)
+{
+    return qpci_io_readl(dev, bar, off);
+}
+
+/* Let the worker run what a doorbell started: a bounded wait, and none
+ * when nothing can run. */
+static void settle(int q)
+{
+    int64_t end = g_get_monotonic_time() + SETTLE_US;
+    uint32_t reg = ZCOMP_QREG(q);
+
+    if (rd32(ZCOMP_REG_STATUS) != ZCOMP_STS_READY ||
+        !(rd32(reg + ZCOMP_QREG_STATUS) & ZCOMP_QSTS_ENABLED)) {
+        return;
+    }
+    while (rd32(reg + ZCOMP_QREG_SQ_HEAD) != rd32(reg + ZCOMP_QREG_SQ_TAIL) &&
+           g_get_monotonic_time() < end) {
+        g_usleep(10);
+    }
+}
+
+static uint64_t pick_addr(uint8_t hint, uint64_t raw)
+{
+    switch (hint % 8) {
+    case 0 ... 4:
+        return BUF(hint % 8 + (hint >> 4) % 4);
+    case 5:
+        return SGL(hint >> 6);
+    case 6:
+        return NOT_RAM;
+    default:
+        return raw;
+    }
+}
+
+static void act(Input *in, uint8_t op)
+{
+    struct {
+        uint8_t q, a, b, c;
+        uint32_t v;
+    } hdr;
+    struct zcomp_sqe sqe;
+    uint8_t data[16];
+
+    switch (op % OP_COUNT) {
+    case OP_QUEUE_SETUP:
+        if (take(in, &hdr, sizeof(hdr))) {
+            uint32_t q = hdr.q % QUEUES, qr = ZCOMP_QREG(q);
+            uint32_t size = hdr.a & 0x80 ? hdr.v : 2u << (hdr.a % 4);
+
+            static const struct zcomp_cqe zero[RING_MAX];
+
+            /* Not qtest_memset: its in-process wrapper leaks. */
+            qtest_memwrite(bus->qts, CQ_BASE(q), zero, sizeof(zero));
+            wr32(qr + ZCOMP_QREG_CTRL, 0);
+            wr64(qr + ZCOMP_QREG_SQ_BASE, hdr.c & 1 ? NOT_RAM : SQ_BASE(q));
+            wr64(qr + ZCOMP_QREG_CQ_BASE, hdr.c & 2 ? NOT_RAM + 64 :
+                 CQ_BASE(q) + (hdr.c & 4));
+            wr32(qr + ZCOMP_QREG_SIZE_ENTRIES, size);
+            wr32(qr + ZCOMP_QREG_VECTOR, hdr.c >> 4);
+            wr32(qr + ZCOMP_QREG_CTRL, ZCOMP_QCTRL_ENABLE | (hdr.b & 0x0e));
+        }
+        break;
+    case OP_SQE:
+        if (take(in, &hdr, sizeof(hdr)) && take(in, &sqe, sizeof(sqe))) {
+            uint32_t q = hdr.q % QUEUES;
+
+            /* Mostly plausible entries: the fuzzer flips what it likes. */
+            if (!(hdr.b & 0x80)) {
+                sqe.opcode = 1 + sqe.opcode % 2;
+                sqe.algo %= ZCOMP_ALG_COUNT;
+                sqe.level = sqe.algo == ZCOMP_ALG_LZ4HC ? sqe.level % 13 : 0;
+                sqe.flags &= ZCOMP_SQE_F_MASK;
+                sqe.src_len = 1 + sqe.src_len % MAX_REQ;
+                sqe.dst_cap = 1 + sqe.dst_cap % MAX_REQ;
+                sqe.src_nsge = sqe.flags & ZCOMP_SQE_F_SRC_SGL ?
+                               1 + sqe.src_nsge % 16 : 0;
+                sqe.dst_nsge = sqe.flags & ZCOMP_SQE_F_DST_SGL ?
+                               1 + sqe.dst_nsge % 16 : 0;
+                memset(sqe.rsvd, 0, sizeof(sqe.rsvd));
+                sqe.src_addr = sqe.flags & ZCOMP_SQE_F_SRC_SGL ?
+                               SGL(hdr.c % 4) : pick_addr(hdr.c, sqe.src_addr);
+                sqe.dst_addr = sqe.flags & ZCOMP_SQE_F_DST_SGL ?
+                               SGL((hdr.c >> 2) % 4) :
+                               pick_addr(hdr.c >> 3, sqe.dst_addr);
+            }
+            qtest_memwrite(bus->qts,
+                           SQ_BASE(q) + (hdr.a % RING_MAX) * sizeof(sqe),
+                           &sqe, sizeof(sqe));
+        }
+        break;
+    case OP_DOORBELL:
+        if (take(in, &hdr, sizeof(hdr))) {
+            uint32_t q = hdr.q % QUEUES;
+
+            wr32(ZCOMP_DB_OFFSET + (hdr.b & 0x80 ? hdr.v % 0x100 : q) *
+                 ZCOMP_DB_STRIDE, hdr.a & 0x80 ? hdr.v : hdr.a % RING_MAX);
+            settle(q);
+        }
+        break;
+    case OP_DATA:
+        if (take(in, &hdr, sizeof(hdr)) && take(in, data, sizeof(data))) {
+            qtest_memwrite(bus->qts,
+                           BUF(hdr.q % 8) + hdr.v % (MAX_REQ - 16), data,
+                           sizeof(data));
+        }
+        break;
+    case OP_SGE:
+        if (take(in, &hdr, sizeof(hdr))) {
+            struct zcomp_sge sge = {
+                .addr = cpu_to_le64(pick_addr(hdr.c, hdr.v) + hdr.b * 64),
+                .len = cpu_to_le32(hdr.v % (MAX_REQ + 1)),
+                .rsvd = hdr.c == 0xff,
+            };
+
+            qtest_memwrite(bus->qts, SGL(hdr.q % 4) +
+                           (hdr.a % 16) * sizeof(sge), &sge, sizeof(sge));
+        }
+        break;
+    case OP_REG_WRITE:
+        if (take(in, &hdr, sizeof(hdr))) {
+            uint64_t off = ((uint64_t)hdr.a << 8 | hdr.b) % ZCOMP_BAR0_SIZE;
+
+            if (hdr.c & 1) {
+                qpci_io_writeq(dev, bar, off & ~7ull, hdr.v);
+            } else {
+                qpci_io_writel(dev, bar, off & ~3ull, hdr.v);
+            }
+            settle(hdr.q % QUEUES);
+        }
+        break;
+    case OP_REG_READ:
+        if (take(in, &hdr, sizeof(hdr))) {
+            uint64_t off = ((uint64_t)hdr.a << 8 | hdr.b) % ZCOMP_BAR0_SIZE;
+
+            if (hdr.c & 1) {
+                qpci_io_readq(dev, bar, off & ~7ull);
+            } else {
+                qpci_io_readl(dev, bar, off & ~3ull);
+            }
+        }
+        break;
+    case OP_CTRL:
+        if (take(in, &hdr, sizeof(hdr))) {
+            wr32(ZCOMP_REG_CTRL, hdr.a & 3);
+        }
+        break;
+    case OP_BUS_MASTER:
+        if (take(in, &hdr, sizeof(hdr))) {
+            qpci_config_writew(dev, PCI_COMMAND, PCI_COMMAND_MEMORY |
+                               (hdr.a & 1 ? PCI_COMMAND_MASTER : 0));
+        }
+        break;
+    case OP_QUEUE_DISABLE:
+        if (take(in, &hdr, sizeof(hdr))) {
+            wr32(ZCOMP_QREG(hdr.q % QUEUES) + ZCOMP_QREG_CTRL, hdr.a & 0x0e);
+        }
+        break;
+    case OP_COMPRESS_INTO:
+        /* Queue 0 set up and enabled: compress buffer a into buffer b. */
+        if (take(in, &hdr, sizeof(hdr))) {
+            struct zcomp_sqe s = {
+                .opcode = ZCOMP_OP_COMPRESS,
+                .algo = hdr.c % ZCOMP_ALG_COUNT,
+                .src_addr = cpu_to_le64(BUF(hdr.a % 8)),
+                .src_len = cpu_to_le32(1 + hdr.v % MAX_REQ),
+                .dst_addr = cpu_to_le64(BUF(hdr.b % 8)),
+                .dst_cap = cpu_to_le32(MAX_REQ),
+            };
+            uint32_t head = rd32(ZCOMP_QREG(0) + ZCOMP_QREG_SQ_TAIL);
+
+            qtest_memwrite(bus->qts, SQ_BASE(0) +
+                           (head % RING_MAX) * sizeof(s), &s, sizeof(s));
+            wr32(ZCOMP_DB_OFFSET, (head + 1) % RING_MAX);
+            settle(0);
+        }
+        break;
+    }
+}
+
+static void zcomp_fuzz(QTestState *s, const unsigned char *data, size_t size)
+{
+    Input in = { data, size };
+    uint8_t op;
+
+    /* A known start: BAR where it was, memory and bus mastering on, the
+     * device reset and enabled (reset is bounded: it waits for no codec). */
+    qpci_config_writel(dev, PCI_BASE_ADDRESS_0, (uint32_t)bar_addr | 4);
+    qpci_config_writel(dev, PCI_BASE_ADDRESS_1, bar_addr >> 32);
+    qpci_config_writew(dev, PCI_COMMAND,
+                       PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    wr32(ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
+    wr32(ZCOMP_REG_CTRL, ZCOMP_CTRL_ENABLE);
+    while (take(&in, &op, 1)) {
+        act(&in, op);
+    }
+    flush_events(s);
+}
+
+static void zcomp_pre_fuzz(QTestState *s)
+{
+    bus = qpci_new_pc(s, NULL);
+    dev = qpci_device_find(bus, QPCI_DEVFN(SLOT, 0));
+    g_assert(dev);
+    qpci_device_enable(dev);
+    bar = qpci_iomap(dev, 0, NULL);
+    bar_addr = bar.addr;
+}
+
+static GString *zcomp_argv(FuzzTarget *t)
+{
+    return g_string_new(TARGET_NAME " -machine q35,accel=qtest -m 64 "
+                        "-nodefaults "
+                        "-display none -device zcomp-pci,addr=04.0,"
+                        "queues=2,workers=1,ring-size=16,max-request=8192,"
+                        "max-sge=16,fault-every=61");
+}
+
+static void register_zcomp_fuzz_targets(void)
+{
+    fuzz_add_target(&(FuzzTarget){
+        .name = "zcomp-pci-fuzz",
+        .description = "Fuzz zcomp-pci past its registers: queues, "
+                       "descriptors, SG lists, buffers, doorbells, resets, "
+                       "bus mastering and queue disables",
+        .get_init_cmdline = zcomp_argv,
+        .pre_fuzz = zcomp_pre_fuzz,
+        .fuzz = zcomp_fuzz,
+    });
+}
+
+fuzz_target_init(register_zcomp_fuzz_targets);
