@@ -712,6 +712,15 @@ static void zcomp_qdev_reset(DeviceState *dev)
 
 /* ---- registers ---- */
 
+/*
+ * A vCPU may still dispatch to our regions through a flat view taken before
+ * unplug; the device struct lives until the view goes, its queues not.
+ */
+static bool zcomp_unplugged(ZcompPCIState *s)
+{
+    return !s->core;
+}
+
 static uint64_t zcomp_stat_read(const ZcStats *const *st, uint32_t n,
                                 hwaddr off)
 {
@@ -781,7 +790,7 @@ static uint64_t zcomp_regs_read(void *opaque, hwaddr addr, unsigned size)
     ZcompPCIState *s = opaque;
     uint64_t val = 0;
 
-    if (zcomp_in_request) {
+    if (zcomp_in_request || zcomp_unplugged(s)) {
         return 0;
     }
     if (addr >= ZCOMP_QREG_BASE) {
@@ -909,6 +918,9 @@ static void zcomp_regs_write(void *opaque, hwaddr addr, uint64_t val,
     ZcompPCIState *s = opaque;
 
     trace_zcomp_reg_write(addr, size, val);
+    if (zcomp_unplugged(s)) {
+        return;
+    }
     if (zcomp_in_request) {
         qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: re-entrant register "
                       "write at 0x%" HWADDR_PRIx " from DMA ignored\n", addr);
@@ -992,9 +1004,13 @@ static MemTxResult zcomp_doorbell_write(void *opaque, hwaddr addr,
     ZcompPCIState *s = opaque;
     uint32_t qi = addr / ZCOMP_DB_STRIDE;
     uint32_t found;
+    ZcompCore *core;
     ZcompQueue *q;
 
     trace_zcomp_doorbell(qi, val);
+    if (zcomp_unplugged(s)) {
+        return MEMTX_OK;
+    }
     if (zcomp_in_request) {
         qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: re-entrant doorbell "
                       "from DMA ignored\n");
@@ -1031,11 +1047,12 @@ static MemTxResult zcomp_doorbell_write(void *opaque, hwaddr addr,
      * RCU read-side section that pins the flat view that references it).
      */
     found = (val - qatomic_read(&q->ring.sq_head)) & (q->size - 1);
-    zcomp_core_ref(s->core);
+    core = s->core;             /* unplug may clear s->core meanwhile */
+    zcomp_core_ref(core);
     bql_unlock();
     zcomp_run_sync(q, found);
     bql_lock();
-    zcomp_core_unref(s->core);
+    zcomp_core_unref(core);
     return MEMTX_OK;
 }
 

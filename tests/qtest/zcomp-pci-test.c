@@ -1261,6 +1261,48 @@ static void test_vector_checked(const void *data)
     zc_stop(z);
 }
 
+/*
+ * A reset drops the request being run, even if the guest enables the
+ * device and the queue again before its codec ends: no stale completion
+ * in the new ring, no output written, SQ head still 0.
+ */
+static void test_reset_drops_running(const void *data)
+{
+    const uint32_t len = 65536;
+    g_autoptr(GRand) r = g_rand_new_with_seed(18);
+    g_autofree uint8_t *buf = g_malloc(len);
+    g_autofree uint8_t *out = g_malloc(len);
+    struct zcomp_cqe c;
+    Zc *z = zc_start("q35", "queues=1,workers=1");
+
+    stage(z, buf, len, 4, r);
+    qtest_memset(z->qts, DST_BUF, 0x5a, len);
+    zc_enable(z);
+    queue_setup(z, 0, 8, 0);
+    push(z, 0, &(struct zcomp_sqe) {
+        .opcode = ZCOMP_OP_COMPRESS, .algo = ZCOMP_ALG_LZ4HC, .level = 12,
+        .tag = 1, .src_addr = SRC_BUF, .src_len = len, .dst_addr = DST_BUF,
+        .dst_cap = len });
+    ring(z, 0);
+    g_usleep(50 * 1000);        /* inside a 300 ms codec */
+    wr32(z, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
+    zc_enable(z);
+    queue_setup(z, 0, 8, 0);    /* same rings, entry 0 still there */
+    g_assert_false(try_reap(z, 0, &c, 1000 * 1000));
+    g_assert_cmpuint(rd32(z, ZCOMP_QREG(0) + ZCOMP_QREG_SQ_HEAD), ==, 0);
+    qtest_memread(z->qts, DST_BUF, out, len);
+    for (uint32_t i = 0; i < len; i++) {
+        g_assert_cmphex(out[i], ==, 0x5a);
+    }
+    /* The queue works: the entry runs when rung. */
+    z->tail[0] = 1;
+    ring(z, 0);
+    c = reap(z, 0);
+    g_assert_cmpuint(c.tag, ==, 1);
+    g_assert_cmpint(c.status, ==, 0);
+    zc_stop(z);
+}
+
 /* ---- unplug from a PCIe root port ---- */
 
 #define RP_SLOT 5
@@ -1747,6 +1789,8 @@ int main(int argc, char **argv)
                         test_no_write_past_out_len);
     qtest_add_data_func("/zcomp-pci/hostile/vector-checked", NULL,
                         test_vector_checked);
+    qtest_add_data_func("/zcomp-pci/hostile/reset-drops-running", NULL,
+                        test_reset_drops_running);
     qtest_add_data_func("/zcomp-pci/hostile/unplug-idle", NULL,
                         test_unplug_idle);
     qtest_add_data_func("/zcomp-pci/hostile/unplug-busy", NULL,
