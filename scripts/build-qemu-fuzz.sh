@@ -23,7 +23,7 @@ if [ ! -f "$fuzz_build/build.ninja" ] ||
     echo "$opts" > "$fuzz_build/.zcomp-opts"
 fi
 qemu_link_firmware "$fuzz_build"
-log "building qemu-fuzz-x86_64 (first time: about 15 minutes)"
+log "building qemu-fuzz-x86_64 (first time: about 10 minutes)"
 ninja -C "$fuzz_build" qemu-fuzz-x86_64 > "$fuzz_build/zcomp-ninja.log" 2>&1 || {
     grep -v '^\[' "$fuzz_build/zcomp-ninja.log" | tail -60; exit 1; }
 test -x "$fuzz_build/qemu-fuzz-x86_64"
