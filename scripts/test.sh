@@ -29,6 +29,9 @@ ZCOMP_TEST_DATA="$ZCOMP_ROOT/tests/data" ZCOMP_CORPUS="$ZCOMP_CORPUS" \
 QTEST_QEMU_BINARY=./qemu-system-x86_64 \
     timeout 900 ./tests/qtest/zcomp-pci-test --tap | grep -v '^# starting QEMU'
 
+log "hostile-guest qtests under ASan and UBSan (memory errors, leaks on unplug)"
+"$ZCOMP_ROOT/scripts/qtest-asan.sh"
+
 log "whole device fuzzing inside QEMU (ASan, UBSan): fixed budget, fixed seed"
 "$ZCOMP_ROOT/scripts/fuzz-device.sh" 20000
 
