@@ -164,8 +164,10 @@ uint8_t zc_codec_run(ZcScratch *scr, uint8_t op, uint8_t algo, int level,
                                        (char *)dst, (int)slen, (int)dcap);
         break;
     case ZCOMP_ALG_LZO:
-        /* lzo1x_1_compress has no output bound: @dst must hold the worst
-         * case (callers pass scratch memory), the capacity is checked after. */
+        /*
+         * lzo1x_1_compress has no output bound: @dst must hold the worst
+         * case (callers pass scratch memory), the capacity is checked after.
+         */
         lzo_len = 0;
         if (lzo1x_1_compress(src, slen, dst, &lzo_len, scr->lzo_wrkmem)
             != LZO_E_OK) {

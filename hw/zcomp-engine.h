@@ -22,8 +22,10 @@ typedef struct ZcLimits {
     uint8_t lz4hc_level;    /* used when sqe.level == 0 */
 } ZcLimits;
 
-/* Per-queue counters. Single writer (the thread running the queue),
- * any number of relaxed readers. */
+/*
+ * Per-queue counters. Single writer (the thread running the queue),
+ * any number of relaxed readers.
+ */
 typedef struct ZcStats {
     uint64_t requests;
     uint64_t bytes_in;
@@ -34,15 +36,19 @@ typedef struct ZcStats {
     uint64_t by_status[ZCOMP_ST_MAX + 1];
 } ZcStats;
 
-/* Host side of guest memory access. Each returns false when the range is
- * not (entirely) guest RAM; the engine then fails the request. */
+/*
+ * Host side of guest memory access. Each returns false when the range is
+ * not (entirely) guest RAM; the engine then fails the request.
+ */
 typedef struct ZcHostOps {
     bool (*read)(void *opaque, uint64_t addr, void *buf, uint32_t len);
     bool (*write)(void *opaque, uint64_t addr, const void *buf, uint32_t len);
     /* Fetch SQ entry @idx (64 bytes) of the ring. */
     bool (*read_sqe)(void *opaque, uint32_t idx, struct zcomp_sqe *sqe);
-    /* Post CQ entry @idx: everything but the flags byte first, the flags
-     * (phase) byte last, so a polling guest never sees a torn entry. */
+    /*
+     * Post CQ entry @idx: everything but the flags byte first, the flags
+     * (phase) byte last, so a polling guest never sees a torn entry.
+     */
     bool (*post_cqe)(void *opaque, uint32_t idx, const struct zcomp_cqe *cqe);
     /* Optional: a status to inject instead of running the request, or 0. */
     uint8_t (*inject_fault)(void *opaque);
@@ -84,8 +90,10 @@ uint32_t zc_compress_bound(uint32_t len);
 /* Check the fields of a descriptor that need no memory access. */
 uint8_t zc_sqe_validate(const ZcLimits *lim, const struct zcomp_sqe *sqe);
 
-/* Run a plain codec: @src/@slen into @dst (capacity @dcap).
- * Returns a ZCOMP_ST_* status and the produced length in *@out_len. */
+/*
+ * Run a plain codec: @src/@slen into @dst (capacity @dcap).
+ * Returns a ZCOMP_ST_* status and the produced length in *@out_len.
+ */
 uint8_t zc_codec_run(ZcScratch *scr, uint8_t op, uint8_t algo, int level,
                      const uint8_t *src, uint32_t slen,
                      uint8_t *dst, uint32_t dcap, uint32_t *out_len);
@@ -107,29 +115,37 @@ uint8_t zc_run_codec(const ZcLimits *lim, ZcScratch *scr,
 uint8_t zc_deliver(ZcScratch *scr, const ZcHostOps *ops, void *opaque,
                    const struct zcomp_sqe *sqe, uint32_t out_len);
 
-/* All three steps of one descriptor (already copied out of the ring);
- * *@out_len is 0 unless the status is OK. */
+/*
+ * All three steps of one descriptor (already copied out of the ring);
+ * *@out_len is 0 unless the status is OK.
+ */
 uint8_t zc_execute(const ZcLimits *lim, ZcScratch *scr,
                    const ZcHostOps *ops, void *opaque,
                    const struct zcomp_sqe *sqe, uint32_t *out_len);
 
-/* Copy the entry at ring->sq_head out of the ring, in host byte order;
- * false if the ring cannot be read. */
+/*
+ * Copy the entry at ring->sq_head out of the ring, in host byte order;
+ * false if the ring cannot be read.
+ */
 bool zc_ring_fetch(const ZcRing *ring, const ZcHostOps *ops, void *opaque,
                    struct zcomp_sqe *sqe);
 
-/* Post the completion of the entry at ring->sq_head, count it and advance
- * the ring; ZC_RING_CQ_FAULT (nothing advanced) if it cannot be posted. */
+/*
+ * Post the completion of the entry at ring->sq_head, count it and advance
+ * the ring; ZC_RING_CQ_FAULT (nothing advanced) if it cannot be posted.
+ */
 ZcRingResult zc_ring_complete(ZcRing *ring, const ZcHostOps *ops,
                               void *opaque, const struct zcomp_sqe *sqe,
                               uint8_t status, uint32_t out_len,
                               ZcStats *stats);
 
-/* Process entries from ring->sq_head up to @tail, at most @budget of them,
+/*
+ * Process entries from ring->sq_head up to @tail, at most @budget of them,
  * posting a completion for each. With @force_status != 0, entries are
  * completed with that status without being run (device not enabled).
  * *@done is the number completed. Returns ZC_RING_OK, or the fatal
- * condition that stopped the ring. */
+ * condition that stopped the ring.
+ */
 ZcRingResult zc_ring_process(ZcRing *ring, uint32_t tail, uint32_t budget,
                              uint8_t force_status,
                              const ZcLimits *lim, ZcScratch *scr,

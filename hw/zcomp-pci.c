@@ -297,8 +297,10 @@ static bool zcomp_bus_master(ZcompPCIState *s)
     return s->parent_obj.config[PCI_COMMAND] & PCI_COMMAND_MASTER;
 }
 
-/* Whether @q may fetch or commit now; @lock held. Looks at the device
- * only while the queue is enabled: after unplug it never is again. */
+/*
+ * Whether @q may fetch or commit now; @lock held. Looks at the device
+ * only while the queue is enabled: after unplug it never is again.
+ */
 static bool zcomp_queue_runnable(ZcompQueue *q)
 {
     ZcompPCIState *s = q->dev;
@@ -560,8 +562,10 @@ static void zcomp_queue_drop_running(ZcompQueue *q)
     qemu_mutex_unlock(&q->lock);
 }
 
-/* The same for all queues; first all epochs, so that no queue starts
- * another step while the others are waited for. */
+/*
+ * The same for all queues; first all epochs, so that no queue starts
+ * another step while the others are waited for.
+ */
 static void zcomp_drop_running(ZcompPCIState *s)
 {
     for (uint32_t i = 0; i < s->core->num_queues; i++) {
@@ -1390,8 +1394,10 @@ static void zcomp_exit(PCIDevice *pdev)
     msi_uninit(pdev);
     msix_unuse_all_vectors(pdev);
     msix_uninit_exclusive_bar(pdev);
-    /* bar0 holds references to its subregions, whose owner is the device:
-     * without this the device is never finalized (no DEVICE_DELETED). */
+    /*
+     * bar0 holds references to its subregions, whose owner is the device:
+     * without this the device is never finalized (no DEVICE_DELETED).
+     */
     zcomp_remove_bar_regions(s);
 }
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Kernel coding style of guest-driver/: checkpatch.pl --no-tree from the
+# Style. Kernel coding style of guest-driver/: checkpatch.pl --no-tree from the
 # kernel's own source package (linux-source-6.1, fetched once, not installed).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -25,3 +25,16 @@ fi
 "$cp_dir/scripts/checkpatch.pl" --no-tree --strict --terse --show-types \
     --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON \
     -f "$ZCOMP_ROOT/guest-driver/zcomp_pci.c"
+
+# QEMU's coding style of hw/ and of our qtests and fuzz target: QEMU's own
+# checkpatch.pl from the tree build-qemu.sh unpacked; no error, no warning.
+"$ZCOMP_ROOT/scripts/build-qemu.sh"
+cd "$ZCOMP_ROOT"      # checkpatch tells tests from paths relative to the root
+for f in hw/*.[ch] tests/qtest/*.c tests/qtest/fuzz/*.c; do
+    out=$(perl "$QEMU_SRC/scripts/checkpatch.pl" --no-tree --file "$f" 2>&1 || true)
+    if ! grep -q 'total: 0 errors, 0 warnings' <<<"$out"; then
+        echo "$out" | grep -E -A4 '^(ERROR|WARNING)' | head -40
+        echo "QEMU style: $f" >&2
+        exit 1
+    fi
+done

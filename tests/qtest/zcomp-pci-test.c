@@ -220,8 +220,10 @@ static void fill(uint8_t *buf, uint32_t len, int kind, GRand *r)
             buf[i] = (i % 8 < 2) ? (uint8_t)(i >> 6) : 0;
             break;
         case 4:
-            /* Two symbols at random: lz4hc-12's slowest input measured
-             * (300 ms for 64 KiB, 9 s for 1 MiB on the development host). */
+            /*
+             * Two symbols at random: lz4hc-12's slowest input measured
+             * (300 ms for 64 KiB, 9 s for 1 MiB on the development host).
+             */
             buf[i] = g_rand_int(r) & 1;
             break;
         default:
@@ -372,8 +374,10 @@ static void test_roundtrip(const void *data)
     zc_stop(z);
 }
 
-/* Compress and decompress corpus pages through the device; report the
- * compression ratio per algorithm and the device's own counters. */
+/*
+ * Compress and decompress corpus pages through the device; report the
+ * compression ratio per algorithm and the device's own counters.
+ */
 static void test_roundtrip_corpus(const void *data)
 {
     static const char *const names[] = { "lz4", "lz4hc", "lzo" };
@@ -566,8 +570,10 @@ static void test_multi_queue(const void *data)
     zc_stop(z);
 }
 
-/* MSI-X: a queue with IRQ set writes its vector's message on completion;
- * a polled queue (IRQ clear) does not. Messages go to guest RAM here. */
+/*
+ * MSI-X: a queue with IRQ set writes its vector's message on completion;
+ * a polled queue (IRQ clear) does not. Messages go to guest RAM here.
+ */
 static void test_msix(const void *data)
 {
     Zc *z = zc_start("q35", "queues=2");
@@ -657,8 +663,10 @@ static void test_errors(const void *data)
     expect_status(z, WITH(dst_cap, 0), ZCOMP_ST_BAD_DESC);
     expect_status(z, WITH(dst_cap, cpu_to_le32(1 << 20)), ZCOMP_ST_BAD_DESC);
     expect_status(z, WITH(rsvd[2], 1), ZCOMP_ST_BAD_DESC);
-    /* DMA: unmapped, RAM end crossing, MMIO (our own BAR), and a SG list
-     * outside RAM. */
+    /*
+     * DMA: unmapped, RAM end crossing, MMIO (our own BAR), and a SG list
+     * outside RAM.
+     */
     expect_status(z, WITH(src_addr, cpu_to_le64(NOT_RAM)), ZCOMP_ST_DMA_ERROR);
     expect_status(z, WITH(dst_addr, cpu_to_le64(RAM_MB * 0x100000ull - 100)),
                   ZCOMP_ST_DMA_ERROR);
@@ -675,8 +683,10 @@ static void test_errors(const void *data)
     expect_status(z, WITH(dst_cap, cpu_to_le32(1000)), ZCOMP_ST_DST_TOO_SMALL);
 #undef WITH
 
-    /* Corrupt input: a real stream with its first byte changed so that it
-     * claims a literal run longer than the input. */
+    /*
+     * Corrupt input: a real stream with its first byte changed so that it
+     * claims a literal run longer than the input.
+     */
     stage(z, page, sizeof(page), 1, r);
     g_assert_cmpint(run1(z, 0, s, &clen), ==, 0);
     qtest_writeb(z->qts, DST_BUF, 0xff);

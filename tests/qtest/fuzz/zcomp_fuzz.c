@@ -88,8 +88,10 @@ static uint32_t rd32(uint64_t off)
     return qpci_io_readl(dev, bar, off);
 }
 
-/* Let the worker run what a doorbell started: a bounded wait, and none
- * when nothing can run. */
+/*
+ * Let the worker run what a doorbell started: a bounded wait, and none
+ * when nothing can run.
+ */
 static void settle(int q)
 {
     int64_t end = g_get_monotonic_time() + SETTLE_US;
@@ -269,8 +271,10 @@ static void zcomp_fuzz(QTestState *s, const unsigned char *data, size_t size)
     Input in = { data, size };
     uint8_t op;
 
-    /* A known start: BAR where it was, memory and bus mastering on, the
-     * device reset and enabled (reset is bounded: it waits for no codec). */
+    /*
+     * A known start: BAR where it was, memory and bus mastering on, the
+     * device reset and enabled (reset is bounded: it waits for no codec).
+     */
     qpci_config_writel(dev, PCI_BASE_ADDRESS_0, (uint32_t)bar_addr | 4);
     qpci_config_writel(dev, PCI_BASE_ADDRESS_1, bar_addr >> 32);
     qpci_config_writew(dev, PCI_COMMAND,
