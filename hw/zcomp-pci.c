@@ -183,6 +183,17 @@ static bool zcomp_cache_map(ZcompQueue *q, MemoryRegionCache *cache,
     return true;
 }
 
+/*
+ * A write through a cache is a plain memcpy: mark it dirty (migration) and
+ * drop translated code it overwrote (TCG), as QEMU's own DMA writes do.
+ */
+static void zcomp_write_cached(MemoryRegionCache *cache, hwaddr off,
+                               const void *buf, hwaddr len)
+{
+    address_space_write_cached(cache, off, buf, len);
+    address_space_cache_invalidate(cache, off, len);
+}
+
 static bool zcomp_dma(ZcompQueue *q, uint64_t addr, void *buf, uint32_t len,
                       bool is_write)
 {
@@ -195,7 +206,7 @@ static bool zcomp_dma(ZcompQueue *q, uint64_t addr, void *buf, uint32_t len,
         return false;
     }
     if (is_write) {
-        address_space_write_cached(&cache, 0, buf, len);
+        zcomp_write_cached(&cache, 0, buf, len);
     } else {
         address_space_read_cached(&cache, 0, buf, len);
     }
@@ -237,14 +248,13 @@ static bool zcomp_post_cqe(void *opaque, uint32_t idx,
     if (!q->cq_mapped) {
         return false;
     }
-    address_space_write_cached(&q->cq_cache, off, cqe, flags_off);
-    address_space_write_cached(&q->cq_cache, off + flags_off + 1,
-                               (const uint8_t *)cqe + flags_off + 1,
-                               sizeof(*cqe) - flags_off - 1);
+    zcomp_write_cached(&q->cq_cache, off, cqe, flags_off);
+    zcomp_write_cached(&q->cq_cache, off + flags_off + 1,
+                       (const uint8_t *)cqe + flags_off + 1,
+                       sizeof(*cqe) - flags_off - 1);
     /* The phase bit publishes the entry: everything else first. */
     smp_wmb();
-    address_space_write_cached(&q->cq_cache, off + flags_off,
-                               &cqe->flags, 1);
+    zcomp_write_cached(&q->cq_cache, off + flags_off, &cqe->flags, 1);
     return true;
 }
 
@@ -369,13 +379,18 @@ static void zcomp_request_irq(ZcompQueue *q)
 
 /*
  * Cost of running @sqe on a vCPU, against ZCOMP_SYNC_BUDGET: its input
- * bytes, lz4hc compression weighed by its slowest level, SG entries by
- * their lookups. From the raw entry: an invalid one costs little anyway.
+ * bytes (a decompression: its output capacity, if larger), lz4hc
+ * compression weighed by its slowest level, SG entries by their lookups.
+ * From the raw entry: an invalid one costs little anyway.
  */
 static uint64_t zcomp_sync_cost(const struct zcomp_sqe *sqe)
 {
     uint64_t cost = MAX(sqe->src_len, ZCOMP_SYNC_MIN_COST);
 
+    /* A decompression's work and copy grow with its output. */
+    if (sqe->opcode != ZCOMP_OP_COMPRESS) {
+        cost = MAX(cost, sqe->dst_cap);
+    }
     if (sqe->opcode == ZCOMP_OP_COMPRESS && sqe->algo == ZCOMP_ALG_LZ4HC) {
         cost *= ZCOMP_SYNC_LZ4HC_FACTOR;
     }
@@ -521,10 +536,14 @@ static void *zcomp_worker_thread(void *opaque)
     ZcompCore *c = w->core;
 
     rcu_register_thread();
-    while (!qatomic_read(&w->exit)) {
+    for (;;) {
         bool progress = false;
 
+        /* Reset before looking at @exit: a kick with it is never lost. */
         qemu_event_reset(&w->kick);
+        if (qatomic_read(&w->exit)) {
+            break;
+        }
         for (uint32_t i = w->index; i < c->num_queues; i += c->num_workers) {
             for (int n = 0; n < ZCOMP_WORKER_ROUND; n++) {
                 if (zcomp_queue_step(&c->queues[i], NULL) ==
@@ -980,16 +999,26 @@ static void zcomp_run_sync(ZcompQueue *q, uint32_t found)
     uint64_t budget = ZCOMP_SYNC_BUDGET;
     ZcompStep st = found ? ZCOMP_STEP_RAN : ZCOMP_STEP_IDLE;
 
-    for (uint32_t n = 0; n < found && !zcomp_vcpu_must_yield(); n++) {
+    uint32_t n = 0;
+
+    while (n < found && !zcomp_vcpu_must_yield()) {
         st = zcomp_queue_step(q, &budget);
         if (st != ZCOMP_STEP_RAN) {
             break;
         }
+        n++;
     }
-    /* Idle: nothing left, or its owner (worker or vCPU) goes on with it. */
-    if (st != ZCOMP_STEP_IDLE) {
-        qemu_event_set(&q->worker->kick);
+    /*
+     * Idle: nothing left, or its owner (worker or vCPU) goes on with it.
+     * All done: the worker only if later doorbells left work (a doorbell
+     * that found us busy counted on us).
+     */
+    if (st == ZCOMP_STEP_IDLE ||
+        (n == found && qatomic_read(&q->ring.sq_head) ==
+                       qatomic_load_acquire(&q->sq_tail))) {
+        return;
     }
+    qemu_event_set(&q->worker->kick);
 }
 
 /*
@@ -1143,6 +1172,13 @@ static bool zcomp_queue_state_valid(ZcompPCIState *s, ZcompQueue *q)
            q->ring.phase <= 1;
 }
 
+/* Nothing runs while a stream loads, nor after a load that failed. */
+static int zcomp_pre_load(void *opaque)
+{
+    zcomp_reset_state(opaque);
+    return 0;
+}
+
 static int zcomp_post_load(void *opaque, int version_id)
 {
     ZcompPCIState *s = opaque;
@@ -1214,6 +1250,7 @@ static const VMStateDescription vmstate_zcomp = {
     .name = TYPE_ZCOMP_PCI,
     .version_id = 1,
     .minimum_version_id = 1,
+    .pre_load = zcomp_pre_load,
     .post_load = zcomp_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, ZcompPCIState),
@@ -1352,7 +1389,8 @@ static void zcomp_realize(PCIDevice *pdev, Error **errp)
 
     s->irq_bh = qemu_bh_new_guarded(zcomp_irq_bh, s,
                                     &DEVICE(s)->mem_reentrancy_guard);
-    s->paused = !runstate_is_running();
+    /* Suspended (S3) is live: the wakeup sends no VM state change. */
+    s->paused = !runstate_is_live(runstate_get());
     for (i = 0; i < s->num_workers; i++) {
         ZcompWorker *w = &s->core->workers[i];
         g_autofree char *name = g_strdup_printf("zcomp-worker-%u", i);

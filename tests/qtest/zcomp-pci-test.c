@@ -1620,6 +1620,7 @@ static void test_corrupt_migration(const void *data)
 #define MB_CMD          (MB_READY + 4)
 #define MB_DB           (MB_READY + 8)
 #define MB_RUNG         (MB_READY + 12)
+#define MB_MARK         (MB_READY + 16)
 #define MB_READY_MAGIC  0x600df00d
 
 /*
@@ -1762,6 +1763,40 @@ static void test_unplug_during_sync(const void *data)
     g_free(disk);
 }
 
+/*
+ * What the device writes to guest RAM goes through QEMU's dirty tracking
+ * (migration resends it, TCG drops code it overwrote; one call does both):
+ * the device decompresses a new immediate into the instruction the vCPU
+ * keeps running, and the vCPU must then run the new one.
+ */
+static void test_writes_tracked(const void *data)
+{
+    static const uint8_t old_imm[4] = { 0x11, 0x11, 0x11, 0x11 };
+    static const uint8_t lz4_block[] = { 0x40, 0x22, 0x22, 0x22, 0x22 };
+    const uint8_t *imm = memmem(zcomp_sync_guest, sizeof(zcomp_sync_guest),
+                                old_imm, sizeof(old_imm));
+    uint64_t at = 0x7c00 + (imm - zcomp_sync_guest);
+    gchar *disk;
+    Zc *z = zc_start_vcpu("pc", "", &disk);
+    uint32_t out_len, mark = 0;
+
+    g_assert_nonnull(imm);
+    g_assert_cmphex(qtest_readl(z->qts, MB_MARK), ==, 0x11111111);
+    qtest_memwrite(z->qts, SRC_BUF, lz4_block, sizeof(lz4_block));
+    zc_enable(z);
+    queue_setup(z, 0, 8, 0);
+    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_DECOMPRESS, ZCOMP_ALG_LZ4,
+                                      SRC_BUF, sizeof(lz4_block), at, 4, 1),
+                         &out_len), ==, 0);
+    g_assert_cmpuint(out_len, ==, 4);
+    for (int i = 0; i < 2000 && mark != 0x22222222; i++) {
+        g_usleep(1000);
+        mark = qtest_readl(z->qts, MB_MARK);
+    }
+    g_assert_cmphex(mark, ==, 0x22222222);
+    zc_stop_vcpu(z, disk);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1811,5 +1846,7 @@ int main(int argc, char **argv)
                         test_sync_vcpu_bounded);
     qtest_add_data_func("/zcomp-pci/hostile/unplug-during-sync", NULL,
                         test_unplug_during_sync);
+    qtest_add_data_func("/zcomp-pci/hostile/writes-tracked", NULL,
+                        test_writes_tracked);
     return g_test_run();
 }

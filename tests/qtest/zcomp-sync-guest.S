@@ -6,7 +6,10 @@
  * It enters 32-bit protected mode with flat segments, sets READY, then
  * loops: while CMD is non-zero it writes CMD - 1 to the 32-bit address in
  * DB (a doorbell) and counts the store in RUNG. The test writes DB, then
- * CMD; it clears CMD to stop the stores.
+ * CMD; it clears CMD to stop the stores. Each turn of the loop also stores
+ * the immediate 0x11111111 to MARK: a test has the device overwrite that
+ * immediate in guest RAM and watches MARK change (translated code
+ * dropped).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -15,6 +18,7 @@
 #define CMD     (MAILBOX + 4)
 #define DB      (MAILBOX + 8)
 #define RUNG    (MAILBOX + 12)
+#define MARK    (MAILBOX + 16)
 
 .code16
 .org 0
@@ -36,6 +40,7 @@ pm:
     mov %ax, %ss
     movl $0x600df00d, READY
 1:
+    movl $0x11111111, MARK
     mov CMD, %eax
     test %eax, %eax
     jz 1b
