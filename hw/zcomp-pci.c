@@ -569,6 +569,14 @@ static void zcomp_kick_all(ZcompPCIState *s)
     }
 }
 
+/* Wait for @q's bounded steps, and unmap its rings. BQL held. */
+static void zcomp_queue_wait_steps(ZcompQueue *q)
+{
+    qemu_mutex_lock(&q->lock);
+    zcomp_unmap_rings(q);
+    qemu_mutex_unlock(&q->lock);
+}
+
 /*
  * Drop what @q is running and wait for its bounded steps: afterwards no
  * thread writes guest memory for it until it runs again. BQL held.
@@ -576,9 +584,7 @@ static void zcomp_kick_all(ZcompPCIState *s)
 static void zcomp_queue_drop_running(ZcompQueue *q)
 {
     qatomic_inc(&q->epoch);
-    qemu_mutex_lock(&q->lock);
-    zcomp_unmap_rings(q);
-    qemu_mutex_unlock(&q->lock);
+    zcomp_queue_wait_steps(q);
 }
 
 /*
@@ -591,7 +597,7 @@ static void zcomp_drop_running(ZcompPCIState *s)
         qatomic_inc(&s->queues[i].epoch);
     }
     for (uint32_t i = 0; i < s->core->num_queues; i++) {
-        zcomp_queue_drop_running(&s->queues[i]);
+        zcomp_queue_wait_steps(&s->queues[i]);
     }
 }
 

@@ -812,6 +812,20 @@ static void test_fatal(const void *data)
     zc_stop(z);
 }
 
+/*
+ * Queue @n lz4hc level-12 compressions of @len bytes at SRC_BUF into
+ * DST_BUF, tags @tag0 on, without ringing.
+ */
+static void push_slow(Zc *z, int q, int n, uint32_t len, uint32_t tag0)
+{
+    for (int i = 0; i < n; i++) {
+        struct zcomp_sqe s = mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4HC,
+                                    SRC_BUF, len, DST_BUF, len, tag0 + i);
+        s.level = 12;
+        push(z, q, &s);
+    }
+}
+
 static void fill_slow_batch(Zc *z, int q, int n)
 {
     for (int i = 0; i < n; i++) {
@@ -1110,11 +1124,7 @@ static void test_bounded_stalls(const void *data)
     zc_enable(z);
     for (int q = 0; q < 4; q++) {
         queue_setup(z, q, 8, 0);
-        for (int i = 0; i < 7; i++) {
-            struct zcomp_sqe s = mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4HC,
-                                        SRC_BUF, len, DST_BUF, len, i);
-            push(z, q, &s);
-        }
+        push_slow(z, q, 7, len, 0);
         ring(z, q);
     }
     g_usleep(300 * 1000);       /* every worker is inside a codec now */
@@ -1184,11 +1194,7 @@ static void test_bus_master_semantics(const void *data)
     g_assert_cmphex(rd32(z, ZCOMP_REG_STATUS), ==, ZCOMP_STS_READY);
 
     /* Seven slow requests (about 300 ms each), then bus mastering off. */
-    for (int i = 0; i < 7; i++) {
-        struct zcomp_sqe s = mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4HC,
-                                    SRC_BUF, len, DST_BUF, len, 10 + i);
-        push(z, 0, &s);
-    }
+    push_slow(z, 0, 7, len, 10);
     qtest_memset(z->qts, DST_BUF, 0x5a, len);
     ring(z, 0);
     g_usleep(100 * 1000);
@@ -1420,11 +1426,7 @@ static void test_unplug_busy(const void *data)
     zc_enable(z);
     for (int q = 0; q < 2; q++) {
         queue_setup(z, q, 8, 0);
-        for (int i = 0; i < 5; i++) {
-            struct zcomp_sqe s = mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4HC,
-                                        SRC_BUF, len, DST_BUF, len, i);
-            push(z, q, &s);
-        }
+        push_slow(z, q, 5, len, 0);
         ring(z, q);
     }
     g_usleep(300 * 1000);
