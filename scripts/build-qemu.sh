@@ -26,18 +26,7 @@ ln -sf "$ZCOMP_ROOT/tests/qtest/zcomp-pci-test.c" "$QEMU_SRC/tests/qtest/zcomp-p
 ln -sf "$ZCOMP_ROOT/tests/qtest/zcomp-sync-guest.h" "$QEMU_SRC/tests/qtest/zcomp-sync-guest.h"
 ln -sf "$ZCOMP_ROOT/tests/qtest/fuzz/zcomp_fuzz.c" "$QEMU_SRC/tests/qtest/fuzz/zcomp_fuzz.c"
 
-opts=$(echo $QEMU_CONFIGURE_OPTS)
-if [ ! -f "$QEMU_BUILD/build.ninja" ] || [ "$(cat "$QEMU_BUILD/.zcomp-opts" 2>/dev/null)" != "$opts" ]; then
-    log "configuring qemu"
-    rm -rf "$QEMU_BUILD"
-    mkdir -p "$QEMU_BUILD"
-    (cd "$QEMU_BUILD" && ../configure $opts >configure.log 2>&1) || {
-        tail -30 "$QEMU_BUILD/configure.log"; exit 1; }
-    echo "$opts" > "$QEMU_BUILD/.zcomp-opts"
-fi
-qemu_link_firmware "$QEMU_BUILD"
-
 log "building qemu-system-x86_64 and the zcomp qtest (with ccache)"
-ninja -C "$QEMU_BUILD" qemu-system-x86_64 tests/qtest/zcomp-pci-test > "$QEMU_BUILD/zcomp-ninja.log" 2>&1 || {
-    grep -v '^\[' "$QEMU_BUILD/zcomp-ninja.log" | tail -60; exit 1; }
+qemu_build "$QEMU_BUILD" "$QEMU_CONFIGURE_OPTS" \
+    qemu-system-x86_64 tests/qtest/zcomp-pci-test
 test -x "$QEMU_BIN" && test -x "$QEMU_BUILD/tests/qtest/zcomp-pci-test"

@@ -32,3 +32,24 @@ qemu_link_firmware() {
         ln -sf "$f" "$fw/"
     done
 }
+
+# qemu_build DIR OPTIONS TARGET...: configure QEMU's tree into build dir
+# DIR with OPTIONS (again only when they change), link the firmware there,
+# and build the ninja TARGETs; the logs stay in DIR.
+qemu_build() {
+    local dir=$1 opts
+    opts=$(echo $2)
+    shift 2
+    if [ ! -f "$dir/build.ninja" ] ||
+       [ "$(cat "$dir/.zcomp-opts" 2>/dev/null)" != "$opts" ]; then
+        log "configuring $(basename "$dir")"
+        rm -rf "$dir"
+        mkdir -p "$dir"
+        (cd "$dir" && ../configure $opts >configure.log 2>&1) || {
+            tail -30 "$dir/configure.log"; exit 1; }
+        echo "$opts" > "$dir/.zcomp-opts"
+    fi
+    qemu_link_firmware "$dir"
+    ninja -C "$dir" "$@" > "$dir/zcomp-ninja.log" 2>&1 || {
+        grep -v '^\[' "$dir/zcomp-ninja.log" | tail -60; exit 1; }
+}
