@@ -53,3 +53,28 @@ qemu_build() {
     ninja -C "$dir" "$@" > "$dir/zcomp-ninja.log" 2>&1 || {
         grep -v '^\[' "$dir/zcomp-ninja.log" | tail -60; exit 1; }
 }
+
+# The trixie build root (scripts/trixie-root.sh) and a command inside it.
+TRIXIE_ROOT=$ZCOMP_BUILD/trixie-root
+# /proc is mounted in a private mount namespace (objtool reads it), so
+# nothing stays mounted under .build when the command ends.
+trixie_run() {
+    DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+        unshare -m sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' \
+        "$TRIXIE_ROOT" "$@"
+}
+
+# The guest kernel lines, by Debian suite: ZCOMP_KERNEL (default 6.1) is a
+# suite or the line's version (6.1, 6.12, 7.x). Versions are resolved from
+# the suite's linux-image-amd64 at run time, never written down here.
+kernel_suite() {
+    case "${1:-6.1}" in
+    6.1|bookworm) echo bookworm ;;
+    6.12|trixie) echo trixie ;;
+    7|7.*|trixie-backports) echo trixie-backports ;;
+    *) echo "unknown kernel line '$1' (6.1, 6.12, 7.x or bookworm, trixie, trixie-backports)" >&2
+       return 1 ;;
+    esac
+}
+ZCOMP_KERNEL_SUITE=$(kernel_suite "${ZCOMP_KERNEL:-6.1}")
+ZCOMP_GUEST=$ZCOMP_BUILD/guest/$ZCOMP_KERNEL_SUITE

@@ -9,7 +9,7 @@ set -euo pipefail
 
 scenario=$1 limit=$2
 shift 2
-g=$ZCOMP_BUILD/guest
+g=$ZCOMP_GUEST
 log "guest: $scenario ($*)"
 out=$(timeout "$limit" "$QEMU_BIN" -M q35 -m 1024 -nodefaults -vga none \
     -display none -serial stdio -no-reboot \

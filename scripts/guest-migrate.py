@@ -24,7 +24,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get('ZCOMP_BUILD', os.path.join(ROOT, '.build'))
 QEMU = os.environ.get('ZCOMP_QEMU') or os.path.join(BUILD, 'qemu-src', 'build',
                                                   'qemu-system-x86_64')
-GUEST = os.path.join(BUILD, 'guest')
+# The 6.1 guest (stock zram offload), as scripts/guest-prep.sh made it.
+GUEST = os.environ.get('ZCOMP_GUEST') or os.path.join(BUILD, 'guest', 'bookworm')
 ROUND_TIMEOUT = 300
 MIGRATE_TIMEOUT = 300
 # Without the device (ZMIG_NO_DEVICE=1): the same run in software, to tell

@@ -1,38 +1,102 @@
 #!/bin/bash
-# Prepares the guest side: Debian bookworm's kernel image and matching
-# headers (apt-get download + dpkg -x, never installed on this machine),
-# the zcomp_pci module built against those headers (W=1, no warnings), the
-# guest test programs, and a busybox initramfs with zram, zsmalloc, lz4,
-# lz4hc, our module, the scenario scripts and the corpus.
+# Prepares the guest side for one kernel line (ZCOMP_KERNEL: 6.1, 6.12 or
+# 7.x; default 6.1): the suite's current kernel image and matching headers
+# (apt-get download + dpkg -x, never installed on this machine), the
+# zcomp_pci module built against those headers (W=1, no warnings), the
+# guest test programs, and a busybox initramfs with zram, zsmalloc, the
+# kernel's software lz4/lz4hc/lzo, our module, the scenarios and the corpus.
+#
+# bookworm's kernel is built here with the host's gcc-12; trixie's kernels
+# need gcc-14: their headers are installed, and the module is built, in the
+# cached trixie build root (scripts/trixie-root.sh).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-g=$ZCOMP_BUILD/guest
+suite=$ZCOMP_KERNEL_SUITE
+g=$ZCOMP_GUEST
 mkdir -p "$g"
-kpkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-/{print $2; exit}')
+
+# The kernel package of $suite's linux-image-amd64, as "pkg ver".
+resolve_kernel() {
+    if [ "$suite" = bookworm ]; then
+        apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-/{print $2; exit}'
+        return
+    fi
+    "$ZCOMP_ROOT/scripts/trixie-root.sh"
+    local meta
+    meta=$(trixie_run apt-cache madison linux-image-amd64 |
+           awk -F' *[|] *' -v s="$suite/main" '$3 ~ " "s" " { print $2; exit }')
+    [ -n "$meta" ] || { echo "no linux-image-amd64 in $suite" >&2; exit 1; }
+    trixie_run apt-cache depends "linux-image-amd64=$meta" |
+        awk '/Depends: linux-image-/{print $2; exit}'
+}
+
+# Where the image keeps lib/modules: /usr from trixie on (merged /usr).
+kernel_tree() {
+    if [ -d "$g/img/usr/lib/modules" ]; then echo "$g/img/usr"; else echo "$g/img"; fi
+}
+
+kpkg=$(resolve_kernel)
 kver=${kpkg#linux-image-}
 hpkg=linux-headers-$kver
+log "guest kernel ($suite): $kver"
 if [ ! -f "$g/$kver.stamp" ]; then
-    log "fetching guest kernel $kpkg and $hpkg (apt-get download, not installed)"
-    rm -rf "$g/img" "$g/hdr" "$g"/*.deb
-    common=$(apt-cache depends "$hpkg" | awk '/Depends: linux-headers-.*-common/{print $2; exit}')
-    kbuild=$(apt-cache depends "$hpkg" | awk '/Depends: linux-kbuild-/{print $2; exit}')
-    (cd "$g" && apt-get download -q "$kpkg" "$hpkg" "$common" "$kbuild" >/dev/null 2>&1)
-    dpkg -x "$g/$kpkg"_*.deb "$g/img"
-    for d in "$g/$hpkg"_*.deb "$g/$common"_*.deb "$g/$kbuild"_*.deb; do dpkg -x "$d" "$g/hdr"; done
-    # The headers' Makefile includes the common tree by absolute path.
-    sed -i "s|include /usr/src/|include $g/hdr/usr/src/|" "$g/hdr/usr/src/$hpkg/Makefile"
+    log "fetching $kpkg and $hpkg (apt-get download, not installed here)"
+    rm -rf "$g/img" "$g/hdr" "$g"/*.deb "$g"/*.stamp
+    if [ "$suite" = bookworm ]; then
+        common=$(apt-cache depends "$hpkg" | awk '/Depends: linux-headers-.*-common/{print $2; exit}')
+        kbuild=$(apt-cache depends "$hpkg" | awk '/Depends: linux-kbuild-/{print $2; exit}')
+        (cd "$g" && apt-get download -q "$kpkg" "$hpkg" "$common" "$kbuild" >/dev/null 2>&1)
+        for d in "$g/$hpkg"_*.deb "$g/$common"_*.deb "$g/$kbuild"_*.deb; do dpkg -x "$d" "$g/hdr"; done
+        # The headers' Makefile includes the common tree by absolute path.
+        sed -i "s|include /usr/src/|include $g/hdr/usr/src/|" "$g/hdr/usr/src/$hpkg/Makefile"
+    else
+        # Inside the build root the headers install normally (gcc-14 too).
+        trixie_run apt-get install -y -q --no-install-recommends -t "$suite" "$hpkg" \
+            > "$g/headers-install.log" 2>&1 || { tail -20 "$g/headers-install.log"; exit 1; }
+        mkdir -p "$TRIXIE_ROOT/tmp/kimg"
+        rm -f "$TRIXIE_ROOT/tmp/kimg"/*.deb
+        trixie_run sh -c "cd /tmp/kimg && apt-get download -q $kpkg" >/dev/null 2>&1
+        # From 7.x the image package is split: vmlinuz in linux-binary-*,
+        # modules in linux-modules-*, modules.builtin in linux-base-*.
+        parts=$(dpkg-deb -f "$TRIXIE_ROOT/tmp/kimg/$kpkg"_*.deb Depends | tr ',' '\n' |
+                awk -v v="$kver" '{ p = $1; if (p == "linux-binary-" v || p == "linux-modules-" v || p == "linux-base-" v) print p }')
+        if [ -n "$parts" ]; then
+            trixie_run sh -c "cd /tmp/kimg && apt-get download -q $(echo $parts)" >/dev/null 2>&1
+        fi
+        cp "$TRIXIE_ROOT/tmp/kimg"/*.deb "$g/"
+    fi
+    for d in "$g"/linux-image-*.deb "$g"/linux-binary-*.deb "$g"/linux-modules-*.deb "$g"/linux-base-*.deb; do
+        [ ! -f "$d" ] || dpkg -x "$d" "$g/img"
+    done
+    # The package leaves modules.dep to its postinst.
+    /sbin/depmod -b "$(kernel_tree)" "$kver"
     touch "$g/$kver.stamp"
 fi
 echo "$kver" > "$g/kver"
-KDIR=$g/hdr/usr/src/$hpkg
 
+# Build from a copy per kernel: objects of one kernel never meet another's.
 log "building zcomp_pci.ko for $kver (W=1)"
-make -s -C "$ZCOMP_ROOT/guest-driver" KDIR="$KDIR" > "$g/module-build.log" 2>&1 || {
-    cat "$g/module-build.log"; exit 1; }
+src=$g/src
+rm -rf "$src"
+mkdir -p "$src"
+cp -r "$ZCOMP_ROOT/guest-driver" "$ZCOMP_ROOT/include" "$src/"
+if [ "$suite" = bookworm ]; then
+    make -s -C "$src/guest-driver" KDIR="$g/hdr/usr/src/$hpkg" > "$g/module-build.log" 2>&1 || {
+        cat "$g/module-build.log"; exit 1; }
+else
+    b=$TRIXIE_ROOT/build/zcomp
+    rm -rf "$b"
+    mkdir -p "$b"
+    cp -r "$src"/* "$b/"
+    trixie_run make -s -C /build/zcomp/guest-driver KDIR="/usr/src/$hpkg" \
+        > "$g/module-build.log" 2>&1 || { cat "$g/module-build.log"; exit 1; }
+    cp "$b/guest-driver/zcomp_pci.ko" "$src/guest-driver/"
+fi
 if grep -E 'warning:|error:' "$g/module-build.log"; then
     echo "module build has warnings" >&2; exit 1
 fi
+cp "$src/guest-driver/zcomp_pci.ko" "$g/zcomp_pci.ko"
 
 for p in memtouch sync-bench zbench; do
     gcc -static -O2 -Wall -Werror -pthread -I"$ZCOMP_ROOT/include" \
@@ -46,16 +110,31 @@ mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,tests} "$r/lib/modules
 cp /bin/busybox "$g/memtouch" "$g/sync-bench" "$g/zbench" "$r/bin/"
 install -m 755 "$ZCOMP_ROOT/tests/guest/init" "$r/init"
 cp "$ZCOMP_ROOT"/tests/guest/*.sh "$r/tests/"
-kmod=$g/img/lib/modules/$kver
-for m in drivers/block/zram/zram.ko mm/zsmalloc.ko crypto/lz4.ko crypto/lz4hc.ko \
-         lib/lz4/lz4_compress.ko lib/lz4/lz4hc_compress.ko; do
-    mkdir -p "$r/lib/modules/$kver/kernel/$(dirname $m)"
-    cp "$kmod/kernel/$m" "$r/lib/modules/$kver/kernel/$m"
-done
+kmod=$(kernel_tree)/lib/modules/$kver
+# Each module the guest needs, with what it depends on (modules.dep),
+# uncompressed: busybox's modprobe does not read .ko.xz. Built-in ones
+# (modules.builtin) need nothing.
+want="zram zsmalloc lz4 lz4hc lzo lzo-rle"
+add_module() {
+    local path dep
+    path=$(awk -F: -v m="$1" '{ n = $1; sub(".*/", "", n); sub("[.]ko.*", "", n);
+        gsub("-", "_", n); t = m; gsub("-", "_", t); if (n == t) { print $1; exit } }' "$kmod/modules.dep")
+    [ -n "$path" ] || return 0
+    [ ! -e "$r/lib/modules/$kver/${path%.xz}" ] || return 0
+    mkdir -p "$r/lib/modules/$kver/$(dirname "$path")"
+    case $path in
+    *.xz) xz -dc "$kmod/$path" > "$r/lib/modules/$kver/${path%.xz}" ;;
+    *) cp "$kmod/$path" "$r/lib/modules/$kver/$path" ;;
+    esac
+    for dep in $(awk -F: -v p="$path" '$1 == p { print $2 }' "$kmod/modules.dep"); do
+        dep=${dep##*/}; add_module "${dep%%.ko*}"
+    done
+}
+for m in $want; do add_module "$m"; done
 cp "$kmod"/modules.builtin* "$kmod/modules.order" "$r/lib/modules/$kver/"
-cp "$ZCOMP_ROOT/guest-driver/zcomp_pci.ko" "$r/lib/modules/$kver/extra/"
+cp "$g/zcomp_pci.ko" "$r/lib/modules/$kver/extra/"
 /sbin/depmod -b "$r" "$kver"
 cp "$ZCOMP_CORPUS" "$r/corpus.bin"
 sha256sum "$ZCOMP_CORPUS" | cut -d' ' -f1 > "$r/corpus.sha256"
 (cd "$r" && find . | cpio -o -H newc 2>/dev/null | gzip -1 > "$g/initramfs.gz")
-ls "$g"/img/boot/vmlinuz-* > "$g/kernel"
+find "$g/img" -name "vmlinuz*" -type f | head -1 > "$g/kernel"

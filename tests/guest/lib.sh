@@ -6,6 +6,8 @@ CORPUS_SHA=$(cat /corpus.sha256)
 CORPUS_MB=32
 
 ok() { echo "ZTEST ok $*"; }
+# A check that does not apply to this kernel, and why: said, never counted.
+na() { echo "ZTEST n/a $1: $2"; }
 fail() { echo "ZTEST FAIL $*"; ZFAILS=$((ZFAILS + 1)); }
 check() { local _n=$1; shift; if "$@"; then ok "$_n"; else fail "$_n"; fi; }
 finish() {
@@ -20,7 +22,32 @@ zstat() {
 }
 # offloaded ALG: requests of ALG that ran on the device, both directions.
 offloaded() { echo $(($(zstat ${1}_compress offloaded) + $(zstat ${1}_decompress offloaded))); }
-selftest() { awk -v d="$1" '/^driver/ { cur = $3 } /^selftest/ && cur == d { print $3 }' /proc/crypto; }
+# selftest DRIVER: its self-test verdict, waiting up to 5 s (a newly
+# registered algorithm may be tested asynchronously).
+selftest() {
+    for _i in 1 2 3 4 5 6 7 8 9 10; do
+        _v=$(awk -v d="$1" '/^driver/ { cur = $3 } /^selftest/ && cur == d { print $3 }' /proc/crypto)
+        [ "$_v" != passed ] || break
+        sleep 0.5
+    done
+    echo "$_v"
+}
+
+# kver_ge MAJOR MINOR: the running kernel is at least MAJOR.MINOR.
+kver_ge() {
+    set -- "$1" "$2" $(uname -r | awk -F'[.-]' '{ print $1, $2 }')
+    [ "$3" -gt "$1" ] || { [ "$3" -eq "$1" ] && [ "$4" -ge "$2" ]; }
+}
+# Stock zram compresses through the crypto API's legacy compress
+# algorithms up to 6.11; from 6.12 it has compile-time backends only.
+zram_uses_crypto() { ! kver_ge 6 12; }
+ZRAM_NA="zram in 6.12+ has compile-time backends, no crypto API: stock zram cannot be offloaded"
+# zram_sw ALG: zram's name for ALG in software (on 6.1 the plain name
+# would pick our higher-priority algorithm).
+zram_sw() { if zram_uses_crypto; then echo "$1-generic"; else echo "$1"; fi; }
+# zram's default algorithm (6.1: lzo-rle, which we do not offer; 6.12+:
+# a compile-time backend): the backing swap of the zswap tests.
+zram_default() { sed 's/.*\[\([^]]*\)\].*/\1/' /sys/block/zram0/comp_algorithm; }
 
 zram_setup() { # DEV ALG [SIZE]
     echo 1 > /sys/block/$1/reset
@@ -54,6 +81,21 @@ swap_off() { swapoff /dev/$1 && echo 1 > /sys/block/$1/reset; }
 
 zswap_on() { echo "$1" > /sys/module/zswap/parameters/compressor && echo 1 > /sys/module/zswap/parameters/enabled; }
 zswap_off() { echo 0 > /sys/module/zswap/parameters/enabled; echo lzo-scomp > /sys/module/zswap/parameters/compressor; }  # not ours: lets us unload
+# zswap_run NAME ALG COUNTER [THREADS]: memtouch 96 MiB in 64 MiB with
+# zswap on ALG (backing swap: zram1 in software), every page verified, and
+# at least 10000 requests of COUNTER on the device.
+zswap_run() {
+    swap_on zram1 "$(zram_default)"
+    echo 64M > /sys/fs/cgroup/squeeze/memory.max  # zswap's pool is charged too
+    zswap_on "$2"
+    check "$1-compressor" grep -q "^$2\$" /sys/module/zswap/parameters/compressor
+    _before=$(offloaded "$3")
+    check "$1-memtouch" squeezed 96 "${4:-1}"
+    check "$1-offloaded" [ $(($(offloaded "$3") - _before)) -ge 10000 ]
+    zswap_off
+    swap_off zram1
+    echo 32M > /sys/fs/cgroup/squeeze/memory.max
+}
 
 load_driver() {
     modprobe zram num_devices=2

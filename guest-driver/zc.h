@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * zcomp_pci: what the driver's parts share. zc_main.c: PCI probe, remove,
+ * recovery; zc_queue.c: rings; zc_crypto.c: crypto API glue; zc_sw.c:
+ * software fallback; zc_stats.c: counters and debugfs.
+ */
+#ifndef ZC_H
+#define ZC_H
+
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/timer.h>
+#include <linux/workqueue.h>
+
+#include "zcomp-abi.h"
+
+#define ZC_SLOT_BYTES		(2 * PAGE_SIZE)	/* bounce buffer, each way */
+#define ZC_POLL_RING		4		/* one request in flight */
+#define ZC_IRQ_RING		64
+#define ZC_SW_MAX		(64 * 1024)	/* largest software request */
+#define ZC_WATCHDOG		(HZ / 2)
+
+/* Why a request ran in software. */
+enum zc_fallback {
+	ZC_FB_NODEV,		/* no device (absent, removed, recovering) */
+	ZC_FB_ERROR,		/* device status said so */
+	ZC_FB_TIMEOUT,		/* no completion in time */
+	ZC_FB_BUSY,		/* ring full */
+	ZC_FB_TOO_LARGE,	/* beyond the bounce buffers */
+	ZC_FB_NR
+};
+
+/*
+ * An asynchronous request as the interrupt rings see it. The crypto glue
+ * embeds it in its request context and implements zc_job_copy_in(),
+ * zc_job_take() and zc_job_done().
+ */
+struct zc_job {
+	struct list_head node;
+	unsigned int slen;
+	unsigned int dlen;
+	int err;
+	bool software;		/* finish in software, outside the queue lock */
+	u8 op;
+	u8 algo;
+};
+
+struct zc_slot {
+	void *src;
+	void *dst;
+	dma_addr_t src_dma;
+	dma_addr_t dst_dma;
+	struct zc_job *job;
+};
+
+struct zc_dev;
+
+struct zc_queue {
+	struct zc_dev *zd;
+	u16 qid;
+	bool irq;
+	spinlock_t lock;		/* ring, slots, dead */
+	struct zcomp_sqe *sq;
+	struct zcomp_cqe *cq;
+	dma_addr_t sq_dma;
+	dma_addr_t cq_dma;
+	u32 size;
+	u32 tail;
+	u32 head;
+	u8 phase;
+	bool dead;			/* waiting for recovery */
+	u32 inflight;
+	u16 vector;
+	unsigned long progress;		/* jiffies of the last completion */
+	struct zc_slot *slots;
+	void __iomem *doorbell;
+};
+
+struct zc_vec {
+	struct zc_dev *zd;
+	u16 index;
+};
+
+struct zc_dev {
+	struct pci_dev *pdev;
+	void __iomem *bar;
+	u32 max_req;
+	u32 npoll;
+	u32 nirq;
+	u32 nvec;
+	struct zc_queue *q;
+	struct zc_vec *vec;
+	struct timer_list watchdog;
+	struct work_struct recover;
+	struct mutex recover_lock;	/* recovery against remove */
+	bool removing;
+};
+
+/* The device in use, if any: readers hold rcu_read_lock() and never sleep. */
+extern struct zc_dev __rcu *zc_active;
+
+static inline u32 zc_rd(struct zc_dev *zd, u32 off)
+{
+	return readl(zd->bar + off);
+}
+
+static inline void zc_wr(struct zc_dev *zd, u32 off, u32 val)
+{
+	writel(val, zd->bar + off);
+}
+
+/* zc_main.c */
+void zc_schedule_recovery(struct zc_dev *zd);
+
+/* zc_queue.c */
+int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
+		    unsigned int slen, u8 *dst, unsigned int *dlen,
+		    enum zc_fallback *why);
+int zc_irq_submit(struct zc_dev *zd, struct zc_job *job,
+		  enum zc_fallback *why);
+bool zc_reap(struct zc_queue *q);
+irqreturn_t zc_irq(int irq, void *data);
+int zc_alloc_queue(struct zc_dev *zd, struct zc_queue *q, u16 qid, bool irq,
+		   u32 size);
+int zc_hw_start(struct zc_dev *zd);
+void zc_hw_stop_and_drain(struct zc_dev *zd);
+
+/* zc_crypto.c */
+void zc_job_copy_in(struct zc_job *job, void *buf);
+void zc_job_take(struct zc_job *job, int ret, const void *out_buf, u32 out);
+void zc_job_done(struct zc_job *job, enum zc_fallback why);
+void zc_crypto_setup(void);
+void zc_register_algs(struct device *dev);
+void zc_unregister_algs(void);
+
+/* zc_sw.c */
+int zc_sw_run(u8 op, u8 algo, const u8 *src, unsigned int slen, u8 *dst,
+	      unsigned int *dlen, void *wrkmem, u8 *scratch,
+	      size_t scratch_len);
+size_t zc_sw_wrkmem_size(u8 algo);
+/* Linear buffers of ZC_SW_MAX bytes for any context, under a lock. */
+struct zc_sw_buf {
+	void *wrkmem;
+	u8 *src;
+	u8 *dst;
+};
+
+struct zc_sw_buf *zc_sw_buf_get(unsigned long *flags);
+void zc_sw_buf_put(unsigned long flags);
+int zc_sw_init(void);
+void zc_sw_exit(void);
+
+/* zc_stats.c */
+extern const char *const zc_alg_names[ZCOMP_ALG_COUNT];
+void zc_count_offload(u8 algo, u8 op, unsigned int in, unsigned int out);
+void zc_count_software(u8 algo, u8 op, enum zc_fallback why);
+void zc_count_timeout(void);
+void zc_count_error(void);
+void zc_count_incompressible(void);
+void zc_count_recovery(void);
+void zc_debugfs_init(void);
+void zc_debugfs_exit(void);
+
+#endif /* ZC_H */

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the kernel API generations zcomp_pci supports
+ * (Debian's 6.1, 6.12 and 7.x lines), and the only LINUX_VERSION_CODE
+ * tests of the driver. Checked against each kernel's own source.
+ */
+#ifndef ZC_COMPAT_H
+#define ZC_COMPAT_H
+
+#include <linux/timer.h>
+#include <linux/version.h>
+#include <crypto/internal/acompress.h>
+
+/*
+ * The legacy compress API (crypto_register_alg with
+ * CRYPTO_ALG_TYPE_COMPRESS), which zram up to 6.11 allocates, was
+ * removed in 6.15. zram stopped using the crypto API in 6.12.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 15, 0)
+#define ZC_HAVE_LEGACY_COMP	1
+#else
+#define ZC_HAVE_LEGACY_COMP	0
+#endif
+
+/*
+ * 6.16 removed acomp_alg.reqsize: the request context size moved to
+ * crypto_alg.cra_reqsize. Earlier kernels read only the former.
+ */
+static inline void zc_acomp_set_reqsize(struct acomp_alg *alg,
+					unsigned int size)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 0)
+	alg->base.cra_reqsize = size;
+#else
+	alg->reqsize = size;
+#endif
+}
+
+/* 6.16 renamed from_timer() to timer_container_of(). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 0)
+#define zc_timer_container_of(var, timer, field) \
+	timer_container_of(var, timer, field)
+#else
+#define zc_timer_container_of(var, timer, field) \
+	from_timer(var, timer, field)
+#endif
+
+#endif /* ZC_COMPAT_H */

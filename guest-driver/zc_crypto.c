@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcomp_pci crypto API glue: lz4, lz4hc and lzo registered as acomp
+ * algorithms (zswap; every kernel) and, where the kernel still has the
+ * legacy compress API (up to 6.14), as compression algorithms too (zram
+ * up to 6.11). API generations differ only through zc_compat.h.
+ *
+ * The legacy path runs with preemption disabled (zram's per-CPU stream):
+ * a polled queue in SYNC mode, busy-waiting with a bounded timeout. The
+ * acomp path submits on an interrupt queue and completes from the MSI-X
+ * handler. Whatever the device does not finish runs in software.
+ */
+
+#include <linux/kernel.h>
+#include <linux/lzo.h>
+#include <linux/module.h>
+#include <linux/scatterlist.h>
+#include <linux/vmalloc.h>
+#include <crypto/internal/acompress.h>
+
+#include "zc.h"
+#include "zc_compat.h"
+
+static int priority = 300;
+module_param(priority, int, 0444);
+MODULE_PARM_DESC(priority, "crypto priority of the offloaded algorithms (software: 0)");
+
+struct zc_alg {
+#if ZC_HAVE_LEGACY_COMP
+	struct crypto_alg comp;
+	bool comp_registered;
+#endif
+	struct acomp_alg acomp;
+	bool acomp_registered;
+	u8 algo;
+};
+
+static struct zc_alg zc_algs[] = {
+	{ .algo = ZCOMP_ALG_LZ4 },
+	{ .algo = ZCOMP_ALG_LZ4HC },
+	{ .algo = ZCOMP_ALG_LZO },
+};
+
+/* ---- legacy compress API (zram up to 6.11) ---- */
+
+#if ZC_HAVE_LEGACY_COMP
+struct zc_comp_ctx {
+	void *wrkmem;
+	u8 *scratch;
+};
+
+#define ZC_SCRATCH_LEN	lzo1x_worst_compress(ZC_SLOT_BYTES)
+
+static struct zc_alg *zc_alg_of_tfm(struct crypto_tfm *tfm)
+{
+	return container_of(tfm->__crt_alg, struct zc_alg, comp);
+}
+
+static int zc_comp_init(struct crypto_tfm *tfm)
+{
+	struct zc_comp_ctx *ctx = crypto_tfm_ctx(tfm);
+
+	ctx->wrkmem = vmalloc(zc_sw_wrkmem_size(zc_alg_of_tfm(tfm)->algo));
+	ctx->scratch = vmalloc(ZC_SCRATCH_LEN);
+	if (!ctx->wrkmem || !ctx->scratch) {
+		vfree(ctx->wrkmem);
+		vfree(ctx->scratch);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void zc_comp_exit(struct crypto_tfm *tfm)
+{
+	struct zc_comp_ctx *ctx = crypto_tfm_ctx(tfm);
+
+	vfree(ctx->wrkmem);
+	vfree(ctx->scratch);
+}
+
+static int zc_comp_run(struct crypto_tfm *tfm, u8 op, const u8 *src,
+		       unsigned int slen, u8 *dst, unsigned int *dlen)
+{
+	struct zc_comp_ctx *ctx = crypto_tfm_ctx(tfm);
+	u8 algo = zc_alg_of_tfm(tfm)->algo;
+	enum zc_fallback why = ZC_FB_NODEV;
+	unsigned int out = *dlen;
+	struct zc_dev *zd;
+	int ret = -EIO;
+
+	rcu_read_lock();
+	zd = rcu_dereference(zc_active);
+	if (zd)
+		ret = zc_poll_request(zd, op, algo, src, slen, dst, &out, &why);
+	rcu_read_unlock();
+
+	if (!ret) {
+		zc_count_offload(algo, op, slen, out);
+		*dlen = out;
+		return 0;
+	}
+	if (ret != -EIO) {
+		zc_count_incompressible();
+		return -EINVAL;		/* as the software lz4/lzo say it */
+	}
+	zc_count_software(algo, op, why);
+	ret = zc_sw_run(op, algo, src, slen, dst, dlen, ctx->wrkmem,
+			ctx->scratch, ZC_SCRATCH_LEN);
+	if (ret)
+		zc_count_error();
+	return ret;
+}
+
+static int zc_comp_compress(struct crypto_tfm *tfm, const u8 *src,
+			    unsigned int slen, u8 *dst, unsigned int *dlen)
+{
+	return zc_comp_run(tfm, ZCOMP_OP_COMPRESS, src, slen, dst, dlen);
+}
+
+static int zc_comp_decompress(struct crypto_tfm *tfm, const u8 *src,
+			      unsigned int slen, u8 *dst, unsigned int *dlen)
+{
+	return zc_comp_run(tfm, ZCOMP_OP_DECOMPRESS, src, slen, dst, dlen);
+}
+
+static void zc_setup_comp(struct zc_alg *a, const char *name)
+{
+	a->comp = (struct crypto_alg) {
+		.cra_flags = CRYPTO_ALG_TYPE_COMPRESS,
+		.cra_ctxsize = sizeof(struct zc_comp_ctx),
+		.cra_module = THIS_MODULE,
+		.cra_priority = priority,
+		.cra_init = zc_comp_init,
+		.cra_exit = zc_comp_exit,
+		.cra_u.compress = {
+			.coa_compress = zc_comp_compress,
+			.coa_decompress = zc_comp_decompress,
+		},
+	};
+	strscpy(a->comp.cra_name, name, CRYPTO_MAX_ALG_NAME);
+	snprintf(a->comp.cra_driver_name, CRYPTO_MAX_ALG_NAME, "%s-zcomp",
+		 name);
+}
+
+static void zc_register_comp(struct zc_alg *a, struct device *dev)
+{
+	int ret;
+
+	if (a->comp_registered)
+		return;
+	ret = crypto_register_alg(&a->comp);
+	if (ret)
+		dev_warn(dev, "%s: %d\n", a->comp.cra_driver_name, ret);
+	a->comp_registered = !ret;
+}
+
+static void zc_unregister_comp(struct zc_alg *a)
+{
+	if (a->comp_registered)
+		crypto_unregister_alg(&a->comp);
+	a->comp_registered = false;
+}
+#else
+static void zc_setup_comp(struct zc_alg *a, const char *name) {}
+static void zc_register_comp(struct zc_alg *a, struct device *dev) {}
+static void zc_unregister_comp(struct zc_alg *a) {}
+#endif /* ZC_HAVE_LEGACY_COMP */
+
+/*
+ * ---- acomp (zswap) ----
+ *
+ * Requests arrive as scatterlists on every kernel: from 6.15 the core
+ * turns virtual addresses and folios into scatterlists for a driver
+ * without CRYPTO_ALG_REQ_VIRT, and sends non-DMA requests to the
+ * same-named software fallback it allocates for an async tfm.
+ */
+
+struct zc_req_ctx {
+	struct zc_job job;
+	struct acomp_req *req;
+};
+
+static struct zc_alg *zc_alg_of_acomp(struct acomp_req *req)
+{
+	struct crypto_tfm *tfm = crypto_acomp_tfm(crypto_acomp_reqtfm(req));
+
+	return container_of(tfm->__crt_alg, struct zc_alg, acomp.base);
+}
+
+static struct acomp_req *zc_req_of_job(struct zc_job *job)
+{
+	return container_of(job, struct zc_req_ctx, job)->req;
+}
+
+/* Run @req in software, linearised through zc_sw_buf. Any context. */
+static int zc_acomp_software(struct acomp_req *req, u8 op, u8 algo,
+			     enum zc_fallback why)
+{
+	struct zc_sw_buf *b;
+	unsigned int dlen;
+	unsigned long flags;
+	int ret;
+
+	zc_count_software(algo, op, why);
+	if (req->slen > ZC_SW_MAX) {
+		zc_count_error();
+		return -EINVAL;
+	}
+	/*
+	 * Compress into the whole (worst-case sized) buffer, then check the
+	 * caller's room: lzo1x_1_compress() has no output bound.
+	 */
+	dlen = op == ZCOMP_OP_COMPRESS ? lzo1x_worst_compress(req->slen) :
+					 min_t(unsigned int, req->dlen, ZC_SW_MAX);
+	b = zc_sw_buf_get(&flags);
+	if (sg_copy_to_buffer(req->src, sg_nents_for_len(req->src, req->slen),
+			      b->src, req->slen) != req->slen)
+		ret = -EINVAL;
+	else
+		ret = zc_sw_run(op, algo, b->src, req->slen, b->dst, &dlen,
+				b->wrkmem, NULL, 0);
+	if (!ret && dlen > req->dlen)
+		ret = -ENOSPC;
+	if (!ret) {
+		if (sg_copy_from_buffer(req->dst,
+					sg_nents_for_len(req->dst, dlen),
+					b->dst, dlen) == dlen)
+			req->dlen = dlen;
+		else
+			ret = -EINVAL;
+	}
+	zc_sw_buf_put(flags);
+	if (ret == -ENOSPC)
+		zc_count_incompressible();
+	else if (ret)
+		zc_count_error();
+	return ret;
+}
+
+/* Copy the request's source into a bounce buffer (queue lock held). */
+void zc_job_copy_in(struct zc_job *job, void *buf)
+{
+	struct acomp_req *req = zc_req_of_job(job);
+
+	sg_copy_to_buffer(req->src, sg_nents_for_len(req->src, req->slen),
+			  buf, req->slen);
+}
+
+/*
+ * Take a device completion (queue lock held): copy the result out of the
+ * bounce buffer, or mark the job for software, done after unlocking.
+ */
+void zc_job_take(struct zc_job *job, int ret, const void *out_buf, u32 out)
+{
+	struct acomp_req *req = zc_req_of_job(job);
+
+	job->software = false;
+	if (!ret && out <= req->dlen &&
+	    sg_copy_from_buffer(req->dst, sg_nents_for_len(req->dst, out),
+				out_buf, out) == out) {
+		req->dlen = out;
+		zc_count_offload(job->algo, job->op, req->slen, out);
+		job->err = 0;
+	} else if (ret == -ENOSPC) {
+		zc_count_incompressible();
+		job->err = -ENOSPC;
+	} else {
+		job->software = true;
+	}
+}
+
+/* Complete the request, no lock held; software first if it must. */
+void zc_job_done(struct zc_job *job, enum zc_fallback why)
+{
+	struct acomp_req *req = zc_req_of_job(job);
+
+	if (job->software)
+		job->err = zc_acomp_software(req, job->op, job->algo, why);
+	acomp_request_complete(req, job->err);
+}
+
+static int zc_acomp_run(struct acomp_req *req, u8 op)
+{
+	struct zc_req_ctx *rctx = acomp_request_ctx(req);
+	u8 algo = zc_alg_of_acomp(req)->algo;
+	enum zc_fallback why = ZC_FB_NODEV;
+	struct zc_dev *zd;
+	int ret = -EIO;
+
+	/* The scomp-style "allocate my destination" mode is not offered. */
+	if (!req->src || !req->dst || !req->slen || !req->dlen ||
+	    sg_nents_for_len(req->src, req->slen) < 0 ||
+	    sg_nents_for_len(req->dst, req->dlen) < 0)
+		return -EINVAL;
+	rctx->req = req;
+	rctx->job = (struct zc_job) {
+		.slen = req->slen, .dlen = req->dlen, .op = op, .algo = algo,
+	};
+	rcu_read_lock();
+	zd = rcu_dereference(zc_active);
+	if (zd)
+		ret = zc_irq_submit(zd, &rctx->job, &why);
+	rcu_read_unlock();
+	if (ret == -EINPROGRESS)
+		return ret;
+	/* Ring full, no device: finish now; a 0 return is a completion. */
+	return zc_acomp_software(req, op, algo, why);
+}
+
+static int zc_acomp_compress(struct acomp_req *req)
+{
+	return zc_acomp_run(req, ZCOMP_OP_COMPRESS);
+}
+
+static int zc_acomp_decompress(struct acomp_req *req)
+{
+	return zc_acomp_run(req, ZCOMP_OP_DECOMPRESS);
+}
+
+static void zc_setup_acomp(struct zc_alg *a, const char *name)
+{
+	a->acomp = (struct acomp_alg) {
+		.compress = zc_acomp_compress,
+		.decompress = zc_acomp_decompress,
+		.base = {
+			.cra_flags = CRYPTO_ALG_ASYNC,
+			.cra_module = THIS_MODULE,
+			.cra_priority = priority,
+		},
+	};
+	zc_acomp_set_reqsize(&a->acomp, sizeof(struct zc_req_ctx));
+	strscpy(a->acomp.base.cra_name, name, CRYPTO_MAX_ALG_NAME);
+	snprintf(a->acomp.base.cra_driver_name, CRYPTO_MAX_ALG_NAME,
+		 "%s-zcomp-acomp", name);
+}
+
+/* ---- registration ---- */
+
+void zc_crypto_setup(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(zc_algs); i++) {
+		zc_setup_comp(&zc_algs[i], zc_alg_names[zc_algs[i].algo]);
+		zc_setup_acomp(&zc_algs[i], zc_alg_names[zc_algs[i].algo]);
+	}
+}
+
+/*
+ * Registered at the first device found, removed only at module exit:
+ * 6.1 must not unregister an algorithm that still has transforms.
+ */
+static DEFINE_MUTEX(zc_algs_lock);
+
+void zc_register_algs(struct device *dev)
+{
+	int i, ret;
+
+	mutex_lock(&zc_algs_lock);
+	for (i = 0; i < ARRAY_SIZE(zc_algs); i++) {
+		struct zc_alg *a = &zc_algs[i];
+
+		zc_register_comp(a, dev);
+		if (a->acomp_registered)
+			continue;
+		ret = crypto_register_acomp(&a->acomp);
+		if (ret)
+			dev_warn(dev, "%s: %d\n", a->acomp.base.cra_driver_name,
+				 ret);
+		a->acomp_registered = !ret;
+	}
+	mutex_unlock(&zc_algs_lock);
+}
+
+void zc_unregister_algs(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(zc_algs); i++) {
+		zc_unregister_comp(&zc_algs[i]);
+		if (zc_algs[i].acomp_registered)
+			crypto_unregister_acomp(&zc_algs[i].acomp);
+		zc_algs[i].acomp_registered = false;
+	}
+}

@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcomp_pci queues and rings: polled queues (one request in flight, SYNC
+ * doorbells, busy-wait) for callers that cannot sleep, and interrupt
+ * queues (MSI-X) for asynchronous requests; submit, poll, reap, drain.
+ */
+
+#include <linux/dma-mapping.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "zc.h"
+
+static bool dma_map = true;
+module_param(dma_map, bool, 0644);
+MODULE_PARM_DESC(dma_map, "zram path: DMA-map the caller's buffers when possible instead of copying through bounce buffers");
+
+static unsigned int poll_timeout_us = 20000;
+module_param(poll_timeout_us, uint, 0644);
+MODULE_PARM_DESC(poll_timeout_us, "busy-wait limit of a polled request before software fallback");
+
+static void zc_wr64(struct zc_dev *zd, u32 off, u64 val)
+{
+	zc_wr(zd, off, lower_32_bits(val));
+	zc_wr(zd, off + 4, upper_32_bits(val));
+}
+
+static void zc_fill_sqe(struct zcomp_sqe *sqe, u8 op, u8 algo, u32 tag,
+			dma_addr_t src, u32 slen, dma_addr_t dst, u32 dcap)
+{
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = op;
+	sqe->algo = algo;
+	sqe->tag = cpu_to_le32(tag);
+	sqe->src_addr = cpu_to_le64(src);
+	sqe->src_len = cpu_to_le32(slen);
+	sqe->dst_addr = cpu_to_le64(dst);
+	sqe->dst_cap = cpu_to_le32(dcap);
+}
+
+/*
+ * Map a completion status to an errno; -EIO means "try software".
+ * @capped: the device had less room (a bounce buffer) than the caller.
+ */
+static int zc_status_errno(u8 op, u8 status, bool capped)
+{
+	switch (status) {
+	case ZCOMP_ST_OK:
+		return 0;
+	case ZCOMP_ST_DST_TOO_SMALL:
+		/* A real answer for compression into the caller's room. */
+		return op == ZCOMP_OP_COMPRESS && !capped ? -ENOSPC : -EIO;
+	default:
+		/* Corrupt input is checked again in software too. */
+		return -EIO;
+	}
+}
+
+/* Linear-map memory (kmalloc, page allocator, kmap on 64-bit): DMA-able. */
+static bool zc_can_map(const void *p, unsigned int len)
+{
+	return virt_addr_valid(p) && virt_addr_valid(p + len - 1);
+}
+
+/*
+ * DMA-map the caller's buffers for one polled request. False: use the
+ * bounce buffers. On success the device may write up to *@dcap bytes.
+ */
+static bool zc_map_buffers(struct zc_dev *zd, const u8 *src, unsigned int slen,
+			   u8 *dst, unsigned int dlen, dma_addr_t *sa,
+			   dma_addr_t *da, u32 *dcap)
+{
+	struct device *dev = &zd->pdev->dev;
+
+	if (!READ_ONCE(dma_map) || !zc_can_map(src, slen) ||
+	    !zc_can_map(dst, dlen) || slen > zd->max_req)
+		return false;
+	*sa = dma_map_single(dev, (void *)src, slen, DMA_TO_DEVICE);
+	if (dma_mapping_error(dev, *sa))
+		return false;
+	*dcap = min(dlen, zd->max_req);
+	*da = dma_map_single(dev, dst, *dcap, DMA_FROM_DEVICE);
+	if (dma_mapping_error(dev, *da)) {
+		dma_unmap_single(dev, *sa, slen, DMA_TO_DEVICE);
+		return false;
+	}
+	return true;
+}
+
+static void zc_unmap_buffers(struct zc_dev *zd, dma_addr_t sa,
+			     unsigned int slen, dma_addr_t da, u32 dcap)
+{
+	dma_unmap_single(&zd->pdev->dev, sa, slen, DMA_TO_DEVICE);
+	dma_unmap_single(&zd->pdev->dev, da, dcap, DMA_FROM_DEVICE);
+}
+
+/*
+ * Wait for the completion of a polled queue's one request. False: none
+ * came within poll_timeout_us.
+ */
+static bool zc_poll_wait(struct zc_queue *q, struct zcomp_cqe *cqe)
+{
+	u64 deadline = ktime_get_ns() +
+		       (u64)max(READ_ONCE(poll_timeout_us), 100U) * 1000;
+	unsigned int spins = 0;
+
+	while ((READ_ONCE(cqe->flags) & ZCOMP_CQE_F_PHASE) != q->phase) {
+		cpu_relax();
+		if (++spins % 64 == 0 && ktime_get_ns() > deadline)
+			return false;
+	}
+	dma_rmb();
+	return true;
+}
+
+/*
+ * Polled request on the calling CPU's queue (SYNC mode: under TCG the
+ * completion is usually there when the doorbell write returns). Called
+ * with preemption disabled and rcu_read_lock() held; never sleeps.
+ */
+int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
+		    unsigned int slen, u8 *dst, unsigned int *dlen,
+		    enum zc_fallback *why)
+{
+	struct zc_queue *q = &zd->q[raw_smp_processor_id() % zd->npoll];
+	u32 dcap = min_t(u32, *dlen, ZC_SLOT_BYTES);
+	dma_addr_t sa, da;
+	struct zc_slot *slot;
+	struct zcomp_cqe *cqe;
+	u32 idx, out;
+	bool mapped;
+	int ret;
+
+	if (!slen || !*dlen) {
+		*why = ZC_FB_TOO_LARGE;
+		return -EIO;
+	}
+	/* CPUs sharing a queue, or a caller in softirq: software, not spin. */
+	if (!spin_trylock(&q->lock)) {
+		*why = ZC_FB_BUSY;
+		return -EIO;
+	}
+	if (q->dead) {
+		spin_unlock(&q->lock);
+		*why = ZC_FB_NODEV;
+		return -EIO;
+	}
+	idx = q->tail;
+	slot = &q->slots[idx];
+	mapped = zc_map_buffers(zd, src, slen, dst, *dlen, &sa, &da, &dcap);
+	if (!mapped) {
+		if (slen > ZC_SLOT_BYTES) {
+			spin_unlock(&q->lock);
+			*why = ZC_FB_TOO_LARGE;
+			return -EIO;
+		}
+		memcpy(slot->src, src, slen);
+		sa = slot->src_dma;
+		da = slot->dst_dma;
+	}
+	zc_fill_sqe(&q->sq[idx], op, algo, idx, sa, slen, da, dcap);
+	q->tail = (idx + 1) & (q->size - 1);
+	/* writel() orders the descriptor before the doorbell. */
+	writel(q->tail, q->doorbell);
+
+	cqe = &q->cq[idx];
+	if (!zc_poll_wait(q, cqe)) {
+		/*
+		 * Reset now: the device returns from the write only when it
+		 * no longer runs a request, so it cannot write into the
+		 * caller's buffer later.
+		 */
+		zc_wr(zd, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
+		if (mapped)
+			zc_unmap_buffers(zd, sa, slen, da, dcap);
+		q->dead = true;
+		spin_unlock(&q->lock);
+		zc_schedule_recovery(zd);
+		*why = ZC_FB_TIMEOUT;
+		return -EIO;
+	}
+	out = le32_to_cpu(cqe->out_len);
+	ret = zc_status_errno(op, cqe->status, dcap < *dlen);
+	if (mapped)
+		zc_unmap_buffers(zd, sa, slen, da, dcap);
+	if (!ret) {
+		if (out > dcap) {
+			ret = -EIO;
+		} else {
+			if (!mapped)
+				memcpy(dst, slot->dst, out);
+			*dlen = out;
+		}
+	}
+	q->head = q->tail;
+	if (q->head == 0)
+		q->phase ^= 1;
+	spin_unlock(&q->lock);
+	*why = ZC_FB_ERROR;
+	return ret;
+}
+
+/* Finish jobs collected under a queue lock, with no lock held. */
+static void zc_finish_jobs(struct list_head *done, enum zc_fallback why)
+{
+	struct zc_job *job, *tmp;
+
+	list_for_each_entry_safe(job, tmp, done, node) {
+		list_del(&job->node);
+		zc_job_done(job, why);
+	}
+}
+
+/* Collect the completions of an interrupt queue. */
+bool zc_reap(struct zc_queue *q)
+{
+	LIST_HEAD(done);
+	unsigned long flags;
+	bool any = false;
+
+	spin_lock_irqsave(&q->lock, flags);
+	while (q->inflight) {
+		struct zcomp_cqe *cqe = &q->cq[q->head];
+		struct zc_slot *slot = &q->slots[q->head];
+		struct zc_job *job = slot->job;
+
+		if ((READ_ONCE(cqe->flags) & ZCOMP_CQE_F_PHASE) != q->phase)
+			break;
+		dma_rmb();
+		zc_job_take(job, zc_status_errno(job->op, cqe->status,
+						 job->dlen > ZC_SLOT_BYTES),
+			    slot->dst, le32_to_cpu(cqe->out_len));
+		list_add_tail(&job->node, &done);
+		slot->job = NULL;
+		q->head = (q->head + 1) & (q->size - 1);
+		if (q->head == 0)
+			q->phase ^= 1;
+		q->inflight--;
+		q->progress = jiffies;
+		any = true;
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+	zc_finish_jobs(&done, ZC_FB_ERROR);
+	return any;
+}
+
+irqreturn_t zc_irq(int irq, void *data)
+{
+	struct zc_vec *v = data;
+	struct zc_dev *zd = v->zd;
+	u32 i;
+
+	for (i = 0; i < zd->nirq; i++) {
+		struct zc_queue *q = &zd->q[zd->npoll + i];
+
+		if (q->vector == v->index)
+			zc_reap(q);
+	}
+	/* The vector is ours alone: a batch already reaped is still ours. */
+	return IRQ_HANDLED;
+}
+
+/* Queue @job on an interrupt queue; -EINPROGRESS when the device has it. */
+int zc_irq_submit(struct zc_dev *zd, struct zc_job *job, enum zc_fallback *why)
+{
+	struct zc_queue *q;
+	struct zc_slot *slot;
+	unsigned long flags;
+	u32 idx;
+
+	if (!zd->nirq) {
+		*why = ZC_FB_NODEV;
+		return -EIO;
+	}
+	if (job->slen > ZC_SLOT_BYTES) {
+		*why = ZC_FB_TOO_LARGE;
+		return -EIO;
+	}
+	q = &zd->q[zd->npoll + raw_smp_processor_id() % zd->nirq];
+	spin_lock_irqsave(&q->lock, flags);
+	if (q->dead || q->inflight >= q->size - 1) {
+		*why = q->dead ? ZC_FB_NODEV : ZC_FB_BUSY;
+		spin_unlock_irqrestore(&q->lock, flags);
+		return -EIO;
+	}
+	idx = q->tail;
+	slot = &q->slots[idx];
+	zc_job_copy_in(job, slot->src);
+	zc_fill_sqe(&q->sq[idx], job->op, job->algo, idx, slot->src_dma,
+		    job->slen, slot->dst_dma,
+		    min_t(u32, job->dlen, ZC_SLOT_BYTES));
+	slot->job = job;
+	if (!q->inflight++)
+		q->progress = jiffies;
+	q->tail = (idx + 1) & (q->size - 1);
+	writel(q->tail, q->doorbell);
+	spin_unlock_irqrestore(&q->lock, flags);
+	return -EINPROGRESS;
+}
+
+static void zc_queue_hw_setup(struct zc_dev *zd, struct zc_queue *q)
+{
+	u32 qr = ZCOMP_QREG(q->qid);
+	u32 ctrl = ZCOMP_QCTRL_ENABLE |
+		   (q->irq ? ZCOMP_QCTRL_IRQ : ZCOMP_QCTRL_SYNC);
+
+	memset(q->cq, 0, q->size * sizeof(*q->cq));
+	q->tail = 0;
+	q->head = 0;
+	q->phase = 1;
+	q->inflight = 0;
+	q->dead = false;
+	zc_wr64(zd, qr + ZCOMP_QREG_SQ_BASE, q->sq_dma);
+	zc_wr64(zd, qr + ZCOMP_QREG_CQ_BASE, q->cq_dma);
+	zc_wr(zd, qr + ZCOMP_QREG_SIZE_ENTRIES, q->size);
+	zc_wr(zd, qr + ZCOMP_QREG_VECTOR, q->vector);
+	zc_wr(zd, qr + ZCOMP_QREG_CTRL, ctrl);
+}
+
+/* Reset the device and set up every queue; the rings are idle. */
+int zc_hw_start(struct zc_dev *zd)
+{
+	u32 i;
+
+	zc_wr(zd, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
+	zc_wr(zd, ZCOMP_REG_CTRL, ZCOMP_CTRL_ENABLE);
+	for (i = 0; i < zd->npoll + zd->nirq; i++) {
+		zc_queue_hw_setup(zd, &zd->q[i]);
+		if (!(zc_rd(zd, ZCOMP_QREG(i) + ZCOMP_QREG_STATUS) &
+		      ZCOMP_QSTS_ENABLED))
+			return -EIO;
+	}
+	return zc_rd(zd, ZCOMP_REG_STATUS) == ZCOMP_STS_READY ? 0 : -EIO;
+}
+
+/*
+ * Stop the device and finish, in software, whatever it still held.
+ * Publishing is off (zc_active != zd) and RCU readers are gone.
+ */
+void zc_hw_stop_and_drain(struct zc_dev *zd)
+{
+	u32 i, k;
+
+	zc_wr(zd, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
+	for (i = 0; i < zd->nvec; i++)
+		synchronize_irq(pci_irq_vector(zd->pdev, i));
+	for (i = zd->npoll; i < zd->npoll + zd->nirq; i++) {
+		struct zc_queue *q = &zd->q[i];
+		unsigned long flags;
+		LIST_HEAD(done);
+
+		spin_lock_irqsave(&q->lock, flags);
+		for (k = 0; k < q->size; k++) {
+			struct zc_slot *slot = &q->slots[k];
+
+			if (!slot->job)
+				continue;
+			slot->job->software = true;
+			list_add_tail(&slot->job->node, &done);
+			slot->job = NULL;
+		}
+		q->inflight = 0;
+		q->dead = true;
+		spin_unlock_irqrestore(&q->lock, flags);
+		zc_finish_jobs(&done, ZC_FB_NODEV);
+	}
+}
+
+int zc_alloc_queue(struct zc_dev *zd, struct zc_queue *q, u16 qid, bool irq,
+		   u32 size)
+{
+	struct device *dev = &zd->pdev->dev;
+	u32 i;
+
+	q->zd = zd;
+	q->qid = qid;
+	q->irq = irq;
+	q->size = size;
+	spin_lock_init(&q->lock);
+	q->doorbell = zd->bar + zc_rd(zd, ZCOMP_REG_DB_OFFSET) +
+		      qid * zc_rd(zd, ZCOMP_REG_DB_STRIDE);
+	q->sq = dmam_alloc_coherent(dev, size * sizeof(*q->sq), &q->sq_dma,
+				    GFP_KERNEL);
+	q->cq = dmam_alloc_coherent(dev, size * sizeof(*q->cq), &q->cq_dma,
+				    GFP_KERNEL);
+	q->slots = devm_kcalloc(dev, size, sizeof(*q->slots), GFP_KERNEL);
+	if (!q->sq || !q->cq || !q->slots)
+		return -ENOMEM;
+	for (i = 0; i < size; i++) {
+		struct zc_slot *s = &q->slots[i];
+
+		s->src = dmam_alloc_coherent(dev, ZC_SLOT_BYTES, &s->src_dma,
+					     GFP_KERNEL);
+		s->dst = dmam_alloc_coherent(dev, ZC_SLOT_BYTES, &s->dst_dma,
+					     GFP_KERNEL);
+		if (!s->src || !s->dst)
+			return -ENOMEM;
+	}
+	return 0;
+}

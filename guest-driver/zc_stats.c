@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcomp_pci statistics: module-wide counters (they outlive a removed
+ * device) in debugfs zcomp_pci/stats, and the device_reset test hook.
+ */
+
+#include <linux/atomic.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/seq_file.h>
+
+#include "zc.h"
+
+const char *const zc_alg_names[ZCOMP_ALG_COUNT] = {
+	[ZCOMP_ALG_LZ4] = "lz4", [ZCOMP_ALG_LZ4HC] = "lz4hc",
+	[ZCOMP_ALG_LZO] = "lzo",
+};
+
+static const char *const zc_fb_names[ZC_FB_NR] = {
+	"no_device", "device_error", "timeout", "ring_full", "too_large",
+};
+
+static struct {
+	atomic64_t offloaded[ZCOMP_ALG_COUNT][2];
+	atomic64_t bytes_in[ZCOMP_ALG_COUNT][2];
+	atomic64_t bytes_out[ZCOMP_ALG_COUNT][2];
+	atomic64_t software[ZCOMP_ALG_COUNT][2];
+	atomic64_t fallback[ZC_FB_NR];
+	atomic64_t errors;		/* failed, but not for lack of room */
+	atomic64_t incompressible;	/* compressed output did not fit */
+	atomic64_t recoveries;
+} zc_stats;
+
+void zc_count_offload(u8 algo, u8 op, unsigned int in, unsigned int out)
+{
+	int dir = op == ZCOMP_OP_DECOMPRESS;
+
+	atomic64_inc(&zc_stats.offloaded[algo][dir]);
+	atomic64_add(in, &zc_stats.bytes_in[algo][dir]);
+	atomic64_add(out, &zc_stats.bytes_out[algo][dir]);
+}
+
+void zc_count_software(u8 algo, u8 op, enum zc_fallback why)
+{
+	atomic64_inc(&zc_stats.software[algo][op == ZCOMP_OP_DECOMPRESS]);
+	atomic64_inc(&zc_stats.fallback[why]);
+}
+
+/* The watchdog found a stuck queue or device. */
+void zc_count_timeout(void)
+{
+	atomic64_inc(&zc_stats.fallback[ZC_FB_TIMEOUT]);
+}
+
+void zc_count_error(void)
+{
+	atomic64_inc(&zc_stats.errors);
+}
+
+void zc_count_incompressible(void)
+{
+	atomic64_inc(&zc_stats.incompressible);
+}
+
+void zc_count_recovery(void)
+{
+	atomic64_inc(&zc_stats.recoveries);
+}
+
+static int zc_stats_show(struct seq_file *m, void *v)
+{
+	static const char *const dirs[] = { "compress", "decompress" };
+	struct zc_dev *zd;
+	int a, d, i;
+
+	for (a = 0; a < ZCOMP_ALG_COUNT; a++)
+		for (d = 0; d < 2; d++)
+			seq_printf(m, "%s_%s offloaded %lld bytes_in %lld bytes_out %lld software %lld\n",
+				   zc_alg_names[a], dirs[d],
+				   atomic64_read(&zc_stats.offloaded[a][d]),
+				   atomic64_read(&zc_stats.bytes_in[a][d]),
+				   atomic64_read(&zc_stats.bytes_out[a][d]),
+				   atomic64_read(&zc_stats.software[a][d]));
+	for (i = 0; i < ZC_FB_NR; i++)
+		seq_printf(m, "fallback_%s %lld\n", zc_fb_names[i],
+			   atomic64_read(&zc_stats.fallback[i]));
+	seq_printf(m, "errors %lld\n", atomic64_read(&zc_stats.errors));
+	seq_printf(m, "incompressible %lld\n",
+		   atomic64_read(&zc_stats.incompressible));
+	seq_printf(m, "recoveries %lld\n", atomic64_read(&zc_stats.recoveries));
+	rcu_read_lock();
+	zd = rcu_dereference(zc_active);
+	seq_printf(m, "device %s\n", zd ? pci_name(zd->pdev) : "none");
+	if (zd)
+		for (i = zd->npoll; i < zd->npoll + zd->nirq; i++)
+			seq_printf(m, "queue%d_inflight %u\n", i,
+				   READ_ONCE(zd->q[i].inflight));
+	rcu_read_unlock();
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(zc_stats);
+
+/*
+ * Test hook: reset the device behind the driver's back, as a device that
+ * fails and restarts would. The driver must notice and recover.
+ */
+static ssize_t zc_device_reset_write(struct file *file, const char __user *buf,
+				     size_t len, loff_t *ppos)
+{
+	struct zc_dev *zd;
+
+	rcu_read_lock();
+	zd = rcu_dereference(zc_active);
+	if (zd)
+		zc_wr(zd, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
+	rcu_read_unlock();
+	return zd ? len : -ENODEV;
+}
+
+static const struct file_operations zc_device_reset_fops = {
+	.owner = THIS_MODULE,
+	.write = zc_device_reset_write,
+	.llseek = noop_llseek,
+};
+
+static struct dentry *zc_debugfs;
+
+void zc_debugfs_init(void)
+{
+	zc_debugfs = debugfs_create_dir("zcomp_pci", NULL);
+	debugfs_create_file("stats", 0444, zc_debugfs, NULL, &zc_stats_fops);
+	debugfs_create_file("device_reset", 0200, zc_debugfs, NULL,
+			    &zc_device_reset_fops);
+}
+
+void zc_debugfs_exit(void)
+{
+	debugfs_remove_recursive(zc_debugfs);
+}

@@ -1,0 +1,35 @@
+#!/bin/bash
+# A cached Debian trixie build root (debootstrap) for the guest kernels of
+# trixie and trixie-backports: their modules need trixie's gcc-14 (bookworm's
+# gcc-12 rejects their flags), and inside it the kernel headers install the
+# normal way. Also the place where trixie's binary packages are fetched from,
+# so this machine's own apt never sees a trixie binary suite.
+#   trixie-root.sh            create or refresh (cheap when done)
+# Prints nothing but errors; the root is $ZCOMP_BUILD/trixie-root.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+root=$TRIXIE_ROOT
+mirror=http://deb.debian.org/debian
+if [ ! -f "$root/.zcomp-ready" ]; then
+    log "debootstrap: trixie build root in $root (first time: a few minutes)"
+    rm -rf "$root"
+    mkdir -p "$root"
+    debootstrap --variant=minbase --include=build-essential,perl,kmod,bc,libelf-dev \
+        trixie "$root" "$mirror" > "$ZCOMP_BUILD/trixie-root.log" 2>&1 || {
+        tail -30 "$ZCOMP_BUILD/trixie-root.log"; exit 1; }
+    cat > "$root/etc/apt/sources.list.d/debian.sources" <<SRC
+Types: deb
+URIs: $mirror
+Suites: trixie trixie-updates trixie-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+    rm -f "$root/etc/apt/sources.list"
+    trixie_run apt-get update -qq
+    touch "$root/.zcomp-ready"
+fi
+# The package lists at most a day old: the kernels move with point releases.
+if [ -z "$(find "$root/var/lib/apt/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null)" ]; then
+    trixie_run apt-get update -qq
+fi

@@ -1,0 +1,38 @@
+#!/usr/bin/python3
+"""Formats the guest's zswap benchmark (tests/guest/zswap-bench.sh output):
+zswap on the device next to zswap in software, same workload, same boot.
+
+    zswap-table.py GUEST_LOG KERNEL_VERSION"""
+import re
+import sys
+
+rows = {}
+for line in open(sys.argv[1], errors="replace"):
+    m = re.match(r"ZSWAP (\S+) driver (\S+) wall_s (\S+) cpu_s (\S+) zswpout (\d+) "
+                 r"zswpin (\d+) peak_pages (\d+) (\d+)", line)
+    if m:
+        g = m.groups()
+        rows[g[0]] = dict(drv=g[1], wall=float(g[2]), cpu=float(g[3]),
+                          out=int(g[4]), inn=int(g[5]), peak=int(g[6]),
+                          size=int(g[7]))
+
+print("zswap on zcomp-pci vs zswap in software, guest %s (TCG): memtouch "
+      "writes and verifies 160 MiB in a 64 MiB memory cgroup" % sys.argv[2])
+print("%-6s %-9s %-17s %7s %8s %9s %8s %11s %6s" % (
+    "alg", "impl", "driver", "wall s", "CPU s", "zswpout", "zswpin",
+    "peak pages", "ratio"))
+for alg in ("lz4", "lzo", "lz4hc"):
+    for impl in ("software", "device"):
+        r = rows.get("%s-%s" % (alg, impl))
+        if not r:
+            print("%-6s %-9s missing" % (alg, impl))
+            continue
+        ratio = r["peak"] * 4096 / r["size"] if r["size"] else 0
+        print("%-6s %-9s %-17s %7.2f %8.2f %9d %8d %11d %6.2f" % (
+            alg, impl, r["drv"], r["wall"], r["cpu"], r["out"], r["inn"],
+            r["peak"], ratio))
+    s, d = rows.get(alg + "-software"), rows.get(alg + "-device")
+    if s and d:
+        print("%-6s %-9s %-17s %6.2fx %7.2fx" % (
+            alg, "dev/sw", "", d["wall"] / s["wall"],
+            d["cpu"] / s["cpu"] if s["cpu"] else 0))

@@ -1,0 +1,49 @@
+# zswap in software next to zswap on the device, same workload, same boot:
+# memtouch fills 160 MiB in a 64 MiB memory cgroup (so most of it goes
+# through zswap) and verifies every page. Backing swap: zram in software.
+# Per row: wall time, guest CPU time (all CPUs, /proc/stat), pages
+# compressed into zswap (memory.stat zswpout) and read back (zswpin), and
+# at the peak of the run the pages stored and their compressed size.
+. /tests/lib.sh
+load_driver
+cgroup_init 64M
+Z=/sys/kernel/debug/zswap
+busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+mstat() { awk -v k="$1" '$1 == k { print $2 }' /sys/fs/cgroup/squeeze/memory.stat; }
+now() { awk '{ print $1 }' /proc/uptime; }
+# Peak stored_pages and the pool size then, sampled until /tmp/stop.
+sample() {
+    peak=0 size=0
+    while [ ! -f /tmp/stop ]; do
+        s=$(cat $Z/stored_pages) p=$(cat $Z/pool_total_size)
+        if [ "$s" -gt "$peak" ]; then peak=$s size=$p; fi
+        sleep 0.2
+    done
+    echo "$peak $size" > /tmp/peak
+}
+row() { # LABEL DRIVER
+    swap_on zram1 "$(zram_default)"
+    zswap_on "$2"
+    rm -f /tmp/stop /tmp/peak
+    sample &
+    o0=$(mstat zswpout) i0=$(mstat zswpin) b0=$(busy) t0=$(now)
+    if squeezed 160 1; then v=ok; else v=FAIL; fi
+    t1=$(now) b1=$(busy) o1=$(mstat zswpout) i1=$(mstat zswpin)
+    touch /tmp/stop
+    wait
+    check "zswap-bench-$1-verified" [ $v = ok ]
+    echo "ZSWAP $1 driver $2 wall_s $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
+         "cpu_s $(awk -v a="$b0" -v b="$b1" 'BEGIN { print (b - a) / 100 }')" \
+         "zswpout $((o1 - o0)) zswpin $((i1 - i0)) peak_pages $(cat /tmp/peak)"
+    zswap_off
+    swap_off zram1
+}
+for alg in lz4 lzo lz4hc; do
+    before=$(offloaded $alg)
+    row "$alg-software" "$alg-scomp"
+    check "zswap-bench-$alg-software-not-offloaded" [ "$(offloaded $alg)" = "$before" ]
+    row "$alg-device" "$alg-zcomp-acomp"
+    check "zswap-bench-$alg-device-offloaded" [ $(($(offloaded $alg) - before)) -ge 10000 ]
+done
+cat $STATS | sed 's/^/ZINFO stats /'
+finish
