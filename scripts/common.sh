@@ -12,12 +12,6 @@ QEMU_CONFIGURE_OPTS="--target-list=x86_64-softmmu --without-default-features
   --disable-install-blobs --enable-werror --python=/usr/bin/python3"
 
 log() { printf '== %s\n' "$*" >&2; }
-# The shared corpus lives next to the checkout (../shared) unless told;
-# /work/shared is where the project's machines keep it.
-if [ -z "${ZCOMP_SHARED:-}" ]; then
-    ZCOMP_SHARED=$(cd "$ZCOMP_ROOT/.." && pwd)/shared
-    [ -d "$ZCOMP_SHARED/corpus" ] || ZCOMP_SHARED=/work/shared
-fi
 ZCOMP_CORPUS=$ZCOMP_BUILD/corpus/anon-mix.bin
 
 # Firmware: the Debian tarball has none; link the seabios and

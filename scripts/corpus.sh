@@ -1,5 +1,6 @@
 #!/bin/bash
-# Unpacks the shared corpus (real process memory pages) once, verified.
+# Unpacks the corpus (real process memory pages, shipped in
+# tests/data/corpus/) once, verified.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -7,8 +8,8 @@ sum=5eeac3575b454481c394066733ad2dd2fe3835e0e5c4328948b3ef18bc62c98b
 if [ -f "$ZCOMP_CORPUS" ] && [ -f "$ZCOMP_CORPUS.ok" ]; then
     exit 0
 fi
-src=$ZCOMP_SHARED/corpus/anon-mix.bin.xz
-[ -f "$src" ] || { echo "corpus not found: $src (set ZCOMP_SHARED)" >&2; exit 1; }
+src=$ZCOMP_ROOT/tests/data/corpus/anon-mix.bin.xz
+[ -f "$src" ] || { echo "corpus not found: $src" >&2; exit 1; }
 mkdir -p "$(dirname "$ZCOMP_CORPUS")"
 xz -dc "$src" > "$ZCOMP_CORPUS.tmp"
 echo "$sum  $ZCOMP_CORPUS.tmp" | sha256sum -c --quiet
