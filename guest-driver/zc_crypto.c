@@ -7,8 +7,9 @@
  *
  * The legacy path runs with preemption disabled (zram's per-CPU stream):
  * a polled queue in SYNC mode, busy-waiting with a bounded timeout. The
- * acomp path submits on an interrupt queue and completes from the MSI-X
- * handler. Whatever the device does not finish runs in software.
+ * acomp path does the same for linear buffers (acomp_poll), else submits
+ * on an interrupt queue and completes from the MSI-X handler. Whatever the
+ * device does not finish runs in software.
  */
 
 #include <linux/kernel.h>
@@ -24,6 +25,10 @@
 static int priority = 300;
 module_param(priority, int, 0444);
 MODULE_PARM_DESC(priority, "crypto priority of the offloaded algorithms (software: 0)");
+
+static bool acomp_poll = true;
+module_param(acomp_poll, bool, 0644);
+MODULE_PARM_DESC(acomp_poll, "acomp path: run a request with linear buffers on the CPU's polled queue, completing it before returning, instead of waiting for an interrupt");
 
 struct zc_alg {
 #if ZC_HAVE_LEGACY_COMP
@@ -279,6 +284,40 @@ void zc_job_done(struct zc_job *job, enum zc_fallback why)
 	acomp_request_complete(req, job->err);
 }
 
+/* One scatterlist entry covering @len bytes of the linear map. */
+static bool zc_sg_linear(struct scatterlist *sg, unsigned int len)
+{
+	return sg->length >= len && !PageHighMem(sg_page(sg));
+}
+
+/*
+ * Run @req on the CPU's polled queue, as zram's requests run, when both
+ * buffers are linear: under TCG a SYNC doorbell completes it before the
+ * write returns, far cheaper than an interrupt and a wake-up. 0 or
+ * -ENOSPC: done; -EIO: use the interrupt queues. Never sleeps.
+ */
+static int zc_acomp_poll(struct zc_dev *zd, struct acomp_req *req, u8 op,
+			 u8 algo)
+{
+	unsigned int dlen = req->dlen;
+	enum zc_fallback why;
+	int ret;
+
+	if (!READ_ONCE(acomp_poll) || !zd->npoll ||
+	    !zc_sg_linear(req->src, req->slen) ||
+	    !zc_sg_linear(req->dst, req->dlen))
+		return -EIO;
+	ret = zc_poll_request(zd, op, algo, sg_virt(req->src), req->slen,
+			      sg_virt(req->dst), &dlen, &why);
+	if (!ret) {
+		req->dlen = dlen;
+		zc_count_offload(algo, op, req->slen, dlen);
+	} else if (ret == -ENOSPC) {
+		zc_count_incompressible();
+	}
+	return ret;
+}
+
 static int zc_acomp_run(struct acomp_req *req, u8 op)
 {
 	struct zc_req_ctx *rctx = acomp_request_ctx(req);
@@ -298,10 +337,13 @@ static int zc_acomp_run(struct acomp_req *req, u8 op)
 	};
 	rcu_read_lock();
 	zd = rcu_dereference(zc_active);
-	if (zd)
-		ret = zc_irq_submit(zd, &rctx->job, &why);
+	if (zd) {
+		ret = zc_acomp_poll(zd, req, op, algo);
+		if (ret == -EIO)
+			ret = zc_irq_submit(zd, &rctx->job, &why);
+	}
 	rcu_read_unlock();
-	if (ret == -EINPROGRESS)
+	if (ret != -EIO)
 		return ret;
 	/* Ring full, no device: finish now; a 0 return is a completion. */
 	return zc_acomp_software(req, op, algo, why);

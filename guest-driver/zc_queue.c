@@ -118,7 +118,8 @@ static bool zc_poll_wait(struct zc_queue *q, struct zcomp_cqe *cqe)
 /*
  * Polled request on the calling CPU's queue (SYNC mode: under TCG the
  * completion is usually there when the doorbell write returns). Called
- * with preemption disabled and rcu_read_lock() held; never sleeps.
+ * with rcu_read_lock() held, from zram with preemption disabled too;
+ * never sleeps. A caller moved to another CPU only shares a queue.
  */
 int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
 		    unsigned int slen, u8 *dst, unsigned int *dlen,

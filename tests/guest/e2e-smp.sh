@@ -26,7 +26,11 @@ else
 fi
 
 zswap_run smp-zswap-2threads lzo-zcomp-acomp lzo 2
-check smp-zswap-fault-fallbacks [ "$(zstat fallback_device_error)" -gt 0 ]
+echo 0 > /sys/module/zcomp_pci/parameters/acomp_poll
+fb_before=$(zstat fallback_device_error)
+zswap_run smp-zswap-irq-2threads lz4-zcomp-acomp lz4 2
+check smp-zswap-fault-fallbacks [ "$(zstat fallback_device_error)" -gt "$fb_before" ]
+echo 1 > /sys/module/zcomp_pci/parameters/acomp_poll
 
 # a device reset under two zswap writers
 rec_before=$(zstat recoveries)

@@ -52,8 +52,12 @@ fi
 
 # 4. zswap on our acomp driver, by driver name, then by the plain name
 # (our priority wins over the software lz4/lzo)
+# (linear buffers on the polled queues; then with acomp_poll=0, through
+# the interrupt queues)
 zswap_run zswap lz4-zcomp-acomp lz4
-zswap_run zswap-plain-lzo lzo lzo
+echo 0 > /sys/module/zcomp_pci/parameters/acomp_poll
+zswap_run zswap-plain-lzo-irq lzo lzo
+echo 1 > /sys/module/zcomp_pci/parameters/acomp_poll
 
 # 5. a device reset behind the driver's back while zswap (and zram, where
 # offloaded) is in use: nothing lost, recovery, fallbacks counted
