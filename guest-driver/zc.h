@@ -118,9 +118,10 @@ static inline void zc_wr(struct zc_dev *zd, u32 off, u32 val)
 void zc_schedule_recovery(struct zc_dev *zd);
 
 /* zc_queue.c */
+struct scatterlist;
 int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
-		    unsigned int slen, u8 *dst, unsigned int *dlen,
-		    enum zc_fallback *why);
+		    struct scatterlist *src_sg, unsigned int slen, u8 *dst,
+		    unsigned int *dlen, enum zc_fallback *why);
 int zc_irq_submit(struct zc_dev *zd, struct zc_job *job,
 		  enum zc_fallback *why);
 bool zc_reap(struct zc_queue *q);

@@ -96,7 +96,8 @@ static int zc_comp_run(struct crypto_tfm *tfm, u8 op, const u8 *src,
 	rcu_read_lock();
 	zd = rcu_dereference(zc_active);
 	if (zd)
-		ret = zc_poll_request(zd, op, algo, src, slen, dst, &out, &why);
+		ret = zc_poll_request(zd, op, algo, src, NULL, slen, dst, &out,
+				      &why);
 	rcu_read_unlock();
 
 	if (!ret) {
@@ -291,23 +292,27 @@ static bool zc_sg_linear(struct scatterlist *sg, unsigned int len)
 }
 
 /*
- * Run @req on the CPU's polled queue, as zram's requests run, when both
- * buffers are linear: under TCG a SYNC doorbell completes it before the
- * write returns, far cheaper than an interrupt and a wake-up. 0 or
- * -ENOSPC: done; -EIO: use the interrupt queues. Never sleeps.
+ * Run @req on the CPU's polled queue, as zram's requests run, when the
+ * destination is linear: under TCG a SYNC doorbell completes it before
+ * the write returns, far cheaper than an interrupt and a wake-up. A
+ * source in several entries (7.x zswap reads zsmalloc objects that span
+ * two pages so) is copied to the bounce buffer. 0 or -ENOSPC: done;
+ * -EIO: use the interrupt queues. Never sleeps.
  */
 static int zc_acomp_poll(struct zc_dev *zd, struct acomp_req *req, u8 op,
 			 u8 algo)
 {
+	bool src_linear = zc_sg_linear(req->src, req->slen);
 	unsigned int dlen = req->dlen;
 	enum zc_fallback why;
 	int ret;
 
 	if (!READ_ONCE(acomp_poll) || !zd->npoll ||
-	    !zc_sg_linear(req->src, req->slen) ||
 	    !zc_sg_linear(req->dst, req->dlen))
 		return -EIO;
-	ret = zc_poll_request(zd, op, algo, sg_virt(req->src), req->slen,
+	ret = zc_poll_request(zd, op, algo,
+			      src_linear ? sg_virt(req->src) : NULL,
+			      src_linear ? NULL : req->src, req->slen,
 			      sg_virt(req->dst), &dlen, &why);
 	if (!ret) {
 		req->dlen = dlen;

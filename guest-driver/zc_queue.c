@@ -9,6 +9,7 @@
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/module.h>
+#include <linux/scatterlist.h>
 #include <linux/slab.h>
 
 #include "zc.h"
@@ -117,13 +118,15 @@ static bool zc_poll_wait(struct zc_queue *q, struct zcomp_cqe *cqe)
 
 /*
  * Polled request on the calling CPU's queue (SYNC mode: under TCG the
- * completion is usually there when the doorbell write returns). Called
+ * completion is usually there when the doorbell write returns). The
+ * source is @src, or with @src_sg a scatterlist copied to the bounce
+ * buffer. Called
  * with rcu_read_lock() held, from zram with preemption disabled too;
  * never sleeps. A caller moved to another CPU only shares a queue.
  */
 int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
-		    unsigned int slen, u8 *dst, unsigned int *dlen,
-		    enum zc_fallback *why)
+		    struct scatterlist *src_sg, unsigned int slen, u8 *dst,
+		    unsigned int *dlen, enum zc_fallback *why)
 {
 	struct zc_queue *q = &zd->q[raw_smp_processor_id() % zd->npoll];
 	u32 dcap = min_t(u32, *dlen, ZC_SLOT_BYTES);
@@ -150,14 +153,19 @@ int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
 	}
 	idx = q->tail;
 	slot = &q->slots[idx];
-	mapped = zc_map_buffers(zd, src, slen, dst, *dlen, &sa, &da, &dcap);
+	mapped = !src_sg &&
+		 zc_map_buffers(zd, src, slen, dst, *dlen, &sa, &da, &dcap);
 	if (!mapped) {
 		if (slen > ZC_SLOT_BYTES) {
 			spin_unlock(&q->lock);
 			*why = ZC_FB_TOO_LARGE;
 			return -EIO;
 		}
-		memcpy(slot->src, src, slen);
+		if (src_sg)
+			sg_copy_to_buffer(src_sg, sg_nents_for_len(src_sg, slen),
+					  slot->src, slen);
+		else
+			memcpy(slot->src, src, slen);
 		sa = slot->src_dma;
 		da = slot->dst_dma;
 	}

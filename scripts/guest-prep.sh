@@ -97,6 +97,9 @@ if grep -E 'warning:|error:' "$g/module-build.log"; then
     echo "module build has warnings" >&2; exit 1
 fi
 cp "$src/guest-driver/zcomp_pci.ko" "$g/zcomp_pci.ko"
+# ZCOMP_MODULE: put that build of the module in the guest instead (the
+# one DKMS built, for scripts/dkms-test.sh).
+[ -z "${ZCOMP_MODULE:-}" ] || cp "$ZCOMP_MODULE" "$g/zcomp_pci.ko"
 
 for p in memtouch sync-bench zbench; do
     gcc -static -O2 -Wall -Werror -pthread -I"$ZCOMP_ROOT/include" \

@@ -1,7 +1,8 @@
 #!/bin/bash
 # README's main command: sets up everything on a fresh Debian 12 machine (as
 # root), boots a Debian guest with zcomp-pci and prints, on the same data,
-# what that kernel can offload next to the same work in software.
+# what that kernel can offload next to the same work in software, and a
+# plot of it (.build/results-<kernel>.png).
 set -euo pipefail
 usage() {
     cat <<'USAGE'
@@ -60,3 +61,10 @@ fi
 echo
 echo "driver counters after the zswap run (debugfs zcomp_pci/stats):"
 grep '^ZINFO stats' "$ZCOMP_GUEST/zswap-bench.log" | sed 's/^ZINFO stats /  /'
+plot=$ZCOMP_BUILD/results-$kver.png
+zram=
+[ "$ZCOMP_KERNEL_SUITE" != bookworm ] || zram="--zram $ZCOMP_GUEST/bench.log"
+/usr/bin/python3 "$ZCOMP_ROOT/scripts/plot.py" "$plot" "$kver" $zram \
+    --zswap "$ZCOMP_GUEST/zswap-bench.log" >/dev/null
+echo
+echo "plot: $plot"

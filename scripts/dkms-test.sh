@@ -1,0 +1,65 @@
+#!/bin/bash
+# The DKMS package, installed the way a user installs it: `apt-get install
+# ./zcomp-pci-dkms_*.deb` inside the Debian trixie build root, which has the
+# headers of trixie's and trixie-backports' kernels. Checks that DKMS built
+# and installed zcomp_pci for each (vermagic of that kernel), that the
+# softdep orders zcomp_pci before zram, that purging removes it all; then
+# boots the 6.12 guest with the DKMS-built module (e2e-nodev and a zswap
+# run on the device).
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+fails=0
+ok() { echo "DKMS ok $*"; }
+fail() { echo "DKMS FAIL $*"; fails=$((fails + 1)); }
+
+deb=$("$ZCOMP_ROOT/scripts/build-dkms-deb.sh")
+kvers=
+for line in 6.12 7; do
+    ZCOMP_KERNEL=$line "$ZCOMP_ROOT/scripts/guest-prep.sh"   # headers in the root
+    kvers="$kvers $(cat "$ZCOMP_BUILD/guest/$(kernel_suite $line)/kver")"
+done
+log "dkms: installing $(basename "$deb") in the trixie root"
+trixie_run apt-get install -y -q --no-install-recommends dkms > "$ZCOMP_BUILD/dkms/apt.log" 2>&1 ||
+    { tail -20 "$ZCOMP_BUILD/dkms/apt.log"; exit 1; }
+trixie_run sh -c 'dpkg -P zcomp-pci-dkms >/dev/null 2>&1 || true'
+cp "$deb" "$TRIXIE_ROOT/tmp/"
+trixie_run apt-get install -y -q --no-install-recommends "/tmp/$(basename "$deb")" \
+    > "$ZCOMP_BUILD/dkms/install.log" 2>&1 || { tail -30 "$ZCOMP_BUILD/dkms/install.log"; exit 1; }
+for k in $kvers; do
+    ko=$(trixie_run sh -c "ls /lib/modules/$k/updates/dkms/zcomp_pci.ko* 2>/dev/null" | head -1)
+    if [ -z "$ko" ]; then
+        fail "built-for-$k"; grep -i error "$ZCOMP_BUILD/dkms/install.log" | head -5
+        continue
+    fi
+    ok "built-for-$k"
+    vm=$(trixie_run modinfo -F vermagic "$ko")
+    if [ "${vm%% *}" = "$k" ]; then ok "vermagic-$k"; else fail "vermagic-$k ($vm)"; fi
+    if trixie_run modprobe -S "$k" --show-depends zram | head -1 | grep -q zcomp_pci; then
+        ok "softdep-zcomp_pci-before-zram-$k"
+    else
+        fail "softdep-zcomp_pci-before-zram-$k"
+    fi
+done
+dkms_ko=$TRIXIE_ROOT$(trixie_run sh -c "ls /lib/modules/$(cat "$ZCOMP_BUILD/guest/trixie/kver")/updates/dkms/zcomp_pci.ko*" | head -1)
+case $dkms_ko in
+*.xz) xz -dc "$dkms_ko" > "$ZCOMP_BUILD/dkms/zcomp_pci.ko" ;;
+*) cp "$dkms_ko" "$ZCOMP_BUILD/dkms/zcomp_pci.ko" ;;
+esac
+trixie_run dpkg -P zcomp-pci-dkms > "$ZCOMP_BUILD/dkms/purge.log" 2>&1
+if trixie_run sh -c 'ls /lib/modules/*/updates/dkms/zcomp_pci.ko* /usr/src/zcomp-pci-* /etc/modprobe.d/zcomp-pci.conf' >/dev/null 2>&1; then
+    fail purge-removes-all
+else
+    ok purge-removes-all
+fi
+
+# The module DKMS built, in the 6.12 guest instead of our own build.
+ZCOMP_KERNEL=6.12 ZCOMP_MODULE=$ZCOMP_BUILD/dkms/zcomp_pci.ko "$ZCOMP_ROOT/scripts/guest-prep.sh"
+if cmp -s "$ZCOMP_BUILD/dkms/zcomp_pci.ko" "$ZCOMP_BUILD/guest/trixie/zcomp_pci.ko"; then
+    ok guest-gets-dkms-module
+else
+    fail guest-gets-dkms-module
+fi
+ZCOMP_KERNEL=6.12 "$ZCOMP_ROOT/scripts/guest-boot.sh" dkms-module 300 -device zcomp-pci || fail guest-dkms-module
+ZCOMP_KERNEL=6.12 "$ZCOMP_ROOT/scripts/guest-prep.sh" >/dev/null 2>&1   # back to our build
+[ "$fails" = 0 ] || { echo "dkms: $fails failures" >&2; exit 1; }

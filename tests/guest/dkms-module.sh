@@ -1,0 +1,9 @@
+# The module DKMS built (scripts/dkms-test.sh): it loads, passes the
+# self-tests and offloads zswap.
+. /tests/lib.sh
+load_driver
+check dkms-module-selftest [ "$(selftest lz4-zcomp-acomp)" = passed ]
+cgroup_init 32M
+zswap_run dkms-zswap lz4-zcomp-acomp lz4
+check no-errors [ "$(zstat errors)" = 0 ]
+finish
