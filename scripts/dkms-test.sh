@@ -3,7 +3,8 @@
 # ./zcomp-pci-dkms_*.deb` inside the Debian trixie build root, which has the
 # headers of trixie's and trixie-backports' kernels. Checks that DKMS built
 # and installed zcomp_pci for each (vermagic of that kernel), that the
-# softdep orders zcomp_pci before zram, that purging removes it all; then
+# softdep orders zcomp_pci before zram (trixie's and bookworm's kmod, each
+# kernel's module tree), that purging removes it all; then
 # boots the 6.12 guest with the DKMS-built module (e2e-nodev and a zswap
 # run on the device).
 set -euo pipefail
@@ -35,12 +36,35 @@ for k in $kvers; do
     ok "built-for-$k"
     vm=$(trixie_run modinfo -F vermagic "$ko")
     if [ "${vm%% *}" = "$k" ]; then ok "vermagic-$k"; else fail "vermagic-$k ($vm)"; fi
-    if trixie_run modprobe -S "$k" --show-depends zram | head -1 | grep -q zcomp_pci; then
-        ok "softdep-zcomp_pci-before-zram-$k"
-    else
-        fail "softdep-zcomp_pci-before-zram-$k"
-    fi
 done
+# The softdep, as trixie's kmod reads the installed /etc/modprobe.d: in the
+# guest's module tree, loading zram loads zcomp_pci first. (bookworm's kmod
+# reads the same file below.)
+softdep_order() { # MODPROBE ARGS...: the module order of `modprobe zram`
+    "$@" --show-depends zram | awk '{ n = $NF; sub(".*/", "", n); print n }' | tr '\n' ' '
+}
+for s in trixie trixie-backports; do
+    k=$(cat "$ZCOMP_BUILD/guest/$s/kver")
+    rm -rf "$TRIXIE_ROOT/tmp/modtree"
+    mkdir -p "$TRIXIE_ROOT/tmp/modtree"
+    cp -r "$ZCOMP_BUILD/guest/$s/initramfs/lib" "$TRIXIE_ROOT/tmp/modtree/"
+    order=$(softdep_order trixie_run modprobe -d /tmp/modtree -S "$k")
+    case $order in
+    *zcomp_pci.ko*zram.ko*) ok "softdep-zcomp_pci-before-zram-$k ($(trixie_run kmod --version 2>&1 | head -1))" ;;
+    *) fail "softdep-zcomp_pci-before-zram-$k: $order" ;;
+    esac
+done
+rm -rf "$TRIXIE_ROOT/tmp/modtree"
+ZCOMP_KERNEL=6.1 "$ZCOMP_ROOT/scripts/guest-prep.sh" >/dev/null 2>&1
+conf=$(mktemp -d)
+cp "$ZCOMP_ROOT/guest-driver/modprobe-zcomp-pci.conf" "$conf/zcomp-pci.conf"
+k=$(cat "$ZCOMP_BUILD/guest/bookworm/kver")
+order=$(softdep_order /sbin/modprobe -C "$conf" -d "$ZCOMP_BUILD/guest/bookworm/initramfs" -S "$k")
+rm -rf "$conf"
+case $order in
+*zcomp_pci.ko*zram.ko*) ok "softdep-zcomp_pci-before-zram-$k ($(kmod --version 2>&1 | head -1))" ;;
+*) fail "softdep-zcomp_pci-before-zram-$k: $order" ;;
+esac
 dkms_ko=$TRIXIE_ROOT$(trixie_run sh -c "ls /lib/modules/$(cat "$ZCOMP_BUILD/guest/trixie/kver")/updates/dkms/zcomp_pci.ko*" | head -1)
 case $dkms_ko in
 *.xz) xz -dc "$dkms_ko" > "$ZCOMP_BUILD/dkms/zcomp_pci.ko" ;;

@@ -1,8 +1,9 @@
 #!/bin/bash
 # README's test command: sets up everything on a fresh Debian 12 machine
 # (as root) and runs all tests: engine unit tests and fuzzing, QEMU qtests,
-# whole-device fuzzing inside QEMU, the guest driver's style check, and the
-# guest end-to-end tests (live migration included).
+# whole-device fuzzing inside QEMU, the guest driver's style check, the
+# guest end-to-end tests on Debian's 6.1, 6.12 and 7.x kernels (live
+# migration included), and the driver's DKMS package.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -38,7 +39,10 @@ log "whole device fuzzing inside QEMU (ASan, UBSan): fixed budget, fixed seed"
 log "guest driver: style"
 "$ZCOMP_ROOT/scripts/checkpatch.sh"
 
-log "guest end-to-end tests"
+log "guest end-to-end tests on each kernel line"
 "$ZCOMP_ROOT/scripts/guest-test.sh"
+
+log "the driver's DKMS package: install, build per kernel, softdep, guest"
+"$ZCOMP_ROOT/scripts/dkms-test.sh"
 
 log "all tests passed"
