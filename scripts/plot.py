@@ -97,8 +97,11 @@ def main():
         bars(ax, *panel)
     fig.suptitle("zcomp-pci: device vs software, guest %s under TCG" % a.kernel,
                  fontsize=10)
-    fig.text(0.5, 0.01, "%s UTC · %s · QEMU TCG, 1 vCPU" % (
-        datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), machine()),
+    # The run's date: when its newest log was written.
+    when = max(os.path.getmtime(f) for f in (a.zram, a.zswap) if f)
+    fig.text(0.5, 0.01, "run of %s UTC · %s · QEMU TCG, 1 vCPU" % (
+        datetime.datetime.utcfromtimestamp(when).strftime("%Y-%m-%d %H:%M"),
+        machine()),
         ha="center", fontsize=7)
     fig.tight_layout(rect=(0, 0.05, 1, 0.93))
     fig.savefig(a.out, dpi=110)
