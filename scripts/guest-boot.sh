@@ -11,10 +11,15 @@ scenario=$1 limit=$2
 shift 2
 g=$ZCOMP_GUEST
 log "guest: $scenario ($*)"
-out=$(timeout "$limit" "$QEMU_BIN" -M q35 -m 1024 -nodefaults -vga none \
+# Guest memory: 1 GiB, more for a large corpus (it lives in the initramfs,
+# and the guest reads it into its page cache too).
+corpus_mb=$(($(stat -c %s "${ZCOMP_GUEST_CORPUS:-$ZCOMP_CORPUS}") >> 20))
+mem=$((3 * corpus_mb + 768)); [ $mem -ge 1024 ] || mem=1024
+# ZCOMP_APPEND: more kernel arguments (run.sh --alg passes zalgs=...).
+out=$(timeout "$limit" "$QEMU_BIN" -M q35 -m $mem -nodefaults -vga none \
     -display none -serial stdio -no-reboot \
     -kernel "$(cat "$g/kernel")" -initrd "$g/initramfs.gz" \
-    -append "console=ttyS0 quiet panic=-1 ztest=$scenario" "$@" 2>&1 | tr -d '\r' |
+    -append "console=ttyS0 quiet panic=-1 ztest=$scenario ${ZCOMP_APPEND:-}" "$@" 2>&1 | tr -d '\r' |
     tee "$g/$scenario.log") || true
 grep -E '^(ZTEST|ZINFO|ZTABLE|SYNC-BENCH)' <<<"$out" || true
 if ! grep -q '^ZTEST-RESULT pass' <<<"$out"; then

@@ -24,8 +24,9 @@ resolve_kernel() {
     fi
     "$ZCOMP_ROOT/scripts/trixie-root.sh"
     local meta
+    # the newest of the suite and its security and updates archives
     meta=$(trixie_run apt-cache madison linux-image-amd64 |
-           awk -F' *[|] *' -v s="$suite/main" '$3 ~ " "s" " { print $2; exit }')
+           awk -F' *[|] *' -v s="$suite" '$3 ~ " "s"(-security|-updates)?/main " { print $2; exit }')
     [ -n "$meta" ] || { echo "no linux-image-amd64 in $suite" >&2; exit 1; }
     trixie_run apt-cache depends "linux-image-amd64=$meta" |
         awk '/Depends: linux-image-/{print $2; exit}'
@@ -137,7 +138,9 @@ for m in $want; do add_module "$m"; done
 cp "$kmod"/modules.builtin* "$kmod/modules.order" "$r/lib/modules/$kver/"
 cp "$g/zcomp_pci.ko" "$r/lib/modules/$kver/extra/"
 /sbin/depmod -b "$r" "$kver"
-cp "$ZCOMP_CORPUS" "$r/corpus.bin"
-sha256sum "$ZCOMP_CORPUS" | cut -d' ' -f1 > "$r/corpus.sha256"
+# The corpus: the shipped one, or run.sh --corpus's whole pages.
+corpus=${ZCOMP_GUEST_CORPUS:-$ZCOMP_CORPUS}
+cp "$corpus" "$r/corpus.bin"
+sha256sum "$corpus" | cut -d' ' -f1 > "$r/corpus.sha256"
 (cd "$r" && find . | cpio -o -H newc 2>/dev/null | gzip -1 > "$g/initramfs.gz")
 find "$g/img" -name "vmlinuz*" -type f | head -1 > "$g/kernel"

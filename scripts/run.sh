@@ -6,7 +6,7 @@
 set -euo pipefail
 usage() {
     cat <<'USAGE'
-usage: scripts/run.sh [--kernel LINE] [--help]
+usage: scripts/run.sh [--kernel LINE] [--corpus FILE] [--alg LIST] [--help]
 
   --kernel LINE  the guest's kernel line, resolved from Debian's archive:
                  6.1 (bookworm, the default), 6.12 (trixie) or 7
@@ -16,20 +16,55 @@ usage: scripts/run.sh [--kernel LINE] [--help]
                  6.12+: zswap on the device vs zswap in software; stock
                         zram has compile-time backends there and cannot be
                         offloaded.
+  --corpus FILE  your own data instead of the shipped corpus
+                 (tests/data/corpus): its whole 4 KiB pages are used, any
+                 number of them; less than one page is an error.
+  --alg LIST     the algorithms to compare, comma-separated, from lz4, lzo,
+                 lz4hc (default: all three).
   --help         this text
+
+Prints the tables and writes a plot to .build/results-<kernel>.png.
 USAGE
 }
-kernel=6.1
+kernel=6.1 corpus= algs=lz4,lzo,lz4hc
+need() { [ "$2" -ge 2 ] || { echo "$1 needs a value" >&2; usage >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
     case $1 in
-    --kernel) [ $# -ge 2 ] || { usage >&2; exit 2; }; kernel=$2; shift 2 ;;
+    --kernel) need "$1" $#; kernel=$2; shift 2 ;;
     --kernel=*) kernel=${1#--kernel=}; shift ;;
+    --corpus) need "$1" $#; corpus=$2; shift 2 ;;
+    --corpus=*) corpus=${1#--corpus=}; shift ;;
+    --alg) need "$1" $#; algs=$2; shift 2 ;;
+    --alg=*) algs=${1#--alg=}; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
     esac
 done
+for a in ${algs//,/ }; do
+    case $a in
+    lz4|lzo|lz4hc) ;;
+    *) echo "--alg: '$a' is not one of lz4, lzo, lz4hc" >&2; exit 2 ;;
+    esac
+done
+[ -n "${algs//,/}" ] || { echo "--alg: no algorithm given" >&2; exit 2; }
+if [ -n "$corpus" ]; then
+    [ -f "$corpus" ] && [ -r "$corpus" ] || { echo "--corpus: cannot read '$corpus'" >&2; exit 2; }
+    size=$(stat -L -c %s "$corpus")
+    if [ "$size" -lt 4096 ]; then
+        echo "--corpus: '$corpus' has $size bytes, less than one 4096-byte page" >&2
+        exit 2
+    fi
+fi
 export ZCOMP_KERNEL=$kernel
 . "$(dirname "$0")/common.sh"
+export ZCOMP_APPEND="zalgs=$algs"
+if [ -n "$corpus" ]; then
+    # Whole pages only: the guest compares them page by page.
+    pages=$((size / 4096))
+    export ZCOMP_GUEST_CORPUS=$ZCOMP_BUILD/user-corpus.bin
+    head -c $((pages * 4096)) "$corpus" > "$ZCOMP_GUEST_CORPUS"
+    log "corpus: $corpus, $pages whole pages ($((size - pages * 4096)) bytes left out)"
+fi
 
 "$ZCOMP_ROOT/scripts/install-deps.sh"
 "$ZCOMP_ROOT/scripts/corpus.sh"
@@ -44,7 +79,8 @@ kver=$(cat "$ZCOMP_GUEST/kver")
 if [ "$ZCOMP_KERNEL_SUITE" = bookworm ]; then
     "$ZCOMP_ROOT/scripts/guest-boot.sh" bench 900 -device zcomp-pci >/dev/null
     log "host codecs alone (zcomp-bench, same corpus)"
-    "$ZCOMP_ROOT/build/zcomp-bench" "$ZCOMP_CORPUS" 8192 3 1 | tee "$ZCOMP_BUILD/host-bench.txt" | sed -n '3,9p'
+    "$ZCOMP_ROOT/build/zcomp-bench" "${ZCOMP_GUEST_CORPUS:-$ZCOMP_CORPUS}" 8192 3 1 |
+        tee "$ZCOMP_BUILD/host-bench.txt" | sed -n '3,9p'
     echo
     "$ZCOMP_ROOT/scripts/zram-table.py" "$ZCOMP_GUEST/bench.log" "$ZCOMP_BUILD/host-bench.txt"
     echo

@@ -3,7 +3,8 @@
 # (as root) and runs all tests: engine unit tests and fuzzing, QEMU qtests,
 # whole-device fuzzing inside QEMU, the guest driver's style check, the
 # guest end-to-end tests on Debian's 6.1, 6.12 and 7.x kernels (live
-# migration included), and the driver's DKMS package.
+# migration included), the driver's DKMS package, and real Debian 12 and 13
+# guests (systemd, systemd-zram-generator) with the package installed.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -44,5 +45,9 @@ log "guest end-to-end tests on each kernel line"
 
 log "the driver's DKMS package: install, build per kernel, softdep, guest"
 "$ZCOMP_ROOT/scripts/dkms-test.sh"
+
+log "real Debian guests (debootstrap, systemd, systemd-zram-generator, DKMS)"
+"$ZCOMP_ROOT/scripts/debian-guest.sh" bookworm
+"$ZCOMP_ROOT/scripts/debian-guest.sh" trixie
 
 log "all tests passed"

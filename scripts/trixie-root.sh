@@ -18,16 +18,26 @@ if [ ! -f "$root/.zcomp-ready" ]; then
     debootstrap --variant=minbase --include=build-essential,perl,kmod,bc,libelf-dev \
         trixie "$root" "$mirror" > "$ZCOMP_BUILD/trixie-root.log" 2>&1 || {
         tail -30 "$ZCOMP_BUILD/trixie-root.log"; exit 1; }
-    cat > "$root/etc/apt/sources.list.d/debian.sources" <<SRC
-Types: deb
+    rm -f "$root/etc/apt/sources.list"
+    touch "$root/.zcomp-ready"
+fi
+# What a trixie user has: the suite, its updates and security archive, and
+# backports (the 7.x kernels). A change of this list refreshes apt.
+src=$root/etc/apt/sources.list.d/debian.sources
+want="Types: deb
 URIs: $mirror
 Suites: trixie trixie-updates trixie-backports
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-    rm -f "$root/etc/apt/sources.list"
+
+Types: deb
+URIs: http://deb.debian.org/debian-security
+Suites: trixie-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg"
+if [ "$(cat "$src" 2>/dev/null)" != "$want" ]; then
+    printf '%s\n' "$want" > "$src"
     trixie_run apt-get update -qq
-    touch "$root/.zcomp-ready"
 fi
 # The package lists at most a day old: the kernels move with point releases.
 if [ -z "$(find "$root/var/lib/apt/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null)" ]; then

@@ -29,13 +29,17 @@ if len(sys.argv) > 2:
             if line.startswith(k):
                 codec[alg] = 4096 / (float(line[len(k):].split()[0]) * 1e6) * 1e6
 
-print("zram on zcomp-pci vs zram in software: 32 MiB corpus, written with "
+mib = max((r["bytes"] for k, r in rows.items() if k != "zero"), default=0) / 2**20
+print("zram on zcomp-pci vs zram in software: %.1f MiB corpus, written with "
       "O_DIRECT, read back after drop_caches (guest 6.1, TCG); 'device' "
-      "DMA-maps zram's buffers, 'bounce' copies them (dma_map=0)")
+      "DMA-maps zram's buffers, 'bounce' copies them (dma_map=0)" % mib)
+# the algorithms the run compared (run.sh --alg), in the usual order
+algs = [a for a in ("lz4", "lzo", "lz4hc")
+        if any(k.startswith(a + "-") for k in rows)]
 hdr = ("algorithm", "impl", "write MB/s", "read MB/s", "ratio",
        "guest CPU s (w+r)")
 print("%-7s %-9s %11s %10s %7s %18s" % hdr)
-for alg in ("lz4", "lzo", "lz4hc"):
+for alg in algs:
     for impl in ("software", "bounce", "device"):
         r = rows.get("%s-%s" % (alg, impl))
         if not r:
@@ -59,7 +63,7 @@ if z and codec:
           "codec from the host loop, the rest is offload overhead")
     print("%-7s %10s %10s %10s %10s" % ("alg", "total", "zram", "codec",
                                         "offload"))
-    for alg in ("lz4", "lzo", "lz4hc"):
+    for alg in algs:
         d = rows.get(alg + "-device")
         if d and alg in codec:
             total = d["w_s"] / pages * 1e6

@@ -23,7 +23,10 @@ print("zswap on zcomp-pci vs zswap in software, guest %s (TCG): memtouch "
 print("%-6s %-9s %-17s %7s %8s %9s %8s %11s %6s" % (
     "alg", "impl", "driver", "wall s", "CPU s", "zswpout", "zswpin",
     "peak pages", "ratio"))
-for alg in ("lz4", "lzo", "lz4hc"):
+# the algorithms the run compared (run.sh --alg), in the usual order
+algs = [a for a in ("lz4", "lzo", "lz4hc")
+        if any(k.startswith(a + "-") for k in rows)]
+for alg in algs:
     for impl in ("software", "device", "irq"):
         r = rows.get("%s-%s" % (alg, impl))
         if not r:

@@ -16,7 +16,7 @@ row() { # LABEL NAME FILE
 }
 label=zero row zero lz4-generic /tmp/zero.bin
 P=/sys/module/zcomp_pci/parameters/dma_map
-for alg in lz4 lzo lz4hc; do
+for alg in $ALGS; do
     label= row "$alg-software" "$alg-generic" /corpus.bin
     # the driver's two ways to hand zram's buffers to the device
     echo 0 > $P; label= row "$alg-bounce" "$alg-zcomp" /corpus.bin

@@ -3,7 +3,11 @@
 ZFAILS=0
 STATS=/sys/kernel/debug/zcomp_pci/stats
 CORPUS_SHA=$(cat /corpus.sha256)
-CORPUS_MB=32
+CORPUS_PAGES=$(($(wc -c < /corpus.bin) / 4096))   # whole pages (run.sh --corpus)
+CORPUS_MB=$(((CORPUS_PAGES + 255) / 256))
+# The algorithms to compare (run.sh --alg: zalgs=lz4,lzo on the command line).
+ALGS=$(sed -n 's/.*zalgs=\([^ ]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
+ALGS=${ALGS:-lz4 lzo lz4hc}
 
 ok() { echo "ZTEST ok $*"; }
 # A check that does not apply to this kernel, and why: said, never counted.
@@ -52,12 +56,14 @@ zram_default() { sed 's/.*\[\([^]]*\)\].*/\1/' /sys/block/zram0/comp_algorithm; 
 zram_setup() { # DEV ALG [SIZE]
     echo 1 > /sys/block/$1/reset
     echo "$2" > /sys/block/$1/comp_algorithm || return 1
-    echo "${3:-48M}" > /sys/block/$1/disksize
+    # room for the corpus and zram's metadata, at least 48M
+    _mb=$((CORPUS_MB + 16)); [ $_mb -ge 48 ] || _mb=48
+    echo "${3:-${_mb}M}" > /sys/block/$1/disksize
 }
 zram_write() { dd if=/corpus.bin of=/dev/$1 bs=1M oflag=direct 2>/dev/null; }
 zram_verify() {
     echo 3 > /proc/sys/vm/drop_caches
-    sum=$(dd if=/dev/$1 bs=1M count=$CORPUS_MB iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)
+    sum=$(dd if=/dev/$1 bs=4096 count=$CORPUS_PAGES iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)
     [ "$sum" = "$CORPUS_SHA" ]
 }
 zram_compr() { awk '{ print $2 }' /sys/block/$1/mm_stat; }

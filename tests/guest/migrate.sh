@@ -12,7 +12,7 @@ check mig-keeper-written zram_verify zram1
 # a mismatch say where and what was read instead.
 verify() {
     echo 3 > /proc/sys/vm/drop_caches
-    dd if=/dev/$1 of=/tmp/$1.read bs=1M count=$CORPUS_MB iflag=direct 2>/dev/null
+    dd if=/dev/$1 of=/tmp/$1.read bs=4096 count=$CORPUS_PAGES iflag=direct 2>/dev/null
     [ "$(sha256sum < /tmp/$1.read | cut -d' ' -f1)" = "$CORPUS_SHA" ] && return 0
     first=$(cmp /tmp/$1.read /corpus.bin | sed -n 's/.*byte \([0-9]*\).*/\1/p')
     page=$(((first - 1) / 4096))

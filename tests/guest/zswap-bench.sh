@@ -39,7 +39,7 @@ row() { # LABEL DRIVER
     zswap_off
     swap_off zram1
 }
-for alg in lz4 lzo lz4hc; do
+for alg in $ALGS; do
     before=$(offloaded $alg)
     row "$alg-software" "$alg-scomp"
     check "zswap-bench-$alg-software-not-offloaded" [ "$(offloaded $alg)" = "$before" ]

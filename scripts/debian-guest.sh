@@ -1,0 +1,119 @@
+#!/bin/bash
+# A real Debian guest instead of busybox: a minimal Debian root made with
+# debootstrap (systemd, udev, kmod, systemd-zram-generator, stress-ng, the
+# suite's kernel and headers), cached as a disk image; the zcomp-pci DKMS
+# package installed into it (built in its chroot against its kernel, as a
+# user's apt would); booted with -device zcomp-pci and -smp 2 under a time
+# limit. tests/debian/zcomp-test runs as a systemd service and checks.
+#   debian-guest.sh bookworm|trixie
+# bookworm (6.1): zram swap by systemd-zram-generator (lz4) is offloaded;
+# a second boot loads zcomp_pci late and checks what the docs promise.
+# trixie (6.12): zram cannot be offloaded; zswap is.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+suite=$1
+d=$ZCOMP_BUILD/debian/$suite
+root=$d/root
+mirror=http://deb.debian.org/debian
+run() { # a command in the guest's root, /proc in a private namespace
+    DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+        unshare -m sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$root" "$@"
+}
+mkdir -p "$d"
+if [ ! -f "$d/root.ready" ]; then
+    log "debian guest ($suite): debootstrap and packages (first time: a few minutes)"
+    rm -rf "$root"
+    debootstrap --variant=minbase \
+        --include=systemd,systemd-sysv,udev,kmod,procps,util-linux,e2fsprogs \
+        "$suite" "$root" "$mirror" > "$d/debootstrap.log" 2>&1 || {
+        tail -20 "$d/debootstrap.log"; exit 1; }
+    # A user's sources: the suite, its updates and its security archive.
+    rm -f "$root/etc/apt/sources.list"
+    cat > "$root/etc/apt/sources.list.d/debian.sources" <<SRC
+Types: deb
+URIs: $mirror
+Suites: $suite $suite-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://deb.debian.org/debian-security
+Suites: $suite-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+    run apt-get update -qq
+    run apt-get install -y -q --no-install-recommends linux-image-amd64 \
+        linux-headers-amd64 dkms systemd-zram-generator stress-ng initramfs-tools \
+        > "$d/apt.log" 2>&1 || { tail -20 "$d/apt.log"; exit 1; }
+    echo "/dev/vda / ext4 defaults 0 1" > "$root/etc/fstab"
+    echo zcomp-guest > "$root/etc/hostname"
+    printf '[zram0]\ncompression-algorithm = lz4\nzram-size = 256\n' \
+        > "$root/etc/systemd/zram-generator.conf"
+    run apt-get clean
+    touch "$d/root.ready"
+fi
+
+# The driver's package and the test, reinstalled when either changes.
+deb=$("$ZCOMP_ROOT/scripts/build-dkms-deb.sh")
+want=$(cat "$deb" "$ZCOMP_ROOT"/tests/debian/* | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$d/installed.sha256" 2>/dev/null)" != "$want" ]; then
+    log "debian guest ($suite): apt install $(basename "$deb") (DKMS builds it in the guest's root)"
+    run sh -c 'dpkg -P zcomp-pci-dkms >/dev/null 2>&1 || true'
+    cp "$deb" "$root/tmp/"
+    run apt-get install -y -q --no-install-recommends "/tmp/$(basename "$deb")" \
+        > "$d/dkms-install.log" 2>&1 || { tail -30 "$d/dkms-install.log"; exit 1; }
+    rm -f "$root/tmp/$(basename "$deb")"
+    kver=$(ls "$root/lib/modules" | head -1)
+    ls "$root/lib/modules/$kver/updates/dkms/"zcomp_pci.ko* >/dev/null || {
+        echo "DKMS built no module for $kver" >&2; tail -30 "$d/dkms-install.log"; exit 1; }
+    install -m 755 "$ZCOMP_ROOT/tests/debian/zcomp-test" "$root/usr/local/sbin/zcomp-test"
+    install -m 644 "$ZCOMP_ROOT/tests/debian/zcomp-test.service" "$root/etc/systemd/system/"
+    ln -sf /etc/systemd/system/zcomp-test.service \
+        "$root/etc/systemd/system/multi-user.target.wants/zcomp-test.service"
+    # The test owns the serial console: no login prompt hanging it up.
+    ln -sf /dev/null "$root/etc/systemd/system/serial-getty@ttyS0.service"
+    # Two disk images: as installed, and with the package's load-order
+    # files moved away and udev's PCI autoload of zcomp_pci blacklisted
+    # (zcomp_pci loaded late, by the test).
+    log "debian guest ($suite): disk images"
+    rm -f "$d/disk.img" "$d/disk-late.img"
+    mkfs.ext4 -q -F -L root -d "$root" "$d/disk.img" 4G
+    mkdir -p "$d/aside"
+    mv "$root/etc/modprobe.d/zcomp-pci.conf" "$d/aside/modprobe.conf"
+    mv "$root/usr/lib/modules-load.d/zcomp-pci.conf" "$d/aside/modules-load.conf"
+    echo "blacklist zcomp_pci" > "$root/etc/modprobe.d/zcomp-late.conf"
+    mkfs.ext4 -q -F -L root -d "$root" "$d/disk-late.img" 4G
+    rm "$root/etc/modprobe.d/zcomp-late.conf"
+    mv "$d/aside/modprobe.conf" "$root/etc/modprobe.d/zcomp-pci.conf"
+    mv "$d/aside/modules-load.conf" "$root/usr/lib/modules-load.d/zcomp-pci.conf"
+    echo "$want" > "$d/installed.sha256"
+fi
+
+# DEBIAN_GUEST_PREPARE_ONLY=1: build the root and images, boot nothing.
+[ -z "${DEBIAN_GUEST_PREPARE_ONLY:-}" ] || exit 0
+
+boot() { # NAME IMAGE [KERNEL ARGS]
+    local name=$1 img=$2 out
+    log "debian guest ($suite): boot $name (-smp 2, -device zcomp-pci)"
+    out=$(timeout 600 "$QEMU_BIN" -M q35 -m 1024 -smp 2 -nodefaults -vga none \
+        -display none -serial stdio -no-reboot -snapshot \
+        -kernel "$(ls "$root"/boot/vmlinuz-* | head -1)" \
+        -initrd "$(ls "$root"/boot/initrd.img-* | head -1)" \
+        -append "console=ttyS0 root=/dev/vda rw quiet panic=-1 ${3:-}" \
+        -drive "file=$img,if=virtio,format=raw" \
+        -device zcomp-pci,queues=4 2>&1 | tr -d '\r' | tee "$d/$name.log") || true
+    grep -E '^(ZTEST|ZINFO kernel)' <<<"$out" || true
+    if ! grep -q '^ZTEST-RESULT pass' <<<"$out"; then
+        echo "---- debian guest $suite $name did not pass; last lines:" >&2
+        tail -30 <<<"$out" >&2
+        return 1
+    fi
+}
+rc=0
+boot normal "$d/disk.img" || rc=1
+if [ "$suite" = bookworm ]; then
+    boot late "$d/disk-late.img" zcomp.mode=late || rc=1
+fi
+exit $rc
