@@ -10,6 +10,7 @@
  */
 
 #include <linux/dma-mapping.h>
+#include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 
@@ -115,6 +116,11 @@ static int zc_check_device(struct zc_dev *zd)
 		return -ENODEV;
 	}
 	zd->max_req = zc_rd(zd, ZCOMP_REG_CAP_MAX_REQ);
+	/* The ring arithmetic needs a queue and power-of-two rings of 2+. */
+	if (!zc_rd(zd, ZCOMP_REG_CAP_QUEUES) || zc_rd(zd, ZCOMP_REG_CAP_RING) < 2) {
+		dev_err(dev, "device offers no queue or ring\n");
+		return -ENODEV;
+	}
 	return 0;
 }
 
@@ -130,7 +136,7 @@ static int zc_alloc_queues(struct zc_dev *zd)
 	u32 i;
 
 	nq = zc_rd(zd, ZCOMP_REG_CAP_QUEUES);
-	ring = zc_rd(zd, ZCOMP_REG_CAP_RING);
+	ring = rounddown_pow_of_two(zc_rd(zd, ZCOMP_REG_CAP_RING));
 	zd->nirq = nq >= 2 ? min(cpus, nq / 2) : 0;
 	zd->npoll = min(cpus, nq - zd->nirq);
 	if (zd->nirq) {

@@ -234,13 +234,19 @@ bool zc_reap(struct zc_queue *q)
 		struct zcomp_cqe *cqe = &q->cq[q->head];
 		struct zc_slot *slot = &q->slots[q->head];
 		struct zc_job *job = slot->job;
+		u32 out;
+		int ret;
 
 		if ((READ_ONCE(cqe->flags) & ZCOMP_CQE_F_PHASE) != q->phase)
 			break;
 		dma_rmb();
-		zc_job_take(job, zc_status_errno(job->op, cqe->status,
-						 job->dlen > ZC_SLOT_BYTES),
-			    slot->dst, le32_to_cpu(cqe->out_len));
+		out = le32_to_cpu(cqe->out_len);
+		ret = zc_status_errno(job->op, cqe->status,
+				      job->dlen > ZC_SLOT_BYTES);
+		/* Never copy more than the bounce buffer the device had. */
+		if (!ret && out > min_t(u32, job->dlen, ZC_SLOT_BYTES))
+			ret = -EIO;
+		zc_job_take(job, ret, slot->dst, out);
 		list_add_tail(&job->node, &done);
 		slot->job = NULL;
 		q->head = (q->head + 1) & (q->size - 1);
