@@ -50,13 +50,14 @@ qemu_build() {
 
 # The trixie build root (scripts/trixie-root.sh) and a command inside it.
 TRIXIE_ROOT=$ZCOMP_BUILD/trixie-root
-# /proc is mounted in a private mount namespace (objtool reads it), so
-# nothing stays mounted under .build when the command ends.
-trixie_run() {
+# chroot_run ROOT COMMAND...: a command in a Debian root made with
+# debootstrap. /proc is mounted in a private mount namespace (objtool and
+# apt read it), so nothing stays mounted under .build when it ends.
+chroot_run() {
     DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-        unshare -m sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' \
-        "$TRIXIE_ROOT" "$@"
+        unshare -m sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$@"
 }
+trixie_run() { chroot_run "$TRIXIE_ROOT" "$@"; }
 
 # The guest kernel lines, by Debian suite: ZCOMP_KERNEL (default 6.1) is a
 # suite or the line's version (6.1, 6.12, 7.x). Versions are resolved from

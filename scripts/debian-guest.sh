@@ -16,10 +16,7 @@ suite=$1
 d=$ZCOMP_BUILD/debian/$suite
 root=$d/root
 mirror=http://deb.debian.org/debian
-run() { # a command in the guest's root, /proc in a private namespace
-    DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-        unshare -m sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$root" "$@"
-}
+run() { chroot_run "$root" "$@"; }   # a command in the guest's root
 mkdir -p "$d"
 if [ ! -f "$d/root.ready" ]; then
     log "debian guest ($suite): debootstrap and packages (first time: a few minutes)"

@@ -34,15 +34,11 @@ echo 1 > /sys/module/zcomp_pci/parameters/acomp_poll
 
 # a device reset under two zswap writers
 rec_before=$(zstat recoveries)
-swap_on zram1 "$(zram_default)"
-echo 64M > /sys/fs/cgroup/squeeze/memory.max
-zswap_on lz4-zcomp-acomp
+zswap_begin lz4-zcomp-acomp
 (sleep 2; echo 1 > /sys/kernel/debug/zcomp_pci/device_reset) &
 check smp-reset-zswap-integrity squeezed 96 2
 wait
-zswap_off
-swap_off zram1
-echo 32M > /sys/fs/cgroup/squeeze/memory.max
+zswap_end
 sleep 1
 check smp-reset-zswap-recovered [ "$(zstat recoveries)" -gt "$rec_before" ]
 

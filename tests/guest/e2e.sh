@@ -63,15 +63,11 @@ echo 1 > /sys/module/zcomp_pci/parameters/acomp_poll
 # offloaded) is in use: nothing lost, recovery, fallbacks counted
 fb_before=$(($(zstat fallback_timeout) + $(zstat fallback_no_device)))
 rec_before=$(zstat recoveries)
-swap_on zram1 "$(zram_default)"
-echo 64M > /sys/fs/cgroup/squeeze/memory.max
-zswap_on lz4-zcomp-acomp
+zswap_begin lz4-zcomp-acomp
 (sleep 2; echo 1 > /sys/kernel/debug/zcomp_pci/device_reset) &
 check reset-zswap-integrity squeezed 96 1
 wait
-zswap_off
-swap_off zram1
-echo 32M > /sys/fs/cgroup/squeeze/memory.max
+zswap_end
 sleep 1
 check reset-zswap-recovered [ "$(zstat recoveries)" -gt "$rec_before" ]
 check reset-zswap-fallbacks-counted [ $(($(zstat fallback_timeout) + $(zstat fallback_no_device))) -gt "$fb_before" ]
@@ -97,15 +93,11 @@ fi
 # rescan brings the device back and offload resumes.
 pci=$(awk '$1 == "device" { print $2 }' $STATS)
 sw_before=$(($(zstat lz4_compress software) + $(zstat lz4_decompress software)))
-swap_on zram1 "$(zram_default)"
-echo 64M > /sys/fs/cgroup/squeeze/memory.max
-zswap_on lz4-zcomp-acomp
+zswap_begin lz4-zcomp-acomp
 (sleep 2; echo 1 > /sys/bus/pci/devices/$pci/remove) &
 check remove-zswap-integrity squeezed 96 1
 wait
-zswap_off
-swap_off zram1
-echo 32M > /sys/fs/cgroup/squeeze/memory.max
+zswap_end
 check remove-device-gone grep -q '^device none' $STATS
 check remove-zswap-software-counted [ $(($(zstat lz4_compress software) + $(zstat lz4_decompress software))) -gt "$sw_before" ]
 if zram_uses_crypto; then

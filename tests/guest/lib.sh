@@ -91,13 +91,22 @@ zswap_off() { echo 0 > /sys/module/zswap/parameters/enabled; echo lzo-scomp > /s
 # zswap on ALG (backing swap: zram1 in software), every page verified, and
 # at least 10000 requests of COUNTER on the device.
 zswap_run() {
-    swap_on zram1 "$(zram_default)"
-    echo 64M > /sys/fs/cgroup/squeeze/memory.max  # zswap's pool is charged too
-    zswap_on "$2"
+    zswap_begin "$2"
     check "$1-compressor" grep -q "^$2\$" /sys/module/zswap/parameters/compressor
     _before=$(offloaded "$3")
     check "$1-memtouch" squeezed 96 "${4:-1}"
     check "$1-offloaded" [ $(($(offloaded "$3") - _before)) -ge 10000 ]
+    zswap_end
+}
+# zswap_begin ALG / zswap_end: zswap on ALG over a backing swap (zram1 in
+# software), the squeeze cgroup raised to 64M (zswap's pool is charged
+# too); then all of it undone.
+zswap_begin() {
+    swap_on zram1 "$(zram_default)"
+    echo 64M > /sys/fs/cgroup/squeeze/memory.max
+    zswap_on "$1"
+}
+zswap_end() {
     zswap_off
     swap_off zram1
     echo 32M > /sys/fs/cgroup/squeeze/memory.max
