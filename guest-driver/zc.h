@@ -23,6 +23,7 @@
 #define ZC_POLL_RING		4		/* one request in flight */
 #define ZC_IRQ_RING		64
 #define ZC_SW_MAX		(64 * 1024)	/* largest software request */
+#define ZC_ZSTD_LEVEL		3		/* the kernel's default */
 #define ZC_WATCHDOG		(HZ / 2)
 
 /* Why a request ran in software. */
@@ -32,6 +33,7 @@ enum zc_fallback {
 	ZC_FB_TIMEOUT,		/* no completion in time */
 	ZC_FB_BUSY,		/* ring full */
 	ZC_FB_TOO_LARGE,	/* beyond the bounce buffers */
+	ZC_FB_UNSUPPORTED,	/* the device does not offer the algorithm */
 	ZC_FB_NR
 };
 
@@ -90,6 +92,7 @@ struct zc_dev {
 	struct pci_dev *pdev;
 	void __iomem *bar;
 	u32 max_req;
+	u32 algs;			/* CAP_ALGS */
 	u32 npoll;
 	u32 nirq;
 	u32 nvec;
@@ -103,6 +106,22 @@ struct zc_dev {
 
 /* The device in use, if any: readers hold rcu_read_lock() and never sleep. */
 extern struct zc_dev __rcu *zc_active;
+
+/* zc_active if it offers @algo, else NULL and why (under rcu_read_lock). */
+static inline struct zc_dev *zc_device_for(u8 algo, enum zc_fallback *why)
+{
+	struct zc_dev *zd = rcu_dereference(zc_active);
+
+	if (!zd) {
+		*why = ZC_FB_NODEV;
+		return NULL;
+	}
+	if (!(zd->algs & BIT(algo))) {
+		*why = ZC_FB_UNSUPPORTED;
+		return NULL;
+	}
+	return zd;
+}
 
 static inline u32 zc_rd(struct zc_dev *zd, u32 off)
 {
@@ -136,7 +155,7 @@ void zc_job_copy_in(struct zc_job *job, void *buf);
 void zc_job_take(struct zc_job *job, int ret, const void *out_buf, u32 out);
 void zc_job_done(struct zc_job *job, enum zc_fallback why);
 void zc_crypto_setup(void);
-void zc_register_algs(struct device *dev);
+void zc_register_algs(struct device *dev, u32 algs);
 void zc_unregister_algs(void);
 
 /* zc_sw.c */
@@ -144,6 +163,7 @@ int zc_sw_run(u8 op, u8 algo, const u8 *src, unsigned int slen, u8 *dst,
 	      unsigned int *dlen, void *wrkmem, u8 *scratch,
 	      size_t scratch_len);
 size_t zc_sw_wrkmem_size(u8 algo);
+size_t zc_sw_compress_bound(u8 algo, unsigned int slen);
 /* Linear buffers of ZC_SW_MAX bytes for any context, under a lock. */
 struct zc_sw_buf {
 	void *wrkmem;

@@ -9,6 +9,7 @@
 
 #include <linux/timer.h>
 #include <linux/version.h>
+#include <linux/zstd.h>
 #include <crypto/internal/acompress.h>
 
 /*
@@ -44,5 +45,15 @@ static inline void zc_acomp_set_reqsize(struct acomp_alg *alg,
 #define zc_timer_container_of(var, timer, field) \
 	from_timer(var, timer, field)
 #endif
+
+/*
+ * The compression half of zstd parameters (zstd_get_cparams() exists only
+ * from 6.2); the field keeps upstream zstd's camel-case name.
+ */
+static inline const zstd_compression_parameters *
+zc_zstd_cparams(const zstd_parameters *params)
+{
+	return &params->cParams;
+}
 
 #endif /* ZC_COMPAT_H */

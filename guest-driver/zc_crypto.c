@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zcomp_pci crypto API glue: lz4, lz4hc and lzo registered as acomp
+ * zcomp_pci crypto API glue: lz4, lz4hc, lzo, lzo-rle and zstd (those the
+ * device offers) registered as acomp
  * algorithms (zswap; every kernel) and, where the kernel still has the
  * legacy compress API (up to 6.14), as compression algorithms too (zram
  * up to 6.11). API generations differ only through zc_compat.h.
@@ -44,6 +45,8 @@ static struct zc_alg zc_algs[] = {
 	{ .algo = ZCOMP_ALG_LZ4 },
 	{ .algo = ZCOMP_ALG_LZ4HC },
 	{ .algo = ZCOMP_ALG_LZO },
+	{ .algo = ZCOMP_ALG_LZORLE },
+	{ .algo = ZCOMP_ALG_ZSTD },
 };
 
 /* ---- legacy compress API (zram up to 6.11) ---- */
@@ -54,6 +57,7 @@ struct zc_comp_ctx {
 	u8 *scratch;
 };
 
+/* lzo's worst case is the largest of all algorithms'. */
 #define ZC_SCRATCH_LEN	lzo1x_worst_compress(ZC_SLOT_BYTES)
 
 static struct zc_alg *zc_alg_of_tfm(struct crypto_tfm *tfm)
@@ -94,7 +98,7 @@ static int zc_comp_run(struct crypto_tfm *tfm, u8 op, const u8 *src,
 	int ret = -EIO;
 
 	rcu_read_lock();
-	zd = rcu_dereference(zc_active);
+	zd = zc_device_for(algo, &why);
 	if (zd)
 		ret = zc_poll_request(zd, op, algo, src, NULL, slen, dst, &out,
 				      &why);
@@ -216,7 +220,7 @@ static int zc_acomp_software(struct acomp_req *req, u8 op, u8 algo,
 	 * Compress into the whole (worst-case sized) buffer, then check the
 	 * caller's room: lzo1x_1_compress() has no output bound.
 	 */
-	dlen = op == ZCOMP_OP_COMPRESS ? lzo1x_worst_compress(req->slen) :
+	dlen = op == ZCOMP_OP_COMPRESS ? zc_sw_compress_bound(algo, req->slen) :
 					 min_t(unsigned int, req->dlen, ZC_SW_MAX);
 	b = zc_sw_buf_get(&flags);
 	if (sg_copy_to_buffer(req->src, sg_nents_for_len(req->src, req->slen),
@@ -341,7 +345,7 @@ static int zc_acomp_run(struct acomp_req *req, u8 op)
 		.slen = req->slen, .dlen = req->dlen, .op = op, .algo = algo,
 	};
 	rcu_read_lock();
-	zd = rcu_dereference(zc_active);
+	zd = zc_device_for(algo, &why);
 	if (zd) {
 		ret = zc_acomp_poll(zd, req, op, algo);
 		if (ret == -EIO)
@@ -394,12 +398,14 @@ void zc_crypto_setup(void)
 }
 
 /*
- * Registered at the first device found, removed only at module exit:
- * 6.1 must not unregister an algorithm that still has transforms.
+ * Registered when a device first offers them (@algs: its CAP_ALGS),
+ * removed only at module exit: 6.1 must not unregister an algorithm that
+ * still has transforms. A device without one later sends its requests to
+ * software.
  */
 static DEFINE_MUTEX(zc_algs_lock);
 
-void zc_register_algs(struct device *dev)
+void zc_register_algs(struct device *dev, u32 algs)
 {
 	int i, ret;
 
@@ -407,6 +413,8 @@ void zc_register_algs(struct device *dev)
 	for (i = 0; i < ARRAY_SIZE(zc_algs); i++) {
 		struct zc_alg *a = &zc_algs[i];
 
+		if (!(algs & BIT(a->algo)))
+			continue;
 		zc_register_comp(a, dev);
 		if (a->acomp_registered)
 			continue;

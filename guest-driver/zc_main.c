@@ -116,6 +116,8 @@ static int zc_check_device(struct zc_dev *zd)
 		return -ENODEV;
 	}
 	zd->max_req = zc_rd(zd, ZCOMP_REG_CAP_MAX_REQ);
+	/* ABI 1.0 devices offer lz4, lz4hc and lzo only. */
+	zd->algs = zc_rd(zd, ZCOMP_REG_CAP_ALGS) & GENMASK(ZCOMP_ALG_COUNT - 1, 0);
 	/* The ring arithmetic needs a queue and power-of-two rings of 2+. */
 	if (!zc_rd(zd, ZCOMP_REG_CAP_QUEUES) || zc_rd(zd, ZCOMP_REG_CAP_RING) < 2) {
 		dev_err(dev, "device offers no queue or ring\n");
@@ -241,7 +243,7 @@ static int zc_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mod_timer(&zd->watchdog, jiffies + ZC_WATCHDOG);
 	dev_info(dev, "zcomp: %u polled + %u interrupt queues, %u vectors\n",
 		 zd->npoll, zd->nirq, zd->nvec);
-	zc_register_algs(dev);
+	zc_register_algs(dev, zd->algs);
 	return 0;
 
 err_irqs:
@@ -326,9 +328,9 @@ module_init(zc_init);
 module_exit(zc_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("zcomp-pci compression accelerator: lz4, lz4hc, lzo offload for zram and zswap");
+MODULE_DESCRIPTION("zcomp-pci compression accelerator: lz4, lz4hc, lzo, lzo-rle, zstd offload for zram and zswap");
 /*
  * From 6.15 an async acomp tfm needs the same-named software algorithm
  * as its fallback; load them first on every kernel.
  */
-MODULE_SOFTDEP("pre: lz4 lz4hc lzo");
+MODULE_SOFTDEP("pre: lz4 lz4hc lzo lzo-rle zstd");

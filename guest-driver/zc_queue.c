@@ -34,6 +34,9 @@ static void zc_fill_sqe(struct zcomp_sqe *sqe, u8 op, u8 algo, u32 tag,
 	memset(sqe, 0, sizeof(*sqe));
 	sqe->opcode = op;
 	sqe->algo = algo;
+	/* The kernel's zstd level, whatever the device's default is. */
+	if (algo == ZCOMP_ALG_ZSTD)
+		sqe->level = ZC_ZSTD_LEVEL;
 	sqe->tag = cpu_to_le32(tag);
 	sqe->src_addr = cpu_to_le64(src);
 	sqe->src_len = cpu_to_le32(slen);

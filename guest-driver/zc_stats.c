@@ -14,11 +14,13 @@
 
 const char *const zc_alg_names[ZCOMP_ALG_COUNT] = {
 	[ZCOMP_ALG_LZ4] = "lz4", [ZCOMP_ALG_LZ4HC] = "lz4hc",
-	[ZCOMP_ALG_LZO] = "lzo",
+	[ZCOMP_ALG_LZO] = "lzo", [ZCOMP_ALG_LZORLE] = "lzo-rle",
+	[ZCOMP_ALG_ZSTD] = "zstd",
 };
 
 static const char *const zc_fb_names[ZC_FB_NR] = {
 	"no_device", "device_error", "timeout", "ring_full", "too_large",
+	"unsupported",
 };
 
 static struct {

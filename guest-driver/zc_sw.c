@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zcomp_pci software fallback: the kernel's own lz4, lz4hc and lzo, whose
- * formats the device shares, for requests the device did not finish.
+ * zcomp_pci software fallback: the kernel's own lz4, lz4hc, lzo, lzo-rle
+ * and zstd, whose formats the device shares, for requests the device did
+ * not finish.
  */
 
 #include <linux/kernel.h>
@@ -10,22 +11,71 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
+#include <linux/zstd.h>
 
 #include "zc.h"
+#include "zc_compat.h"
 
 static DEFINE_SPINLOCK(zc_sw_lock);	/* zc_sw_buf */
 static struct zc_sw_buf zc_sw_buf;
 
+/* One parameter set for every size up to ZC_SW_MAX: the workspace fits. */
+static zstd_parameters zc_sw_zstd_params(void)
+{
+	return zstd_get_params(ZC_ZSTD_LEVEL, ZC_SW_MAX);
+}
+
 size_t zc_sw_wrkmem_size(u8 algo)
 {
+	zstd_parameters params;
+
 	switch (algo) {
 	case ZCOMP_ALG_LZ4:
 		return LZ4_MEM_COMPRESS;
 	case ZCOMP_ALG_LZ4HC:
 		return LZ4HC_MEM_COMPRESS;
+	case ZCOMP_ALG_ZSTD:
+		params = zc_sw_zstd_params();
+		return max(zstd_cctx_workspace_bound(zc_zstd_cparams(&params)),
+			   zstd_dctx_workspace_bound());
 	default:
 		return LZO1X_1_MEM_COMPRESS;
 	}
+}
+
+size_t zc_sw_compress_bound(u8 algo, unsigned int slen)
+{
+	if (algo == ZCOMP_ALG_ZSTD)
+		return zstd_compress_bound(slen);
+	/* lzo(-rle)'s worst case, above lz4's */
+	return lzo1x_worst_compress(slen);
+}
+
+static int zc_sw_zstd(u8 op, const u8 *src, unsigned int slen, u8 *dst,
+		      unsigned int *dlen, void *wrkmem)
+{
+	size_t size = zc_sw_wrkmem_size(ZCOMP_ALG_ZSTD);
+	zstd_parameters params;
+	size_t ret;
+
+	if (op == ZCOMP_OP_DECOMPRESS) {
+		zstd_dctx *dctx = zstd_init_dctx(wrkmem, size);
+
+		if (!dctx)
+			return -EINVAL;
+		ret = zstd_decompress_dctx(dctx, dst, *dlen, src, slen);
+	} else {
+		zstd_cctx *cctx = zstd_init_cctx(wrkmem, size);
+
+		if (!cctx)
+			return -EINVAL;
+		params = zc_sw_zstd_params();
+		ret = zstd_compress_cctx(cctx, dst, *dlen, src, slen, &params);
+	}
+	if (zstd_is_error(ret))
+		return -EINVAL;
+	*dlen = ret;
+	return 0;
 }
 
 static int zc_sw_decompress(u8 algo, const u8 *src, unsigned int slen,
@@ -34,7 +84,8 @@ static int zc_sw_decompress(u8 algo, const u8 *src, unsigned int slen,
 	size_t len = *dlen;
 	int n;
 
-	if (algo == ZCOMP_ALG_LZO) {
+	if (algo == ZCOMP_ALG_LZO || algo == ZCOMP_ALG_LZORLE) {
+		/* reads both bitstream versions */
 		if (lzo1x_decompress_safe(src, slen, dst, &len) != LZO_E_OK)
 			return -EINVAL;
 		*dlen = len;
@@ -47,21 +98,29 @@ static int zc_sw_decompress(u8 algo, const u8 *src, unsigned int slen,
 	return 0;
 }
 
-/* lzo1x_1_compress() does not bound its output: go through @scratch. */
-static int zc_sw_lzo_compress(const u8 *src, unsigned int slen, u8 *dst,
-			      unsigned int *dlen, void *wrkmem, u8 *scratch,
-			      size_t scratch_len)
+static int zc_sw_lzo1x(u8 algo, const u8 *src, unsigned int slen, u8 *dst,
+		       size_t *len, void *wrkmem)
+{
+	if (algo == ZCOMP_ALG_LZORLE)
+		return lzorle1x_1_compress(src, slen, dst, len, wrkmem);
+	return lzo1x_1_compress(src, slen, dst, len, wrkmem);
+}
+
+/* lzo(-rle) compression does not bound its output: go through @scratch. */
+static int zc_sw_lzo_compress(u8 algo, const u8 *src, unsigned int slen,
+			      u8 *dst, unsigned int *dlen, void *wrkmem,
+			      u8 *scratch, size_t scratch_len)
 {
 	size_t len;
 
 	if (*dlen >= lzo1x_worst_compress(slen)) {
-		if (lzo1x_1_compress(src, slen, dst, &len, wrkmem))
+		if (zc_sw_lzo1x(algo, src, slen, dst, &len, wrkmem))
 			return -EINVAL;
 		*dlen = len;
 		return 0;
 	}
 	if (lzo1x_worst_compress(slen) > scratch_len ||
-	    lzo1x_1_compress(src, slen, scratch, &len, wrkmem))
+	    zc_sw_lzo1x(algo, src, slen, scratch, &len, wrkmem))
 		return -EINVAL;
 	if (len > *dlen)
 		return -EINVAL;
@@ -80,6 +139,8 @@ int zc_sw_run(u8 op, u8 algo, const u8 *src, unsigned int slen, u8 *dst,
 {
 	int n;
 
+	if (algo == ZCOMP_ALG_ZSTD)
+		return zc_sw_zstd(op, src, slen, dst, dlen, wrkmem);
 	if (op == ZCOMP_OP_DECOMPRESS)
 		return zc_sw_decompress(algo, src, slen, dst, dlen);
 
@@ -92,7 +153,7 @@ int zc_sw_run(u8 op, u8 algo, const u8 *src, unsigned int slen, u8 *dst,
 				    wrkmem);
 		break;
 	default:
-		return zc_sw_lzo_compress(src, slen, dst, dlen, wrkmem,
+		return zc_sw_lzo_compress(algo, src, slen, dst, dlen, wrkmem,
 					  scratch, scratch_len);
 	}
 	if (n <= 0)
@@ -115,7 +176,12 @@ void zc_sw_buf_put(unsigned long flags)
 
 int zc_sw_init(void)
 {
-	zc_sw_buf.wrkmem = vmalloc(LZ4HC_MEM_COMPRESS);
+	size_t wrkmem = 0;
+	int algo;
+
+	for (algo = 0; algo < ZCOMP_ALG_COUNT; algo++)
+		wrkmem = max(wrkmem, zc_sw_wrkmem_size(algo));
+	zc_sw_buf.wrkmem = vmalloc(wrkmem);
 	zc_sw_buf.src = vmalloc(ZC_SW_MAX);
 	zc_sw_buf.dst = vmalloc(lzo1x_worst_compress(ZC_SW_MAX));
 	if (!zc_sw_buf.wrkmem || !zc_sw_buf.src || !zc_sw_buf.dst) {

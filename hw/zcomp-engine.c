@@ -3,7 +3,8 @@
  * zcomp engine: see zcomp-engine.h. No QEMU headers on purpose.
  *
  * Guest-provided descriptors are copied before use and every field is
- * checked here; only the safe decoders of liblz4 and liblzo2 are used.
+ * checked here; only the safe decoders of liblz4, liblzo2, libzstd and our
+ * own lzo-rle are used.
  */
 #include <endian.h>
 #include <stdlib.h>
@@ -12,8 +13,12 @@
 #include <lz4.h>
 #include <lz4hc.h>
 #include <lzo/lzo1x.h>
+#define ZSTD_STATIC_LINKING_ONLY    /* frame header, memory estimates */
+#include <zstd.h>
+#include <zstd_errors.h>
 
 #include "zcomp-engine.h"
+#include "zcomp-lzorle.h"
 
 /* Single writer, relaxed readers: see ZcStats. */
 #define STAT_ADD(field, n) \
@@ -24,11 +29,30 @@
 
 uint32_t zc_compress_bound(uint32_t len)
 {
-    /* lzo1x worst case (n + n/16 + 64 + 3) is above LZ4_COMPRESSBOUND. */
-    uint32_t lzo = len + len / 16 + 64 + 3;
+    /*
+     * lzo-rle's worst case (lzo1x's n + n/16 + 64 + 3, and its 2-byte
+     * header) is above LZ4_COMPRESSBOUND and ZSTD_COMPRESSBOUND.
+     */
+    uint32_t lzo = (uint32_t)zc_lzorle_bound(len);
     uint32_t lz4 = (uint32_t)LZ4_COMPRESSBOUND(len);
+    uint32_t zstd = (uint32_t)ZSTD_COMPRESSBOUND(len);
+    uint32_t max = lzo > lz4 ? lzo : lz4;
 
-    return lzo > lz4 ? lzo : lz4;
+    return max > zstd ? max : zstd;
+}
+
+size_t zc_zstd_memory(uint32_t max_req)
+{
+    size_t cctx = 0, need;
+    int level;
+
+    /* Compression adapts its parameters to the request's size. */
+    for (level = ZCOMP_ZSTD_MIN_LEVEL; level <= ZCOMP_ZSTD_MAX_LEVEL; level++) {
+        need = ZSTD_estimateCCtxSize_usingCParams(
+            ZSTD_getCParams(level, max_req, 0));
+        cctx = need > cctx ? need : cctx;
+    }
+    return cctx + ZSTD_estimateDCtxSize();
 }
 
 ZcScratch *zc_scratch_new(uint32_t max_req)
@@ -48,8 +72,12 @@ ZcScratch *zc_scratch_new(uint32_t max_req)
     s->lz4_state = malloc(LZ4_sizeofState());
     s->lz4hc_state = LZ4_createStreamHC();
     s->lzo_wrkmem = malloc(LZO1X_1_MEM_COMPRESS);
+    s->lzorle_wrkmem = malloc(ZC_LZORLE_WRKMEM_SIZE);
+    s->zstd_cctx = ZSTD_createCCtx();
+    s->zstd_dctx = ZSTD_createDCtx();
     if (!s->src || !s->dst || !s->lz4_state || !s->lz4hc_state ||
-        !s->lzo_wrkmem) {
+        !s->lzo_wrkmem || !s->lzorle_wrkmem || !s->zstd_cctx ||
+        !s->zstd_dctx) {
         zc_scratch_free(s);
         return NULL;
     }
@@ -66,7 +94,23 @@ void zc_scratch_free(ZcScratch *s)
     free(s->lz4_state);
     LZ4_freeStreamHC(s->lz4hc_state);
     free(s->lzo_wrkmem);
+    free(s->lzorle_wrkmem);
+    ZSTD_freeCCtx(s->zstd_cctx);
+    ZSTD_freeDCtx(s->zstd_dctx);
     free(s);
+}
+
+/* sqe.level: 0 (the device default) or a level of a leveled algorithm. */
+static bool level_valid(uint8_t algo, uint8_t level)
+{
+    switch (algo) {
+    case ZCOMP_ALG_LZ4HC:
+        return level <= ZCOMP_LZ4HC_MAX_LEVEL;
+    case ZCOMP_ALG_ZSTD:
+        return level <= ZCOMP_ZSTD_MAX_LEVEL;
+    default:
+        return level == 0;
+    }
 }
 
 uint8_t zc_sqe_validate(const ZcLimits *lim, const struct zcomp_sqe *sqe)
@@ -75,14 +119,13 @@ uint8_t zc_sqe_validate(const ZcLimits *lim, const struct zcomp_sqe *sqe)
         sqe->opcode != ZCOMP_OP_DECOMPRESS) {
         return ZCOMP_ST_BAD_DESC;
     }
-    if (sqe->algo >= ZCOMP_ALG_COUNT) {
+    if (sqe->algo >= ZCOMP_ALG_COUNT || !(lim->algs & (1u << sqe->algo))) {
         return ZCOMP_ST_BAD_DESC;
     }
     if (sqe->flags & ~ZCOMP_SQE_F_MASK) {
         return ZCOMP_ST_BAD_DESC;
     }
-    if (sqe->level > ZCOMP_LZ4HC_MAX_LEVEL ||
-        (sqe->level && sqe->algo != ZCOMP_ALG_LZ4HC)) {
+    if (!level_valid(sqe->algo, sqe->level)) {
         return ZCOMP_ST_BAD_DESC;
     }
     if (sqe->src_len == 0 || sqe->src_len > lim->max_req ||
@@ -115,6 +158,85 @@ static uint8_t lz4_status_of_decode(int ret)
     return ret < 0 ? ZCOMP_ST_CORRUPT_INPUT : ZCOMP_ST_OK;
 }
 
+static uint8_t lzorle_decode(const uint8_t *src, uint32_t slen,
+                             uint8_t *dst, uint32_t dcap, uint32_t *out_len)
+{
+    size_t len = dcap;
+    int ret = zc_lzorle_decompress(src, slen, dst, &len);
+
+    if (ret == ZC_LZORLE_OK) {
+        *out_len = (uint32_t)len;
+        return ZCOMP_ST_OK;
+    }
+    return ret == ZC_LZORLE_DST_TOO_SMALL ? ZCOMP_ST_DST_TOO_SMALL
+                                          : ZCOMP_ST_CORRUPT_INPUT;
+}
+
+/* Like lzo1x_1_compress, unbounded: @dst must hold the worst case. */
+static uint8_t lzorle_encode(ZcScratch *scr, const uint8_t *src,
+                             uint32_t slen, uint8_t *dst, uint32_t dcap,
+                             uint32_t *out_len)
+{
+    size_t len = 0;
+
+    if (zc_lzorle_compress(src, slen, dst, &len, scr->lzorle_wrkmem) !=
+        ZC_LZORLE_OK) {
+        return ZCOMP_ST_DEVICE_ERROR;
+    }
+    if (len > dcap) {
+        return ZCOMP_ST_DST_TOO_SMALL;
+    }
+    *out_len = (uint32_t)len;
+    return ZCOMP_ST_OK;
+}
+
+/*
+ * Exactly one zstd frame (the kernel's zstd writes one; skippable frames
+ * and concatenations are refused), whose window is at most
+ * 2^ZCOMP_ZSTD_WINDOW_LOG_MAX and whose declared content fits @dcap.
+ * These are checked from the header before any decoding.
+ */
+static uint8_t zstd_decode(ZcScratch *scr, const uint8_t *src, uint32_t slen,
+                           uint8_t *dst, uint32_t dcap, uint32_t *out_len)
+{
+    ZSTD_frameHeader fh;
+    size_t ret;
+
+    if (ZSTD_getFrameHeader(&fh, src, slen) != 0 ||
+        fh.frameType != ZSTD_frame || fh.dictID != 0 ||
+        fh.windowSize > (1ull << ZCOMP_ZSTD_WINDOW_LOG_MAX) ||
+        ZSTD_findFrameCompressedSize(src, slen) != slen) {
+        return ZCOMP_ST_CORRUPT_INPUT;
+    }
+    if (fh.frameContentSize != ZSTD_CONTENTSIZE_UNKNOWN &&
+        fh.frameContentSize > dcap) {
+        return ZCOMP_ST_DST_TOO_SMALL;
+    }
+    ret = ZSTD_decompressDCtx(scr->zstd_dctx, dst, dcap, src, slen);
+    if (ZSTD_isError(ret)) {
+        return ZSTD_getErrorCode(ret) == ZSTD_error_dstSize_tooSmall
+               ? ZCOMP_ST_DST_TOO_SMALL : ZCOMP_ST_CORRUPT_INPUT;
+    }
+    *out_len = (uint32_t)ret;
+    return ZCOMP_ST_OK;
+}
+
+/* One frame with the content size, no checksum: as the kernel writes. */
+static uint8_t zstd_encode(ZcScratch *scr, int level, const uint8_t *src,
+                           uint32_t slen, uint8_t *dst, uint32_t dcap,
+                           uint32_t *out_len)
+{
+    size_t ret = ZSTD_compressCCtx(scr->zstd_cctx, dst, dcap, src, slen,
+                                   level);
+
+    if (ZSTD_isError(ret)) {
+        return ZSTD_getErrorCode(ret) == ZSTD_error_dstSize_tooSmall
+               ? ZCOMP_ST_DST_TOO_SMALL : ZCOMP_ST_DEVICE_ERROR;
+    }
+    *out_len = (uint32_t)ret;
+    return ZCOMP_ST_OK;
+}
+
 uint8_t zc_codec_run(ZcScratch *scr, uint8_t op, uint8_t algo, int level,
                      const uint8_t *src, uint32_t slen,
                      uint8_t *dst, uint32_t dcap, uint32_t *out_len)
@@ -142,6 +264,10 @@ uint8_t zc_codec_run(ZcScratch *scr, uint8_t op, uint8_t algo, int level,
             }
             return ret == LZO_E_OUTPUT_OVERRUN ? ZCOMP_ST_DST_TOO_SMALL
                                                : ZCOMP_ST_CORRUPT_INPUT;
+        case ZCOMP_ALG_LZORLE:
+            return lzorle_decode(src, slen, dst, dcap, out_len);
+        case ZCOMP_ALG_ZSTD:
+            return zstd_decode(scr, src, slen, dst, dcap, out_len);
         }
         return ZCOMP_ST_BAD_DESC;
     }
@@ -163,6 +289,10 @@ uint8_t zc_codec_run(ZcScratch *scr, uint8_t op, uint8_t algo, int level,
         ret = LZ4_compress_HC_continue(scr->lz4hc_state, (const char *)src,
                                        (char *)dst, (int)slen, (int)dcap);
         break;
+    case ZCOMP_ALG_LZORLE:
+        return lzorle_encode(scr, src, slen, dst, dcap, out_len);
+    case ZCOMP_ALG_ZSTD:
+        return zstd_encode(scr, level, src, slen, dst, dcap, out_len);
     case ZCOMP_ALG_LZO:
         /*
          * lzo1x_1_compress has no output bound: @dst must hold the worst
@@ -265,7 +395,12 @@ uint8_t zc_fetch_input(const ZcLimits *lim, ZcScratch *scr,
 uint8_t zc_run_codec(const ZcLimits *lim, ZcScratch *scr,
                      const struct zcomp_sqe *sqe, uint32_t *out_len)
 {
-    int level = sqe->level ? sqe->level : lim->lz4hc_level;
+    int level = sqe->level;
+
+    if (!level) {
+        level = sqe->algo == ZCOMP_ALG_ZSTD ? lim->zstd_level
+                                            : lim->lz4hc_level;
+    }
 
     /* dst_cap <= max_req <= dst_size: the output fits scratch. */
     return zc_codec_run(scr, sqe->opcode, sqe->algo, level, scr->src,

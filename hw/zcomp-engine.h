@@ -20,6 +20,8 @@ typedef struct ZcLimits {
     uint32_t max_req;       /* largest src_len / dst_cap */
     uint32_t max_sge;       /* largest SG list */
     uint8_t lz4hc_level;    /* used when sqe.level == 0 */
+    uint8_t zstd_level;     /* likewise */
+    uint32_t algs;          /* offered: bit (1 << ZCOMP_ALG_*) */
 } ZcLimits;
 
 /*
@@ -65,6 +67,13 @@ typedef struct ZcScratch {
     void *lz4_state;
     void *lz4hc_state;
     void *lzo_wrkmem;
+    void *lzorle_wrkmem;
+    /*
+     * Created once per queue; the compression context grows to what the
+     * largest level and request need, see zc_zstd_memory().
+     */
+    struct ZSTD_CCtx_s *zstd_cctx;
+    struct ZSTD_DCtx_s *zstd_dctx;
 } ZcScratch;
 
 /* Ring position of one queue. */
@@ -86,6 +95,15 @@ void zc_scratch_free(ZcScratch *s);
 
 /* Worst-case compressed size of @len bytes, over all algorithms. */
 uint32_t zc_compress_bound(uint32_t len);
+
+/* Every algorithm this engine implements: bit (1 << ZCOMP_ALG_*). */
+#define ZC_ALGS_ALL ((1u << ZCOMP_ALG_COUNT) - 1)
+
+/*
+ * Bytes the zstd contexts of one queue hold at most, for requests of up to
+ * @max_req bytes at any level (what docs/specs/zcomp-pci.rst states).
+ */
+size_t zc_zstd_memory(uint32_t max_req);
 
 /* Check the fields of a descriptor that need no memory access. */
 uint8_t zc_sqe_validate(const ZcLimits *lim, const struct zcomp_sqe *sqe);

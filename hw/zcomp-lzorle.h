@@ -18,6 +18,37 @@ enum {
 };
 
 /*
+ * Work memory of zc_lzorle_compress(): its hash table of 2^13 positions,
+ * 16 bits each (16 KiB), as the kernel's LZO1X_1_MEM_COMPRESS.
+ */
+#define ZC_LZORLE_HASH_BITS 13
+#define ZC_LZORLE_WRKMEM_SIZE ((size_t)2 << ZC_LZORLE_HASH_BITS)
+
+/*
+ * Worst case size of the stream of @len input bytes: len + len / 16 + 64
+ * + 3 + 2, the kernel's lzo1x_worst_compress() plus the version header.
+ */
+size_t zc_lzorle_bound(size_t len);
+
+/*
+ * Compress @slen bytes (any length, 0 included) into @dst, which must hold
+ * zc_lzorle_bound(@slen) bytes; *@dlen is set to the stream's size.
+ * @wrkmem: ZC_LZORLE_WRKMEM_SIZE bytes, any alignment, no contents needed.
+ *
+ * The stream is bitstream version 1 (lzo-rle), as the kernel's
+ * lzorle1x_1_compress writes it: the marker byte 17 and the version byte
+ * 1, then LZO1X instructions in which runs of 4..2051 zero bytes are
+ * encoded as the version 1 zero-run instruction, then the end-of-stream
+ * instruction (0x11 0 0). The header is written for every input, the
+ * empty one too, so every stream is at least 5 bytes long; decoders (the
+ * kernel's lzo1x_decompress_safe and zc_lzorle_decompress) take a stream
+ * for versioned when it is at least 5 bytes long and starts with 17,
+ * which a version 0 stream never does. Returns ZC_LZORLE_OK.
+ */
+int zc_lzorle_compress(const uint8_t *src, size_t slen, uint8_t *dst,
+                       size_t *dlen, void *wrkmem);
+
+/*
  * Decode a version 0 (plain LZO1X) or version 1 (lzo-rle) stream of @slen
  * bytes into @dst of *@dlen bytes; on success *@dlen is the output size.
  * Safe on any input: never reads outside @src or writes outside @dst.

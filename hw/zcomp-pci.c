@@ -63,6 +63,14 @@ OBJECT_DECLARE_SIMPLE_TYPE(ZcompPCIState, ZCOMP_PCI)
 #define ZCOMP_SYNC_BUDGET (64 * KiB)
 #define ZCOMP_SYNC_MIN_COST 512
 #define ZCOMP_SYNC_LZ4HC_FACTOR 16
+/*
+ * zstd compression per level, against lz4 (measured on 4 KiB pages, see
+ * docs/benchmarks.md): up to 3 a few times slower, up to 9 about lz4hc,
+ * above that far slower; such pages always go to the worker.
+ */
+#define ZCOMP_SYNC_ZSTD_FAST_FACTOR 4
+#define ZCOMP_SYNC_ZSTD_MID_FACTOR 16
+#define ZCOMP_SYNC_ZSTD_SLOW_FACTOR 256
 
 typedef struct ZcompWorker ZcompWorker;
 typedef struct ZcompCore ZcompCore;
@@ -131,6 +139,9 @@ struct ZcompPCIState {
     uint32_t max_req;
     uint32_t max_sge;
     uint8_t lz4hc_level;
+    uint8_t zstd_level;
+    bool lzorle;                /* offer ZCOMP_ALG_LZORLE */
+    bool zstd;                  /* offer ZCOMP_ALG_ZSTD */
     uint32_t fault_every;
     uint8_t fault_status;
 
@@ -383,6 +394,23 @@ static void zcomp_request_irq(ZcompQueue *q)
  * compression weighed by its slowest level, SG entries by their lookups.
  * From the raw entry: an invalid one costs little anyway.
  */
+static uint64_t zcomp_compress_factor(uint8_t algo, uint8_t level)
+{
+    switch (algo) {
+    case ZCOMP_ALG_LZ4HC:
+        return ZCOMP_SYNC_LZ4HC_FACTOR;
+    case ZCOMP_ALG_ZSTD:
+        /* level 0, the default, may be set up to the slowest */
+        if (level == 0 || level > 9) {
+            return ZCOMP_SYNC_ZSTD_SLOW_FACTOR;
+        }
+        return level <= 3 ? ZCOMP_SYNC_ZSTD_FAST_FACTOR
+                          : ZCOMP_SYNC_ZSTD_MID_FACTOR;
+    default:
+        return 1;
+    }
+}
+
 static uint64_t zcomp_sync_cost(const struct zcomp_sqe *sqe)
 {
     uint64_t cost = MAX(sqe->src_len, ZCOMP_SYNC_MIN_COST);
@@ -391,8 +419,8 @@ static uint64_t zcomp_sync_cost(const struct zcomp_sqe *sqe)
     if (sqe->opcode != ZCOMP_OP_COMPRESS) {
         cost = MAX(cost, sqe->dst_cap);
     }
-    if (sqe->opcode == ZCOMP_OP_COMPRESS && sqe->algo == ZCOMP_ALG_LZ4HC) {
-        cost *= ZCOMP_SYNC_LZ4HC_FACTOR;
+    if (sqe->opcode == ZCOMP_OP_COMPRESS) {
+        cost *= zcomp_compress_factor(sqe->algo, sqe->level);
     }
     if (sqe->flags & ZCOMP_SQE_F_SRC_SGL) {
         cost += (uint64_t)sqe->src_nsge * 64;
@@ -814,6 +842,15 @@ static uint64_t zcomp_queue_read(ZcompPCIState *s, ZcompQueue *q, hwaddr off,
     return 0;
 }
 
+/* The algorithms this device offers: bit (1 << ZCOMP_ALG_*). */
+static uint32_t zcomp_algs(ZcompPCIState *s)
+{
+    return (1u << ZCOMP_ALG_LZ4) | (1u << ZCOMP_ALG_LZ4HC) |
+           (1u << ZCOMP_ALG_LZO) |
+           (s->lzorle ? 1u << ZCOMP_ALG_LZORLE : 0) |
+           (s->zstd ? 1u << ZCOMP_ALG_ZSTD : 0);
+}
+
 static uint64_t zcomp_regs_read(void *opaque, hwaddr addr, unsigned size)
 {
     ZcompPCIState *s = opaque;
@@ -849,8 +886,7 @@ static uint64_t zcomp_regs_read(void *opaque, hwaddr addr, unsigned size)
             val = ZCOMP_ABI_VERSION;
             break;
         case ZCOMP_REG_CAP_ALGS:
-            val = (1u << ZCOMP_ALG_LZ4) | (1u << ZCOMP_ALG_LZ4HC) |
-                  (1u << ZCOMP_ALG_LZO);
+            val = zcomp_algs(s);
             break;
         case ZCOMP_REG_CAP_QUEUES:
             val = s->num_queues;
@@ -888,6 +924,9 @@ static uint64_t zcomp_regs_read(void *opaque, hwaddr addr, unsigned size)
             break;
         case ZCOMP_REG_LZ4HC_LEVEL:
             val = s->lz4hc_level;
+            break;
+        case ZCOMP_REG_ZSTD_LEVEL:
+            val = s->zstd_level;
             break;
         }
     }
@@ -1286,6 +1325,8 @@ static ZcompCore *zcomp_core_new(ZcompPCIState *s)
         .max_req = s->max_req,
         .max_sge = s->max_sge,
         .lz4hc_level = s->lz4hc_level,
+        .zstd_level = s->zstd_level,
+        .algs = zcomp_algs(s),
     };
     c->queues = g_new0(ZcompQueue, c->num_queues);
     c->workers = g_new0(ZcompWorker, c->num_workers);
@@ -1351,6 +1392,12 @@ static void zcomp_realize(PCIDevice *pdev, Error **errp)
         s->lz4hc_level > ZCOMP_LZ4HC_MAX_LEVEL) {
         error_setg(errp, "zcomp-pci: lz4hc-level must be %d..%d",
                    ZCOMP_LZ4HC_MIN_LEVEL, ZCOMP_LZ4HC_MAX_LEVEL);
+        return;
+    }
+    if (s->zstd_level < ZCOMP_ZSTD_MIN_LEVEL ||
+        s->zstd_level > ZCOMP_ZSTD_MAX_LEVEL) {
+        error_setg(errp, "zcomp-pci: zstd-level must be %d..%d",
+                   ZCOMP_ZSTD_MIN_LEVEL, ZCOMP_ZSTD_MAX_LEVEL);
         return;
     }
     if (s->fault_status < 1 || s->fault_status > ZCOMP_ST_MAX) {
@@ -1452,6 +1499,11 @@ static const Property zcomp_properties[] = {
     DEFINE_PROP_UINT32("max-request", ZcompPCIState, max_req, 64 * KiB),
     DEFINE_PROP_UINT32("max-sge", ZcompPCIState, max_sge, 256),
     DEFINE_PROP_UINT8("lz4hc-level", ZcompPCIState, lz4hc_level, 9),
+    DEFINE_PROP_UINT8("zstd-level", ZcompPCIState, zstd_level,
+                      ZCOMP_ZSTD_DEFAULT_LEVEL),
+    /* Off: the algorithms of ABI 1.0 only, as an older device. */
+    DEFINE_PROP_BOOL("lzo-rle", ZcompPCIState, lzorle, true),
+    DEFINE_PROP_BOOL("zstd", ZcompPCIState, zstd, true),
     DEFINE_PROP_UINT32("fault-every", ZcompPCIState, fault_every, 0),
     DEFINE_PROP_UINT8("fault-status", ZcompPCIState, fault_status,
                       ZCOMP_ST_DEVICE_ERROR),

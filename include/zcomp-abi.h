@@ -33,7 +33,7 @@ typedef uint64_t zc_u64;
 
 #define ZCOMP_MAGIC                 0x504d435aU     /* "ZCMP" */
 #define ZCOMP_ABI_MAJOR             1
-#define ZCOMP_ABI_MINOR             0
+#define ZCOMP_ABI_MINOR             1   /* 1: lzo-rle, zstd */
 #define ZCOMP_ABI_VERSION           ((ZCOMP_ABI_MAJOR << 16) | ZCOMP_ABI_MINOR)
 
 /* BAR0 (64 KiB, 64-bit memory): registers. BAR2: MSI-X table and PBA. */
@@ -56,6 +56,7 @@ typedef uint64_t zc_u64;
 #define ZCOMP_REG_DB_OFFSET         0x02c   /* RO: BAR0 offset of doorbells */
 #define ZCOMP_REG_DB_STRIDE         0x030   /* RO: bytes between doorbells */
 #define ZCOMP_REG_LZ4HC_LEVEL       0x034   /* RO: level used when sqe=0 */
+#define ZCOMP_REG_ZSTD_LEVEL        0x038   /* RO: same for zstd (minor 1) */
 
 /* Device-wide statistics: sums over all queues (RO, 64-bit). */
 #define ZCOMP_REG_STATS             0x100
@@ -126,14 +127,25 @@ typedef uint64_t zc_u64;
 #define ZCOMP_OP_COMPRESS           1
 #define ZCOMP_OP_DECOMPRESS         2
 
-/* Algorithms: formats are those of the Linux kernel's lz4, lz4hc, lzo. */
+/*
+ * Algorithms: formats are those of the Linux kernel's lz4, lz4hc, lzo,
+ * lzo-rle and zstd. A device offers those whose bit is set in CAP_ALGS;
+ * lzo-rle and zstd came with ABI minor 1.
+ */
 #define ZCOMP_ALG_LZ4               0   /* LZ4 block format */
 #define ZCOMP_ALG_LZ4HC             1   /* LZ4 block format, HC encoder */
 #define ZCOMP_ALG_LZO               2   /* LZO1X-1, bitstream version 0 */
-#define ZCOMP_ALG_COUNT             3
+#define ZCOMP_ALG_LZORLE            3   /* LZO1X-1, bitstream version 1 */
+#define ZCOMP_ALG_ZSTD              4   /* one zstd frame, no dictionary */
+#define ZCOMP_ALG_COUNT             5
 
 #define ZCOMP_LZ4HC_MIN_LEVEL       1
 #define ZCOMP_LZ4HC_MAX_LEVEL       12
+#define ZCOMP_ZSTD_MIN_LEVEL        1
+#define ZCOMP_ZSTD_MAX_LEVEL        19
+#define ZCOMP_ZSTD_DEFAULT_LEVEL    3   /* the kernel's default */
+/* zstd decompression refuses frames whose window exceeds this. */
+#define ZCOMP_ZSTD_WINDOW_LOG_MAX   20
 
 /* zcomp_sqe.flags */
 #define ZCOMP_SQE_F_SRC_SGL         (1U << 0)   /* src_addr: zcomp_sge list */
@@ -144,7 +156,7 @@ typedef uint64_t zc_u64;
 struct zcomp_sqe {
 	zc_u8 opcode;           /* ZCOMP_OP_* */
 	zc_u8 algo;             /* ZCOMP_ALG_* */
-	zc_u8 level;            /* lz4hc level 1..12; 0: device default */
+	zc_u8 level;            /* lz4hc 1..12, zstd 1..19; 0: default */
 	zc_u8 flags;            /* ZCOMP_SQE_F_* */
 	zc_u32 tag;             /* returned in the completion */
 	zc_u64 src_addr;        /* buffer, or SG list with F_SRC_SGL */

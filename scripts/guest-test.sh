@@ -20,6 +20,9 @@ for line in "${@:-6.1 6.12 7}"; do
         "$boot" e2e-smp 900 -smp 2 -device zcomp-pci,fault-every=97
         # No device: the module registers nothing and zram works in software.
         "$boot" e2e-nodev 300
+        # A device without lzo-rle and zstd (as of ABI 1.0): the driver
+        # offers only what the device does.
+        "$boot" e2e-abi10 300 -device zcomp-pci,lzo-rle=off,zstd=off
     done
 done
 # Kernel-independent, or about stock zram offload: with 6.1 only.

@@ -11,11 +11,13 @@ set -euo pipefail
 "$ZCOMP_ROOT/scripts/install-deps.sh"
 "$ZCOMP_ROOT/scripts/corpus.sh"
 
-log "engine: build and unit tests"
+log "engine: build and unit tests (the kernel's lib/lzo as an oracle)"
+kernel_lzo=$("$ZCOMP_ROOT/scripts/kernel-lzo.sh")
+opts=(-Dcorpus="$ZCOMP_CORPUS" -Dkernel_lzo="$kernel_lzo")
 if [ ! -f "$ZCOMP_ROOT/build/build.ninja" ]; then
-    meson setup "$ZCOMP_ROOT/build" "$ZCOMP_ROOT" -Dcorpus="$ZCOMP_CORPUS" >/dev/null
+    meson setup "$ZCOMP_ROOT/build" "$ZCOMP_ROOT" "${opts[@]}" >/dev/null
 else
-    meson configure "$ZCOMP_ROOT/build" -Dcorpus="$ZCOMP_CORPUS" >/dev/null
+    meson configure "$ZCOMP_ROOT/build" "${opts[@]}" >/dev/null
 fi
 meson test -C "$ZCOMP_ROOT/build" --print-errorlogs
 

@@ -3,7 +3,10 @@
  * zcomp-bench: the device's request path (descriptor fetch, validation,
  * DMA copies in and out, codec, completion with phase bit, statistics)
  * against a plain liblz4 / liblzo2 loop on the same 4 KiB pages, side by
- * side in one run; then the request path on 1..N worker threads.
+ * side in one run; then the request path on 1..N worker threads; then
+ * lzo-rle: liblzo2's lzo1x-1, our zc_lzorle and (built with meson's
+ * -Dkernel_lzo, tests/kernel-ref/) the kernel's lzorle1x-1 on the same
+ * pages, each page on its own: ratio and compress / decompress speed.
  *
  *   zcomp-bench CORPUS [PAGES] [ROUNDS] [MAX_THREADS]
  *
@@ -20,7 +23,11 @@
 #include <lzo/lzo1x.h>
 
 #include "zcomp-engine.h"
+#include "zcomp-lzorle.h"
 #include "memhost.h"
+#ifdef ZC_HAVE_KERNEL_LZO
+#include "kernel-lzo.h"
+#endif
 
 #define PAGE 4096u
 #define RING 256u
@@ -34,7 +41,9 @@ typedef struct Bench {
 } Bench;
 
 static const ZcLimits limits = { .max_req = 65536, .max_sge = 64,
-                                 .lz4hc_level = 9 };
+                                 .lz4hc_level = 9,
+                                 .zstd_level = ZCOMP_ZSTD_DEFAULT_LEVEL,
+                                 .algs = ZC_ALGS_ALL };
 
 static double now(void)
 {
@@ -241,6 +250,140 @@ static void prepare(Bench *b, uint8_t algo, ZcScratch *scr)
     }
 }
 
+/* The lzo-rle comparison: codecs side by side on the same pages. */
+enum { LZR_LIBLZO, LZR_OURS, LZR_KERNEL, LZR_CODECS };
+
+static const char *const lzr_names[LZR_CODECS] = {
+    "liblzo2 lzo1x-1", "zc_lzorle", "kernel lzorle1x-1",
+};
+
+/* Compress one page with @codec; returns the compressed size. */
+static size_t lzr_compress(int codec, const uint8_t *src, uint8_t *dst,
+                           void *wrk)
+{
+    size_t n = zc_lzorle_bound(PAGE);
+    lzo_uint l = n;
+
+    switch (codec) {
+    case LZR_LIBLZO:
+        lzo1x_1_compress(src, PAGE, dst, &l, wrk);
+        return l;
+    case LZR_OURS:
+        zc_lzorle_compress(src, PAGE, dst, &n, wrk);
+        return n;
+#ifdef ZC_HAVE_KERNEL_LZO
+    case LZR_KERNEL:
+        klzo_lzorle1x_1_compress(src, PAGE, dst, &n, wrk);
+        return n;
+#endif
+    }
+    return 0;
+}
+
+/* Decompress one page with @codec's decoder; false unless a whole page */
+static bool lzr_decompress(int codec, const uint8_t *src, size_t len,
+                           uint8_t *dst)
+{
+    size_t n = PAGE;
+    lzo_uint l = PAGE;
+
+    switch (codec) {
+    case LZR_LIBLZO:
+        return lzo1x_decompress_safe(src, len, dst, &l, NULL) == LZO_E_OK &&
+               l == PAGE;
+    case LZR_OURS:
+        return zc_lzorle_decompress(src, len, dst, &n) == ZC_LZORLE_OK &&
+               n == PAGE;
+#ifdef ZC_HAVE_KERNEL_LZO
+    case LZR_KERNEL:
+        return klzo_lzo1x_decompress_safe(src, len, dst, &n) == KLZO_OK &&
+               n == PAGE;
+#endif
+    }
+    return false;
+}
+
+static void lzorle_compare(const Bench *b, uint32_t rounds, uint8_t *outs)
+{
+    static uint8_t wrk[LZO1X_1_MEM_COMPRESS + ZC_LZORLE_WRKMEM_SIZE];
+    size_t cap = zc_lzorle_bound(PAGE);
+    double best_c[LZR_CODECS], best_d[LZR_CODECS];
+    uint64_t size[LZR_CODECS] = { 0 };
+    uint8_t *comp[LZR_CODECS];
+    uint32_t *clen[LZR_CODECS];
+    int ncodecs = LZR_CODECS;
+    uint64_t bytes = (uint64_t)b->npages * PAGE;
+
+#ifndef ZC_HAVE_KERNEL_LZO
+    ncodecs = LZR_KERNEL;
+#endif
+    if (lzo_init() != LZO_E_OK) {
+        exit(1);
+    }
+    for (int c = 0; c < ncodecs; c++) {
+        comp[c] = malloc((size_t)b->npages * cap);
+        clen[c] = malloc(b->npages * sizeof(uint32_t));
+        best_c[c] = best_d[c] = 1e9;
+    }
+    for (uint32_t r = 0; r < rounds; r++) {
+        /* Codecs alternate within a round, so drift hits them all. */
+        for (int c = 0; c < ncodecs; c++) {
+            double t0 = now(), t;
+
+            size[c] = 0;
+            for (uint32_t i = 0; i < b->npages; i++) {
+                clen[c][i] = lzr_compress(c, b->pages + (size_t)i * PAGE,
+                                          comp[c] + (size_t)i * cap, wrk);
+                size[c] += clen[c][i];
+            }
+            t = now() - t0;
+            best_c[c] = t < best_c[c] ? t : best_c[c];
+            t0 = now();
+            for (uint32_t i = 0; i < b->npages; i++) {
+                uint8_t *out = outs + (size_t)(i % RING) * 2 * PAGE;
+
+                if (!lzr_decompress(c, comp[c] + (size_t)i * cap, clen[c][i],
+                                    out) ||
+                    (r == 0 && memcmp(out, b->pages + (size_t)i * PAGE,
+                                      PAGE))) {
+                    fprintf(stderr, "%s: page %u does not round-trip\n",
+                            lzr_names[c], i);
+                    exit(1);
+                }
+            }
+            t = now() - t0;
+            best_d[c] = t < best_d[c] ? t : best_d[c];
+        }
+    }
+    printf("\nlzo-rle: each page compressed on its own, best of %u rounds\n",
+           rounds);
+    printf("%-18s %12s %8s %14s %16s\n", "codec", "bytes", "ratio",
+           "compress MB/s", "decompress MB/s");
+    for (int c = 0; c < ncodecs; c++) {
+        printf("%-18s %12llu %8.3f %14.0f %16.0f\n", lzr_names[c],
+               (unsigned long long)size[c], (double)bytes / size[c],
+               bytes / best_c[c] / 1e6, bytes / best_d[c] / 1e6);
+    }
+    printf("zc_lzorle / liblzo2: speed compress %.2fx, decompress %.2fx; "
+           "size %.4f\n", best_c[LZR_LIBLZO] / best_c[LZR_OURS],
+           best_d[LZR_LIBLZO] / best_d[LZR_OURS],
+           (double)size[LZR_OURS] / size[LZR_LIBLZO]);
+    if (ncodecs > LZR_KERNEL) {
+        printf("zc_lzorle / kernel: size %.4f; speed compress %.2fx, "
+               "decompress %.2fx\n",
+               (double)size[LZR_OURS] / size[LZR_KERNEL],
+               best_c[LZR_KERNEL] / best_c[LZR_OURS],
+               best_d[LZR_KERNEL] / best_d[LZR_OURS]);
+    } else {
+        printf("kernel lzorle1x-1: not built in (meson configure "
+               "-Dkernel_lzo=$(scripts/kernel-lzo.sh))\n");
+    }
+    for (int c = 0; c < ncodecs; c++) {
+        free(comp[c]);
+        free(clen[c]);
+    }
+}
+
 int main(int argc, char **argv)
 {
     static const struct { const char *name; uint8_t op, algo; } cases[] = {
@@ -339,5 +482,7 @@ int main(int argc, char **argv)
             t = max_threads / 2;
         }
     }
+
+    lzorle_compare(&b, rounds, out);
     return 0;
 }

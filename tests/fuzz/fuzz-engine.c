@@ -43,7 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static ZcScratch *scr;
     static const ZcLimits lim = { .max_req = 16384, .max_sge = 8,
-                                  .lz4hc_level = 1 };
+                                  .lz4hc_level = 1, .zstd_level = 1,
+                                  .algs = ZC_ALGS_ALL };
     ZcRing ring = { .size = RING, .phase = 1 };
     ZcStats st = { 0 };
     struct zcomp_sqe *sq;

@@ -13,6 +13,12 @@ if zram_uses_crypto; then
     (zram_verify zram0; echo $? > /tmp/v0) & (zram_verify zram1; echo $? > /tmp/v1) & wait
     check smp-zram-parallel-lz4 [ "$(cat /tmp/v0)" = 0 ]
     check smp-zram-parallel-lzo [ "$(cat /tmp/v1)" = 0 ]
+    echo 1 > /sys/block/zram0/reset; echo 1 > /sys/block/zram1/reset
+    zram_setup zram0 lzo-rle && zram_setup zram1 zstd
+    zram_write zram0 & zram_write zram1 & wait
+    (zram_verify zram0; echo $? > /tmp/v0) & (zram_verify zram1; echo $? > /tmp/v1) & wait
+    check smp-zram-parallel-lzo-rle [ "$(cat /tmp/v0)" = 0 ]
+    check smp-zram-parallel-zstd [ "$(cat /tmp/v1)" = 0 ]
     check smp-fault-fallbacks [ "$(zstat fallback_device_error)" -gt 0 ]
     echo 1 > /sys/block/zram0/reset; echo 1 > /sys/block/zram1/reset
 
@@ -26,6 +32,8 @@ else
 fi
 
 zswap_run smp-zswap-2threads lzo-zcomp-acomp lzo 2
+zswap_run smp-zswap-lzo-rle-2threads lzo-rle-zcomp-acomp lzo-rle 2
+zswap_run smp-zswap-zstd-2threads zstd-zcomp-acomp zstd 2
 echo 0 > /sys/module/zcomp_pci/parameters/acomp_poll
 fb_before=$(zstat fallback_device_error)
 zswap_run smp-zswap-irq-2threads lz4-zcomp-acomp lz4 2

@@ -7,7 +7,7 @@ CORPUS_PAGES=$(($(wc -c < /corpus.bin) / 4096))   # whole pages (run.sh --corpus
 CORPUS_MB=$(((CORPUS_PAGES + 255) / 256))
 # The algorithms to compare (run.sh --alg: zalgs=lz4,lzo on the command line).
 ALGS=$(sed -n 's/.*zalgs=\([^ ]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
-ALGS=${ALGS:-lz4 lzo lz4hc}
+ALGS=${ALGS:-lz4 lzo lz4hc lzo-rle zstd}
 
 ok() { echo "ZTEST ok $*"; }
 # A check that does not apply to this kernel, and why: said, never counted.
@@ -49,9 +49,18 @@ ZRAM_NA="zram in 6.12+ has compile-time backends, no crypto API: stock zram cann
 # zram_sw ALG: zram's name for ALG in software (on 6.1 the plain name
 # would pick our higher-priority algorithm).
 zram_sw() { if zram_uses_crypto; then echo "$1-generic"; else echo "$1"; fi; }
-# zram's default algorithm (6.1: lzo-rle, which we do not offer; 6.12+:
-# a compile-time backend): the backing swap of the zswap tests.
-zram_default() { sed 's/.*\[\([^]]*\)\].*/\1/' /sys/block/zram0/comp_algorithm; }
+# zram's current (after a reset: default) algorithm: 6.1's is lzo-rle,
+# which the device offers since ABI 1.1; 6.12+'s a compile-time backend.
+zram_alg() { sed 's/.*\[\([^]]*\)\].*/\1/' /sys/block/$1/comp_algorithm; }
+# acomp_sw ALG: the kernel's software acomp of ALG for zswap (an scomp up
+# to 6.x; 7.x's zstd is an acomp of its own, "zstd-generic").
+acomp_sw() {
+    for _d in "$1-scomp" "$1-generic"; do
+        awk -v d="$_d" '/^driver/ { cur = $3 } /^type/ && cur == d && ($3 == "scomp" || $3 == "acomp") { f = 1 } END { exit !f }' /proc/crypto &&
+            { echo "$_d"; return; }
+    done
+    echo "$1-scomp"
+}
 
 zram_setup() { # DEV ALG [SIZE]
     echo 1 > /sys/block/$1/reset
@@ -69,8 +78,9 @@ zram_verify() {
 zram_compr() { awk '{ print $2 }' /sys/block/$1/mm_stat; }
 zram_roundtrip() { zram_setup "$1" "$2" && zram_write "$1" && zram_verify "$1"; }
 
-# within_pct A B PCT: |A - B| <= PCT% of B
-within_pct() { awk -v a="$1" -v b="$2" -v p="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(b > 0 && d * 100 <= p * b) }'; }
+# within_pct A B PCT [below]: |A - B| <= PCT% of B; with "below", A may
+# also be any amount smaller than B.
+within_pct() { awk -v a="$1" -v b="$2" -v p="$3" -v below="${4:-}" 'BEGIN { d = a - b; if (d < 0) d = below == "below" ? 0 : -d; exit !(b > 0 && d * 100 <= p * b) }'; }
 
 cgroup_init() {
     echo +memory > /sys/fs/cgroup/cgroup.subtree_control
@@ -102,7 +112,7 @@ zswap_run() {
 # software), the squeeze cgroup raised to 64M (zswap's pool is charged
 # too); then all of it undone.
 zswap_begin() {
-    swap_on zram1 "$(zram_default)"
+    swap_on zram1 "$(zram_sw lz4)"
     echo 64M > /sys/fs/cgroup/squeeze/memory.max
     zswap_on "$1"
 }
@@ -115,6 +125,6 @@ zswap_end() {
 load_driver() {
     modprobe zram num_devices=2
     # the kernel's software codecs, for reference runs
-    modprobe lz4 && modprobe lz4hc
+    for _m in lz4 lz4hc lzo-rle zstd; do modprobe $_m; done
     check module-load modprobe zcomp_pci
 }

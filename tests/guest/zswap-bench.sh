@@ -23,7 +23,7 @@ sample() {
     echo "$peak $size" > /tmp/peak
 }
 row() { # LABEL DRIVER
-    swap_on zram1 "$(zram_default)"
+    swap_on zram1 "$(zram_sw lz4)"
     zswap_on "$2"
     rm -f /tmp/stop /tmp/peak
     sample &
@@ -41,7 +41,7 @@ row() { # LABEL DRIVER
 }
 for alg in $ALGS; do
     before=$(offloaded $alg)
-    row "$alg-software" "$alg-scomp"
+    row "$alg-software" "$(acomp_sw $alg)"
     check "zswap-bench-$alg-software-not-offloaded" [ "$(offloaded $alg)" = "$before" ]
     row "$alg-device" "$alg-zcomp-acomp"
     check "zswap-bench-$alg-device-offloaded" [ $(($(offloaded $alg) - before)) -ge 10000 ]

@@ -46,7 +46,8 @@ typedef struct Zc {
 } Zc;
 
 static const uint8_t algos[] = { ZCOMP_ALG_LZ4, ZCOMP_ALG_LZ4HC,
-                                 ZCOMP_ALG_LZO };
+                                 ZCOMP_ALG_LZO, ZCOMP_ALG_LZORLE,
+                                 ZCOMP_ALG_ZSTD };
 
 static Zc *zc_start(const char *machine, const char *props)
 {
@@ -273,7 +274,7 @@ static void test_ident(const void *data)
                     ZCOMP_PCI_CLASS);
     g_assert_cmphex(rd32(z, ZCOMP_REG_MAGIC), ==, ZCOMP_MAGIC);
     g_assert_cmphex(rd32(z, ZCOMP_REG_VERSION), ==, ZCOMP_ABI_VERSION);
-    g_assert_cmphex(rd32(z, ZCOMP_REG_CAP_ALGS), ==, 0x7);
+    g_assert_cmphex(rd32(z, ZCOMP_REG_CAP_ALGS), ==, 0x1f);
     g_assert_cmpuint(rd32(z, ZCOMP_REG_CAP_QUEUES), ==, 6);
     g_assert_cmpuint(rd32(z, ZCOMP_REG_CAP_RING), ==, 256);
     g_assert_cmpuint(rd32(z, ZCOMP_REG_CAP_MAX_REQ), ==, 65536);
@@ -283,8 +284,40 @@ static void test_ident(const void *data)
     g_assert_cmphex(rd32(z, ZCOMP_REG_DB_OFFSET), ==, ZCOMP_DB_OFFSET);
     g_assert_cmphex(rd32(z, ZCOMP_REG_DB_STRIDE), ==, ZCOMP_DB_STRIDE);
     g_assert_cmpuint(rd32(z, ZCOMP_REG_LZ4HC_LEVEL), ==, 9);
+    g_assert_cmpuint(rd32(z, ZCOMP_REG_ZSTD_LEVEL), ==, 3);
     g_assert_cmphex(rd32(z, ZCOMP_REG_STATUS), ==, 0);
     zc_enable(z);
+    zc_stop(z);
+}
+
+/*
+ * lzo-rle=off,zstd=off: the device an ABI 1.0 driver knew. It offers the
+ * three first algorithms, works as before with them, and refuses the
+ * others as bad descriptors; the zstd level register still reads.
+ */
+static void test_abi_1_0_algorithms(const void *data)
+{
+    Zc *z = zc_start("pc", "lzo-rle=off,zstd=off,zstd-level=7");
+    uint8_t page[4096];
+    uint32_t out;
+
+    g_assert_cmphex(rd32(z, ZCOMP_REG_CAP_ALGS), ==, 0x7);
+    g_assert_cmpuint(rd32(z, ZCOMP_REG_ZSTD_LEVEL), ==, 7);
+    zc_enable(z);
+    queue_setup(z, 0, 8, 0);
+    for (size_t i = 0; i < sizeof(page); i++) {
+        page[i] = i % 13 ? (uint8_t)(i / 7) : 0;
+    }
+    for (uint8_t a = ZCOMP_ALG_LZ4; a <= ZCOMP_ALG_LZO; a++) {
+        roundtrip(z, 0, a, page, sizeof(page));
+    }
+    qtest_memwrite(z->qts, SRC_BUF, page, sizeof(page));
+    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZORLE,
+                                      SRC_BUF, 4096, DST_BUF, 8192, 1), &out),
+                    ==, ZCOMP_ST_BAD_DESC);
+    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_ZSTD,
+                                      SRC_BUF, 4096, DST_BUF, 8192, 2), &out),
+                    ==, ZCOMP_ST_BAD_DESC);
     zc_stop(z);
 }
 
@@ -380,7 +413,8 @@ static void test_roundtrip(const void *data)
  */
 static void test_roundtrip_corpus(const void *data)
 {
-    static const char *const names[] = { "lz4", "lz4hc", "lzo" };
+    static const char *const names[] = { "lz4", "lz4hc", "lzo", "lzo-rle",
+                                         "zstd" };
     const char *path = g_getenv("ZCOMP_CORPUS");
     g_autofree gchar *corpus = NULL;
     uint64_t comp[G_N_ELEMENTS(algos)] = { 0 };
@@ -408,7 +442,7 @@ static void test_roundtrip_corpus(const void *data)
     }
     g_assert_cmpint(pages, >=, 256);
     for (size_t a = 0; a < G_N_ELEMENTS(algos); a++) {
-        g_test_message("%-6s %d pages of %s: %" PRIu64 " -> %" PRIu64
+        g_test_message("%-7s %d pages of %s: %" PRIu64 " -> %" PRIu64
                        " bytes, ratio %.2f, every page round-tripped "
                        "byte-exact", names[a], pages, path,
                        (uint64_t)pages * 4096, comp[a],
@@ -425,7 +459,7 @@ static void test_roundtrip_corpus(const void *data)
                    rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_BYTES_OUT),
                    rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERRORS));
     g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_REQUESTS), ==,
-                     pages * 6);
+                     pages * 2 * G_N_ELEMENTS(algos));
     zc_stop(z);
 }
 
@@ -441,7 +475,10 @@ static gchar *load_vec(const char *name, gsize *len)
     return buf;
 }
 
-/* Streams made by the kernel's own lz4, lz4hc, lzo decode exactly. */
+/*
+ * Streams made by the kernel's own lz4, lz4hc, lzo, lzo-rle and zstd
+ * decode exactly.
+ */
 static void test_kernel_vectors(const void *data)
 {
     static const char *const vecs[][3] = {
@@ -452,6 +489,14 @@ static void test_kernel_vectors(const void *data)
         { "lz4-comp-0.ref", "lz4-comp-0.in", "0" },
         { "lzo-comp-0.ref", "lzo-comp-0.in", "2" },
         { "lzo-comp-1.ref", "lzo-comp-1.in", "2" },
+        { "lzorle-decomp-0.in", "lzorle-decomp-0.out", "3" },
+        { "lzorle-decomp-1.in", "lzorle-decomp-1.out", "3" },
+        { "lzorle-comp-0.ref", "lzorle-comp-0.in", "3" },
+        { "lzorle-comp-1.ref", "lzorle-comp-1.in", "3" },
+        { "zstd-decomp-0.in", "zstd-decomp-0.out", "4" },
+        { "zstd-decomp-1.in", "zstd-decomp-1.out", "4" },
+        { "zstd-comp-0.ref", "zstd-comp-0.in", "4" },
+        { "zstd-comp-1.ref", "zstd-comp-1.in", "4" },
     };
     Zc *z = zc_start("pc", "");
 
@@ -656,7 +701,13 @@ static void test_errors(const void *data)
 #define WITH(field, value) ({ struct zcomp_sqe t = s; t.field = value; t; })
     expect_status(z, WITH(opcode, 0), ZCOMP_ST_BAD_DESC);
     expect_status(z, WITH(opcode, 0x7f), ZCOMP_ST_BAD_DESC);
-    expect_status(z, WITH(algo, 3), ZCOMP_ST_BAD_DESC);
+    expect_status(z, WITH(algo, ZCOMP_ALG_COUNT), ZCOMP_ST_BAD_DESC);
+    expect_status(z, WITH(level, 1), ZCOMP_ST_BAD_DESC);    /* lz4: none */
+    {
+        struct zcomp_sqe zstd = WITH(algo, ZCOMP_ALG_ZSTD);
+        zstd.level = ZCOMP_ZSTD_MAX_LEVEL + 1;
+        expect_status(z, zstd, ZCOMP_ST_BAD_DESC);
+    }
     expect_status(z, WITH(flags, 0x40), ZCOMP_ST_BAD_DESC);
     expect_status(z, WITH(src_len, 0), ZCOMP_ST_BAD_DESC);
     expect_status(z, WITH(src_len, cpu_to_le32(65537)), ZCOMP_ST_BAD_DESC);
@@ -718,7 +769,7 @@ static void test_errors(const void *data)
     /* Per-status counters match what was provoked. */
     g_assert_cmpuint(rd64(z, ZCOMP_QREG(0) + ZCOMP_QREG_STATS +
                              ZCOMP_STAT_ERR_BASE + 8 * ZCOMP_ST_BAD_DESC),
-                     ==, 9);
+                     ==, 11);
     g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERR_BASE +
                              8 * ZCOMP_ST_DMA_ERROR), ==, 4);
     g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERR_BASE +
@@ -727,7 +778,7 @@ static void test_errors(const void *data)
                              8 * ZCOMP_ST_CORRUPT_INPUT), ==, 2);
     g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERR_BASE +
                              8 * ZCOMP_ST_NOT_ENABLED), ==, 1);
-    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERRORS), ==, 17);
+    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERRORS), ==, 19);
     zc_stop(z);
 }
 
@@ -1804,6 +1855,8 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     qtest_add_data_func("/zcomp-pci/ident/q35", "q35", test_ident);
     qtest_add_data_func("/zcomp-pci/ident/pc", "pc", test_ident);
+    qtest_add_data_func("/zcomp-pci/abi-1.0-algorithms", NULL,
+                        test_abi_1_0_algorithms);
     qtest_add_data_func("/zcomp-pci/queue-setup", NULL, test_queue_setup);
     qtest_add_data_func("/zcomp-pci/roundtrip/kinds-and-sizes", NULL,
                         test_roundtrip);

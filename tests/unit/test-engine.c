@@ -10,6 +10,7 @@
 #include <lz4.h>
 #include <lzo/lzo1x.h>
 #include <stdio.h>
+#include <zstd.h>
 
 #include "zcomp-engine.h"
 #include "memhost.h"
@@ -25,9 +26,11 @@
 
 static const ZcLimits limits = {
     .max_req = 64 * 1024, .max_sge = 64, .lz4hc_level = 9,
+    .zstd_level = ZCOMP_ZSTD_DEFAULT_LEVEL, .algs = ZC_ALGS_ALL,
 };
 static const uint8_t algos[] = { ZCOMP_ALG_LZ4, ZCOMP_ALG_LZ4HC,
-                                 ZCOMP_ALG_LZO };
+                                 ZCOMP_ALG_LZO, ZCOMP_ALG_LZORLE,
+                                 ZCOMP_ALG_ZSTD };
 
 typedef struct Fixture {
     MemHost m;
@@ -117,6 +120,18 @@ static void roundtrip(Fixture *f, uint8_t algo, uint32_t len)
         g_assert_cmpint(lzo1x_decompress_safe(dst, clen, lib, &l, NULL), ==,
                         LZO_E_OK);
         g_assert_cmpuint(l, ==, len);
+    } else if (algo == ZCOMP_ALG_LZORLE) {
+        /*
+         * No library reads version 1: test-lzorle checks our streams with
+         * the kernel's own decoder. Here: the version 1 header.
+         */
+        g_assert_cmpuint(clen, >=, 2);
+        g_assert_cmpuint(dst[0], ==, 17);
+        g_assert_cmpuint(dst[1], ==, 1);
+        return;
+    } else if (algo == ZCOMP_ALG_ZSTD) {
+        g_assert_cmpuint(ZSTD_decompress(lib, len, dst, clen), ==, len);
+        g_assert_cmpuint(ZSTD_getFrameContentSize(dst, clen), ==, len);
     } else {
         g_assert_cmpint(LZ4_decompress_safe((char *)dst, (char *)lib,
                                             (int)clen, (int)len), ==, len);
@@ -200,6 +215,8 @@ static void test_kernel_vectors(Fixture *f, gconstpointer data)
         { "lz4", ZCOMP_ALG_LZ4, 1 },
         { "lz4hc", ZCOMP_ALG_LZ4HC, 1 },
         { "lzo", ZCOMP_ALG_LZO, 2 },
+        { "lzorle", ZCOMP_ALG_LZORLE, 2 },
+        { "zstd", ZCOMP_ALG_ZSTD, 2 },
     };
     int checked = 0;
 
@@ -234,7 +251,7 @@ static void test_kernel_vectors(Fixture *f, gconstpointer data)
             }
         }
     }
-    g_assert_cmpint(checked, ==, 8);
+    g_assert_cmpint(checked, ==, 16);
 }
 
 static uint8_t run1(Fixture *f, struct zcomp_sqe *s, uint32_t *out)
@@ -263,6 +280,9 @@ static void test_bad_descriptors(Fixture *f, gconstpointer data)
     EXPECT(s.flags = 0x80, ZCOMP_ST_BAD_DESC);
     EXPECT(s.level = 3, ZCOMP_ST_BAD_DESC);             /* level on lz4 */
     EXPECT((s.algo = ZCOMP_ALG_LZ4HC, s.level = 13), ZCOMP_ST_BAD_DESC);
+    EXPECT((s.algo = ZCOMP_ALG_ZSTD, s.level = ZCOMP_ZSTD_MAX_LEVEL + 1),
+           ZCOMP_ST_BAD_DESC);
+    EXPECT((s.algo = ZCOMP_ALG_LZORLE, s.level = 1), ZCOMP_ST_BAD_DESC);
     EXPECT(s.src_len = 0, ZCOMP_ST_BAD_DESC);
     EXPECT(s.src_len = limits.max_req + 1, ZCOMP_ST_BAD_DESC);
     EXPECT(s.dst_cap = 0, ZCOMP_ST_BAD_DESC);

@@ -1,0 +1,24 @@
+# Booted with a device of ABI 1.0's algorithms (lzo-rle=off,zstd=off): the
+# driver registers lz4, lz4hc and lzo only, and leaves lzo-rle and zstd to
+# the kernel's software, which zram (its default, lzo-rle) and zswap use.
+. /tests/lib.sh
+load_driver
+check abi10-device-found grep -q '^device 0000' $STATS
+for a in lz4 lzo lz4hc; do
+    check "abi10-selftest-$a" [ "$(selftest $a-zcomp-acomp)" = passed ]
+done
+for a in lzo-rle zstd; do
+    check "abi10-$a-not-registered" sh -c "! grep -q '^driver.*: $a-zcomp' /proc/crypto"
+done
+if zram_uses_crypto; then
+    check abi10-zram-default-lzo-rle [ "$(zram_alg zram0)" = lzo-rle ]
+    echo "$((CORPUS_MB + 16))M" > /sys/block/zram0/disksize
+    zram_write zram0
+    check abi10-zram-default-integrity zram_verify zram0
+    echo 1 > /sys/block/zram0/reset
+fi
+cgroup_init 32M
+zswap_run abi10-zswap lz4-zcomp-acomp lz4
+check abi10-nothing-offloaded [ $(($(offloaded lzo-rle) + $(offloaded zstd))) = 0 ]
+check abi10-no-errors [ "$(zstat errors)" = 0 ]
+finish
