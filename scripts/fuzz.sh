@@ -26,8 +26,9 @@ clang $cflags "$ZCOMP_ROOT/hw/zcomp-engine.c" "$ZCOMP_ROOT/hw/zcomp-lzorle.c" \
 fuzz() {
     local name=$1 seeds=$ZCOMP_ROOT/tests/fuzz/$2 max_len=$3 runs=$4 tmp
     if [ -n "${ZCOMP_FUZZ_SECONDS:-}" ]; then
-        # open-ended: the corpus in .build/fuzz/corpus* grows from run to run
-        local corpus=$out/corpus${name#engine}
+        # open-ended: .build/fuzz/corpus[-NAME] grows from run to run
+        local corpus=$out/corpus-$name
+        [ "$name" != engine ] || corpus=$out/corpus   # its older name
         mkdir -p "$corpus"
         cp -n "$seeds"/* "$corpus/"
         "$out/fuzz-$name" -max_total_time="$ZCOMP_FUZZ_SECONDS" \

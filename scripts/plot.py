@@ -17,7 +17,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-ALGS = ("lz4", "lzo", "lz4hc")
+ALGS = ("lz4", "lzo", "lz4hc", "lzo-rle", "zstd")
 
 
 def zram_rows(path):

@@ -20,13 +20,13 @@ usage: scripts/run.sh [--kernel LINE] [--corpus FILE] [--alg LIST] [--help]
                  (tests/data/corpus): its whole 4 KiB pages are used, any
                  number of them; less than one page is an error.
   --alg LIST     the algorithms to compare, comma-separated, from lz4, lzo,
-                 lz4hc (default: all three).
+                 lz4hc, lzo-rle, zstd (default: all five).
   --help         this text
 
 Prints the tables and writes a plot to .build/results-<kernel>.png.
 USAGE
 }
-kernel=6.1 corpus= algs=lz4,lzo,lz4hc
+kernel=6.1 corpus= algs=lz4,lzo,lz4hc,lzo-rle,zstd
 need() { [ "$2" -ge 2 ] || { echo "$1 needs a value" >&2; usage >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
     case $1 in
@@ -42,8 +42,8 @@ while [ $# -gt 0 ]; do
 done
 for a in ${algs//,/ }; do
     case $a in
-    lz4|lzo|lz4hc) ;;
-    *) echo "--alg: '$a' is not one of lz4, lzo, lz4hc" >&2; exit 2 ;;
+    lz4|lzo|lz4hc|lzo-rle|zstd) ;;
+    *) echo "--alg: '$a' is not one of lz4, lzo, lz4hc, lzo-rle, zstd" >&2; exit 2 ;;
     esac
 done
 [ -n "${algs//,/}" ] || { echo "--alg: no algorithm given" >&2; exit 2; }

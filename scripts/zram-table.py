@@ -23,7 +23,8 @@ for line in open(sys.argv[1], errors="replace"):
 codec = {}
 if len(sys.argv) > 2:
     names = {"lz4 compress": "lz4", "lzo1x-1 compress": "lzo",
-             "lz4hc-9 compress": "lz4hc"}
+             "lz4hc-9 compress": "lz4hc", "lzo-rle compress": "lzo-rle",
+             "zstd-3 compress": "zstd"}
     for line in open(sys.argv[2]):
         for k, alg in names.items():
             if line.startswith(k):
@@ -34,7 +35,7 @@ print("zram on zcomp-pci vs zram in software: %.1f MiB corpus, written with "
       "O_DIRECT, read back after drop_caches (guest 6.1, TCG); 'device' "
       "DMA-maps zram's buffers, 'bounce' copies them (dma_map=0)" % mib)
 # the algorithms the run compared (run.sh --alg), in the usual order
-algs = [a for a in ("lz4", "lzo", "lz4hc")
+algs = [a for a in ("lz4", "lzo", "lz4hc", "lzo-rle", "zstd")
         if any(k.startswith(a + "-") for k in rows)]
 hdr = ("algorithm", "impl", "write MB/s", "read MB/s", "ratio",
        "guest CPU s (w+r)")

@@ -21,6 +21,7 @@
 #include <lz4.h>
 #include <lz4hc.h>
 #include <lzo/lzo1x.h>
+#include <zstd.h>
 
 #include "zcomp-engine.h"
 #include "zcomp-lzorle.h"
@@ -59,6 +60,12 @@ static double now(void)
  * stream reset without clearing tables), so that the engine's gain from
  * that shows apart from its request-path overhead.
  */
+/* The level the kernel uses: lz4hc 9, zstd 3. */
+static int level_of(uint8_t algo)
+{
+    return algo == ZCOMP_ALG_ZSTD ? ZCOMP_ZSTD_DEFAULT_LEVEL : 9;
+}
+
 static double plain_or_same_api(const Bench *b, uint8_t op, uint8_t algo,
                                 ZcScratch *scr, uint8_t *outs, uint64_t *bytes,
                                 bool same_api)
@@ -72,6 +79,7 @@ static double plain_or_same_api(const Bench *b, uint8_t op, uint8_t algo,
         uint8_t *out = outs + (size_t)(i % RING) * 2 * PAGE;
         int r = 0;
         lzo_uint l = 2 * PAGE;
+        size_t n;
 
         if (same_api) {
             uint32_t n;
@@ -79,7 +87,7 @@ static double plain_or_same_api(const Bench *b, uint8_t op, uint8_t algo,
                                 b->comp + (size_t)i * 2 * PAGE;
             uint32_t in_len = op == ZCOMP_OP_COMPRESS ? PAGE : b->clen[i];
 
-            r = zc_codec_run(scr, op, algo, 9, in, in_len, out,
+            r = zc_codec_run(scr, op, algo, level_of(algo), in, in_len, out,
                              op == ZCOMP_OP_COMPRESS ? 2 * PAGE : PAGE,
                              &n) ? -1 : (int)n;
         } else if (op == ZCOMP_OP_COMPRESS) {
@@ -92,13 +100,30 @@ static double plain_or_same_api(const Bench *b, uint8_t op, uint8_t algo,
                 r = LZ4_compress_HC((const char *)src, (char *)out, PAGE,
                                     2 * PAGE, 9);
                 break;
+            case ZCOMP_ALG_LZORLE:
+                /* our codec itself: no library writes lzo-rle */
+                zc_lzorle_compress(src, PAGE, out, &n, scr->lzorle_wrkmem);
+                r = (int)n;
+                break;
+            case ZCOMP_ALG_ZSTD:
+                n = ZSTD_compressCCtx(scr->zstd_cctx, out, 2 * PAGE, src, PAGE,
+                                      ZCOMP_ZSTD_DEFAULT_LEVEL);
+                r = ZSTD_isError(n) ? -1 : (int)n;
+                break;
             default:
                 lzo1x_1_compress(src, PAGE, out, &l, scr->lzo_wrkmem);
                 r = (int)l;
             }
         } else {
             const uint8_t *c = b->comp + (size_t)i * 2 * PAGE;
-            if (algo == ZCOMP_ALG_LZO) {
+            if (algo == ZCOMP_ALG_LZORLE) {
+                n = PAGE;
+                r = zc_lzorle_decompress(c, b->clen[i], out, &n) ? -1 : (int)n;
+            } else if (algo == ZCOMP_ALG_ZSTD) {
+                n = ZSTD_decompressDCtx(scr->zstd_dctx, out, PAGE, c,
+                                        b->clen[i]);
+                r = ZSTD_isError(n) ? -1 : (int)n;
+            } else if (algo == ZCOMP_ALG_LZO) {
                 l = PAGE;
                 lzo1x_decompress_safe(c, b->clen[i], out, &l, NULL);
                 r = (int)l;
@@ -239,7 +264,7 @@ static void prepare(Bench *b, uint8_t algo, ZcScratch *scr)
 {
     for (uint32_t i = 0; i < b->npages; i++) {
         uint32_t out;
-        uint8_t st = zc_codec_run(scr, ZCOMP_OP_COMPRESS, algo, 9,
+        uint8_t st = zc_codec_run(scr, ZCOMP_OP_COMPRESS, algo, level_of(algo),
                                   b->pages + (size_t)i * PAGE, PAGE,
                                   b->comp + (size_t)i * 2 * PAGE, 2 * PAGE,
                                   &out);
@@ -392,6 +417,10 @@ int main(int argc, char **argv)
         { "lz4hc-9 compress", ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4HC },
         { "lz4 decompress", ZCOMP_OP_DECOMPRESS, ZCOMP_ALG_LZ4 },
         { "lzo decompress", ZCOMP_OP_DECOMPRESS, ZCOMP_ALG_LZO },
+        { "lzo-rle compress", ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZORLE },
+        { "lzo-rle decompress", ZCOMP_OP_DECOMPRESS, ZCOMP_ALG_LZORLE },
+        { "zstd-3 compress", ZCOMP_OP_COMPRESS, ZCOMP_ALG_ZSTD },
+        { "zstd decompress", ZCOMP_OP_DECOMPRESS, ZCOMP_ALG_ZSTD },
     };
     Bench b = { 0 };
     ZcScratch *scr;
