@@ -80,7 +80,7 @@ if [ "$ZCOMP_KERNEL_SUITE" = bookworm ]; then
     "$ZCOMP_ROOT/scripts/guest-boot.sh" bench 900 -device zcomp-pci >/dev/null
     log "host codecs alone (zcomp-bench, same corpus)"
     "$ZCOMP_ROOT/build/zcomp-bench" "${ZCOMP_GUEST_CORPUS:-$ZCOMP_CORPUS}" 8192 3 1 |
-        tee "$ZCOMP_BUILD/host-bench.txt" | sed -n '3,9p'
+        tee "$ZCOMP_BUILD/host-bench.txt" | sed -n '3,13p'
     echo
     "$ZCOMP_ROOT/scripts/zram-table.py" "$ZCOMP_GUEST/bench.log" "$ZCOMP_BUILD/host-bench.txt"
     echo
