@@ -22,6 +22,13 @@ for f in "$ZCOMP_ROOT"/guest-driver/*.[ch]; do
     [ "$(basename "$f")" != zc_compat.h ] || ignore="--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON,CAMELCASE"
     "$cp_dir/scripts/checkpatch.pl" --no-tree --strict --terse --show-types $ignore -f "$f"
 done
+# Our zram patches, as they would go to the list.
+for p in "$ZCOMP_ROOT"/patches/linux-*.patch; do
+    out=$("$cp_dir/scripts/checkpatch.pl" --no-tree --strict --terse "$p" 2>&1 || true)
+    if [ -n "$out" ]; then
+        echo "$out"; echo "kernel style: $p" >&2; exit 1
+    fi
+done
 if grep -l LINUX_VERSION_CODE "$ZCOMP_ROOT"/guest-driver/*.[ch] | grep -v zc_compat.h; then
     echo "kernel version tests belong in guest-driver/zc_compat.h only" >&2
     exit 1

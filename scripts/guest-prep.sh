@@ -137,6 +137,13 @@ add_module() {
 for m in $want; do add_module "$m"; done
 cp "$kmod"/modules.builtin* "$kmod/modules.order" "$r/lib/modules/$kver/"
 cp "$g/zcomp_pci.ko" "$r/lib/modules/$kver/extra/"
+# From 6.12: our zram with the acomp backend, beside the stock one (the
+# scenarios load it by hand; zram=stock on the command line keeps the stock).
+if [ "$suite" != bookworm ]; then
+    zram_ko=$("$ZCOMP_ROOT/scripts/zram-acomp.sh")
+    mkdir -p "$r/lib/zram-acomp"
+    cp "$zram_ko" "$r/lib/zram-acomp/zram.ko"
+fi
 /sbin/depmod -b "$r" "$kver"
 # The corpus: the shipped one, or run.sh --corpus's whole pages.
 corpus=${ZCOMP_GUEST_CORPUS:-$ZCOMP_CORPUS}

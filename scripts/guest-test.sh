@@ -8,6 +8,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 boot=$ZCOMP_ROOT/scripts/guest-boot.sh
+ABI10_DRIVER_COMMIT=9adc22d  # the driver's last ABI 1.0 state
 for line in "${@:-6.1 6.12 7}"; do
     for line in $line; do
         export ZCOMP_KERNEL=$line
@@ -18,8 +19,9 @@ for line in "${@:-6.1 6.12 7}"; do
         # Again with 2 vCPUs (multi-threaded TCG), concurrent writers and
         # readers, and fault injection through the device property.
         "$boot" e2e-smp 900 -smp 2 -device zcomp-pci,fault-every=97
-        # No device: the module registers nothing and zram works in software.
-        "$boot" e2e-nodev 300
+        # No device: the module registers nothing and zram works in
+        # software; from 6.12 with the kernel's own zram module.
+        ZCOMP_APPEND=zram=stock "$boot" e2e-nodev 300
         # A device without lzo-rle and zstd (as of ABI 1.0): the driver
         # offers only what the device does.
         "$boot" e2e-abi10 300 -device zcomp-pci,lzo-rle=off,zstd=off
@@ -36,3 +38,17 @@ export ZCOMP_KERNEL=6.1
 log "guest: live migration with zram I/O in flight"
 "$ZCOMP_ROOT/scripts/guest-migrate.py" 1 3
 "$ZCOMP_ROOT/scripts/guest-migrate.py" 2 3
+
+# The driver as it was at ABI 1.0 (the last commit before 1.1, from this
+# clone's history) on today's device: it must offer lz4, lz4hc and lzo
+# only, and work (the scenario of a device without lzo-rle and zstd).
+log "guest: the ABI 1.0 driver ($ABI10_DRIVER_COMMIT) on an ABI 1.1 device"
+old=$ZCOMP_BUILD/abi10-driver
+rm -rf "$old"
+mkdir -p "$old"
+git -C "$ZCOMP_ROOT" archive "$ABI10_DRIVER_COMMIT" guest-driver include | tar -x -C "$old"
+grep -q 'ZCOMP_ABI_MINOR *0' "$old/include/zcomp-abi.h"
+make -s -C "$old/guest-driver" KDIR="$ZCOMP_GUEST/hdr/usr/src/linux-headers-$(cat "$ZCOMP_GUEST/kver")" \
+    > "$old/build.log" 2>&1 || { cat "$old/build.log"; exit 1; }
+ZCOMP_MODULE=$old/guest-driver/zcomp_pci.ko "$ZCOMP_ROOT/scripts/guest-prep.sh"
+"$boot" e2e-abi10 300 -device zcomp-pci

@@ -13,9 +13,9 @@ usage: scripts/run.sh [--kernel LINE] [--corpus FILE] [--alg LIST] [--help]
                  (trixie-backports; 7.3 and the like are accepted too).
                  6.1:   zram on the device vs zram in software (stock zram
                         offloads through the crypto API), then zswap.
-                 6.12+: zswap on the device vs zswap in software; stock
-                        zram has compile-time backends there and cannot be
-                        offloaded.
+                 6.12+: the same, zram with our acomp backend (stock zram
+                        has compile-time backends there: the guest loads
+                        the zram.ko scripts/zram-acomp.sh builds).
   --corpus FILE  your own data instead of the shipped corpus
                  (tests/data/corpus): its whole 4 KiB pages are used, any
                  number of them; less than one page is an error.
@@ -76,30 +76,24 @@ ninja -C "$ZCOMP_ROOT/build" >/dev/null
 "$ZCOMP_ROOT/scripts/guest-prep.sh"
 kver=$(cat "$ZCOMP_GUEST/kver")
 
-if [ "$ZCOMP_KERNEL_SUITE" = bookworm ]; then
-    "$ZCOMP_ROOT/scripts/guest-boot.sh" bench 900 -device zcomp-pci >/dev/null
-    log "host codecs alone (zcomp-bench, same corpus)"
-    "$ZCOMP_ROOT/build/zcomp-bench" "${ZCOMP_GUEST_CORPUS:-$ZCOMP_CORPUS}" 8192 3 1 |
-        tee "$ZCOMP_BUILD/host-bench.txt" | sed -n '3,13p'
-    echo
-    "$ZCOMP_ROOT/scripts/zram-table.py" "$ZCOMP_GUEST/bench.log" "$ZCOMP_BUILD/host-bench.txt"
-    echo
-    echo "driver counters after the zram run (debugfs zcomp_pci/stats):"
-    grep '^ZINFO stats' "$ZCOMP_GUEST/bench.log" | sed 's/^ZINFO stats /  /'
-    echo
-else
-    echo "guest $kver: stock zram has compile-time backends from 6.12 on and"
-    echo "cannot be offloaded; zswap allocates the crypto API and is."
-    echo
-fi
+# zram (6.12+: our zram.ko with the acomp backend, see guest-prep.sh)
+"$ZCOMP_ROOT/scripts/guest-boot.sh" bench 900 -device zcomp-pci >/dev/null
+log "host codecs alone (zcomp-bench, same corpus)"
+"$ZCOMP_ROOT/build/zcomp-bench" "${ZCOMP_GUEST_CORPUS:-$ZCOMP_CORPUS}" 8192 3 1 |
+    tee "$ZCOMP_BUILD/host-bench.txt" | sed -n '3,13p'
+echo
+"$ZCOMP_ROOT/scripts/zram-table.py" "$ZCOMP_GUEST/bench.log" "$ZCOMP_BUILD/host-bench.txt" "$kver"
+echo
+echo "driver counters after the zram run (debugfs zcomp_pci/stats):"
+grep '^ZINFO stats' "$ZCOMP_GUEST/bench.log" | sed 's/^ZINFO stats /  /'
+echo
 "$ZCOMP_ROOT/scripts/guest-boot.sh" zswap-bench 900 -device zcomp-pci >/dev/null
 "$ZCOMP_ROOT/scripts/zswap-table.py" "$ZCOMP_GUEST/zswap-bench.log" "$kver"
 echo
 echo "driver counters after the zswap run (debugfs zcomp_pci/stats):"
 grep '^ZINFO stats' "$ZCOMP_GUEST/zswap-bench.log" | sed 's/^ZINFO stats /  /'
 plot=$ZCOMP_BUILD/results-$kver.png
-zram=
-[ "$ZCOMP_KERNEL_SUITE" != bookworm ] || zram="--zram $ZCOMP_GUEST/bench.log"
+zram="--zram $ZCOMP_GUEST/bench.log"
 /usr/bin/python3 "$ZCOMP_ROOT/scripts/plot.py" "$plot" "$kver" $zram \
     --zswap "$ZCOMP_GUEST/zswap-bench.log" >/dev/null
 echo

@@ -2,7 +2,7 @@
 """Formats the guest's zram benchmark (tests/guest/bench.sh output) as a
 table: device next to software, with ratios, and the per-page time split.
 
-    zram-table.py GUEST_LOG [ZCOMP_BENCH_OUTPUT]
+    zram-table.py GUEST_LOG [ZCOMP_BENCH_OUTPUT [KERNEL]]
 
 The second file (host `zcomp-bench` output from the same run) supplies the
 host codec time per page; without it the split is not printed."""
@@ -32,8 +32,9 @@ if len(sys.argv) > 2:
 
 mib = max((r["bytes"] for k, r in rows.items() if k != "zero"), default=0) / 2**20
 print("zram on zcomp-pci vs zram in software: %.1f MiB corpus, written with "
-      "O_DIRECT, read back after drop_caches (guest 6.1, TCG); 'device' "
-      "DMA-maps zram's buffers, 'bounce' copies them (dma_map=0)" % mib)
+      "O_DIRECT, read back after drop_caches (guest %s, TCG); 'device' "
+      "DMA-maps zram's buffers, 'bounce' copies them (dma_map=0)"
+      % (mib, sys.argv[3] if len(sys.argv) > 3 else "6.1"))
 # the algorithms the run compared (run.sh --alg), in the usual order
 algs = [a for a in ("lz4", "lzo", "lz4hc", "lzo-rle", "zstd")
         if any(k.startswith(a + "-") for k in rows)]

@@ -14,13 +14,13 @@ row() { # LABEL NAME FILE
     echo "ZTABLE $1 $(awk '{ print "orig", $1, "compr", $2, "used", $3 }' /sys/block/zram0/mm_stat) W $w R $r"
     [ "$label" = zero ] || check "bench-$1-integrity" zram_verify zram0
 }
-label=zero row zero lz4-generic /tmp/zero.bin
+label=zero row zero "$(zram_sw lz4)" /tmp/zero.bin
 P=/sys/module/zcomp_pci/parameters/dma_map
 for alg in $ALGS; do
-    label= row "$alg-software" "$alg-generic" /corpus.bin
+    label= row "$alg-software" "$(zram_sw $alg)" /corpus.bin
     # the driver's two ways to hand zram's buffers to the device
-    echo 0 > $P; label= row "$alg-bounce" "$alg-zcomp" /corpus.bin
-    echo 1 > $P; label= row "$alg-device" "$alg-zcomp" /corpus.bin
+    echo 0 > $P; label= row "$alg-bounce" "$(zram_drv $alg)" /corpus.bin
+    echo 1 > $P; label= row "$alg-device" "$(zram_drv $alg)" /corpus.bin
 done
 cat $STATS | sed 's/^/ZINFO stats /'
 finish

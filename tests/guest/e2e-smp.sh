@@ -8,13 +8,13 @@ check smp-selftest [ "$(selftest lz4-zcomp-acomp)" = passed ]
 cgroup_init 32M
 
 if zram_uses_crypto; then
-    zram_setup zram0 lz4 && zram_setup zram1 lzo
+    zram_setup zram0 $(zram_dev lz4) && zram_setup zram1 $(zram_dev lzo)
     zram_write zram0 & zram_write zram1 & wait
     (zram_verify zram0; echo $? > /tmp/v0) & (zram_verify zram1; echo $? > /tmp/v1) & wait
     check smp-zram-parallel-lz4 [ "$(cat /tmp/v0)" = 0 ]
     check smp-zram-parallel-lzo [ "$(cat /tmp/v1)" = 0 ]
     echo 1 > /sys/block/zram0/reset; echo 1 > /sys/block/zram1/reset
-    zram_setup zram0 lzo-rle && zram_setup zram1 zstd
+    zram_setup zram0 $(zram_dev lzo-rle) && zram_setup zram1 $(zram_dev zstd)
     zram_write zram0 & zram_write zram1 & wait
     (zram_verify zram0; echo $? > /tmp/v0) & (zram_verify zram1; echo $? > /tmp/v1) & wait
     check smp-zram-parallel-lzo-rle [ "$(cat /tmp/v0)" = 0 ]
@@ -22,7 +22,7 @@ if zram_uses_crypto; then
     check smp-fault-fallbacks [ "$(zstat fallback_device_error)" -gt 0 ]
     echo 1 > /sys/block/zram0/reset; echo 1 > /sys/block/zram1/reset
 
-    swap_on zram1 lz4hc
+    swap_on zram1 $(zram_dev lz4hc)
     before=$(offloaded lz4hc)
     check smp-swap-zram-2threads squeezed 96 2
     check smp-swap-zram-offloaded [ $(($(offloaded lz4hc) - before)) -ge 10000 ]
@@ -51,7 +51,7 @@ sleep 1
 check smp-reset-zswap-recovered [ "$(zstat recoveries)" -gt "$rec_before" ]
 
 if zram_uses_crypto; then
-    zram_setup zram0 lz4 && zram_setup zram1 lz4
+    zram_setup zram0 $(zram_dev lz4) && zram_setup zram1 $(zram_dev lz4)
     (sleep 1; echo 1 > /sys/kernel/debug/zcomp_pci/device_reset) &
     zram_write zram0 & zram_write zram1 & wait
     check smp-reset-integrity-0 zram_verify zram0

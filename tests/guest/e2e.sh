@@ -17,18 +17,21 @@ else
     done
 fi
 
-# 2. zram with each algorithm, by plain name and by driver name; the
-# compressed size next to the kernel's software codec on the same data.
+# 2. zram with each algorithm, by plain name and by driver name (6.1:
+# the crypto API; 6.12+: our zram's acomp backend); the compressed size
+# next to the kernel's software codec on the same data.
 if zram_uses_crypto; then
+    zram_acomp && echo "ZINFO zram: the acomp backend ($ZRAM_ACOMP_KO)"
     for alg in $OFFERED; do
-        for name in $alg $alg-zcomp; do
+        for how in plain driver; do
+            if [ $how = plain ]; then name=$(zram_dev $alg); else name=$(zram_drv $alg); fi
             before=$(offloaded $alg)
-            check "zram-$name-integrity" zram_roundtrip zram0 $name
+            check "zram-$alg-$how-integrity" zram_roundtrip zram0 $name
             dev=$(zram_compr zram0)
             # 8192 pages written and read, minus same-filled ones
-            check "zram-$name-offloaded" [ $(($(offloaded $alg) - before)) -ge 14000 ]
+            check "zram-$alg-$how-offloaded" [ $(($(offloaded $alg) - before)) -ge 14000 ]
         done
-        check "zram-$alg-generic-integrity" zram_roundtrip zram0 $alg-generic
+        check "zram-$alg-software-integrity" zram_roundtrip zram0 $(zram_sw $alg)
         sw=$(zram_compr zram0)
         echo "ZINFO zram $alg compressed bytes: device $dev software $sw"
         if [ $alg = lzo-rle ]; then
@@ -40,6 +43,29 @@ if zram_uses_crypto; then
     done
     echo 1 > /sys/block/zram0/reset
 
+    # Recompression of idle pages with lz4hc on the device (zram with
+    # CONFIG_ZRAM_MULTI_COMP: ours from 6.12; Debian's 6.1 has none).
+    if [ -e /sys/block/zram0/recomp_algorithm ]; then
+        echo acomp > /sys/block/zram0/comp_algorithm
+        echo "acomp=lz4" > /sys/block/zram0/algorithm_params
+        echo "algo=acomp priority=1" > /sys/block/zram0/recomp_algorithm
+        echo "priority=1 acomp=lz4hc" > /sys/block/zram0/algorithm_params
+        echo "$((CORPUS_MB + 16))M" > /sys/block/zram0/disksize
+        zram_write zram0
+        first=$(zram_compr zram0)
+        before=$(zstat lz4hc_compress offloaded)
+        echo all > /sys/block/zram0/idle
+        echo "type=idle" > /sys/block/zram0/recompress
+        echo "ZINFO zram recompress lz4 -> lz4hc: compressed bytes $first -> $(zram_compr zram0)"
+        check recompress-lz4hc-offloaded [ $(($(zstat lz4hc_compress offloaded) - before)) -ge 5000 ]
+        check recompress-smaller [ "$(zram_compr zram0)" -lt "$first" ]
+        check recompress-integrity zram_verify zram0
+        echo 1 > /sys/block/zram0/reset
+    else
+        na recompress "this zram has no recompression (CONFIG_ZRAM_MULTI_COMP)"
+    fi
+fi
+if zram_uses_crypto && ! kver_ge 6 12; then
     # zram's default algorithm (lzo-rle): a new device (a reset keeps the
     # algorithm written before) set up without writing comp_algorithm is
     # offloaded once zcomp_pci is loaded.
@@ -52,6 +78,10 @@ if zram_uses_crypto; then
     check zram-default-offloaded [ $(($(offloaded lzo-rle) - before)) -ge 14000 ]
     echo 1 > /sys/block/$zd/reset
     echo ${zd#zram} > /sys/class/zram-control/hot_remove
+elif zram_uses_crypto; then
+    na zram-default "zram's default here is a built-in backend (lz4), not the crypto API"
+fi
+if zram_uses_crypto; then
 
     # Format compatibility with the kernel's software codecs, both ways,
     # through zram: pages the device compressed are read in software (the
@@ -61,13 +91,13 @@ if zram_uses_crypto; then
     # the device is away) are read on the device.
     pci=$(awk '$1 == "device" { print $2 }' $STATS)
     for alg in lzo-rle zstd; do
-        zram_setup zram0 $alg && zram_write zram0
+        zram_setup zram0 $(zram_dev $alg) && zram_write zram0
         sw=$(zstat ${alg}_decompress software)
         echo 1 > /sys/bus/pci/devices/$pci/remove
         check "interop-$alg-device-to-software" zram_verify zram0
         check "interop-$alg-read-in-software" [ $(($(zstat ${alg}_decompress software) - sw)) -ge 7000 ]
         sw=$(zstat ${alg}_compress software)
-        zram_setup zram0 $alg && zram_write zram0
+        zram_setup zram0 $(zram_dev $alg) && zram_write zram0
         check "interop-$alg-written-in-software" [ $(($(zstat ${alg}_compress software) - sw)) -ge 7000 ]
         echo 1 > /sys/bus/pci/rescan
         sleep 1
@@ -85,7 +115,7 @@ fi
 cgroup_init 32M
 if zram_uses_crypto; then
     for alg in lz4 lzo-rle zstd; do
-        swap_on zram1 $alg
+        swap_on zram1 $(zram_dev $alg)
         before=$(offloaded $alg)
         check swap-zram-$alg-memtouch squeezed 96 1
         check swap-zram-$alg-offloaded [ $(($(offloaded $alg) - before)) -ge 10000 ]
@@ -122,7 +152,7 @@ check reset-zswap-fallbacks-counted [ $(($(zstat fallback_timeout) + $(zstat fal
 zswap_run reset-zswap-offloads-again zstd-zcomp-acomp zstd
 if zram_uses_crypto; then
     fb_before=$(($(zstat fallback_timeout) + $(zstat fallback_no_device)))
-    zram_setup zram0 lz4
+    zram_setup zram0 $(zram_dev lz4)
     (sleep 1; echo 1 > /sys/kernel/debug/zcomp_pci/device_reset) &
     zram_write zram0
     wait
@@ -131,7 +161,7 @@ if zram_uses_crypto; then
     check reset-recovered [ "$(zstat recoveries)" -ge 1 ]
     check reset-fallbacks-counted [ $(($(zstat fallback_timeout) + $(zstat fallback_no_device))) -gt "$fb_before" ]
     before=$(offloaded lz4)
-    check reset-offloads-again zram_roundtrip zram0 lz4
+    check reset-offloads-again zram_roundtrip zram0 $(zram_dev lz4)
     check reset-offloads-again-count [ "$(offloaded lz4)" -gt "$before" ]
 else
     na reset-zram "$ZRAM_NA"
@@ -151,12 +181,12 @@ check remove-zswap-software-counted [ $(($(zstat lzo-rle_compress software) + $(
 if zram_uses_crypto; then
     echo 1 > /sys/bus/pci/rescan
     sleep 1
-    check remove-zram-setup zram_roundtrip zram0 lz4
+    check remove-zram-setup zram_roundtrip zram0 $(zram_dev lz4)
     sw_before=$(zstat lz4_decompress software)
     echo 1 > /sys/bus/pci/devices/$pci/remove
     check remove-zram-reads-in-software zram_verify zram0
     check remove-software-counted [ "$(zstat lz4_decompress software)" -ge $((sw_before + 7000)) ]
-    check remove-zram-writes-in-software zram_roundtrip zram0 lz4
+    check remove-zram-writes-in-software zram_roundtrip zram0 $(zram_dev lz4)
 fi
 echo 1 > /sys/bus/pci/rescan
 sleep 1
@@ -164,7 +194,7 @@ check rescan-device-back grep -q "^device $pci" $STATS
 zswap_run rescan-zswap lzo-rle-zcomp-acomp lzo-rle
 if zram_uses_crypto; then
     before=$(offloaded lz4)
-    check rescan-zram zram_roundtrip zram0 lz4
+    check rescan-zram zram_roundtrip zram0 $(zram_dev lz4)
     check rescan-offloads-again [ "$(offloaded lz4)" -gt "$before" ]
 fi
 
@@ -190,7 +220,7 @@ check reload modprobe zcomp_pci
 check reload-selftest [ "$(selftest lz4-zcomp-acomp)" = passed ]
 zswap_run reload-zswap lz4-zcomp-acomp lz4
 if zram_uses_crypto; then
-    check reload-zram zram_roundtrip zram0 lz4
+    check reload-zram zram_roundtrip zram0 $(zram_dev lz4)
 fi
 check no-errors [ "$(zstat errors)" = 0 ]
 cat $STATS | sed 's/^/ZINFO stats /'

@@ -43,12 +43,26 @@ kver_ge() {
     [ "$3" -gt "$1" ] || { [ "$3" -eq "$1" ] && [ "$4" -ge "$2" ]; }
 }
 # Stock zram compresses through the crypto API's legacy compress
-# algorithms up to 6.11; from 6.12 it has compile-time backends only.
-zram_uses_crypto() { ! kver_ge 6 12; }
+# algorithms up to 6.11; from 6.12 it has compile-time backends only,
+# unless the zram loaded is ours with the acomp backend
+# (patches/linux-*-zram-acomp.patch, scripts/zram-acomp.sh).
+zram_acomp() { kver_ge 6 12 && grep -q acomp /sys/block/zram0/comp_algorithm 2>/dev/null; }
+zram_uses_crypto() { ! kver_ge 6 12 || zram_acomp; }
 ZRAM_NA="zram in 6.12+ has compile-time backends, no crypto API: stock zram cannot be offloaded"
-# zram_sw ALG: zram's name for ALG in software (on 6.1 the plain name
-# would pick our higher-priority algorithm).
-zram_sw() { if zram_uses_crypto; then echo "$1-generic"; else echo "$1"; fi; }
+# zram's names, for zram_setup: "acomp:T" is the acomp backend on
+# transform T (comp_algorithm acomp, algorithm_params acomp=T).
+# zram_sw ALG: ALG in software (on 6.1 the plain name would pick our
+# higher-priority algorithm; 6.12+: the built-in backend, or the kernel's
+# software acomp where zram has none, as lzo and lzo-rle in Debian's).
+zram_sw() {
+    if ! kver_ge 6 12; then echo "$1-generic"
+    elif grep -qw -- "$1" /sys/block/zram0/comp_algorithm; then echo "$1"
+    else echo "acomp:$(acomp_sw "$1")"; fi
+}
+# zram_dev ALG / zram_drv ALG: ALG on the device, by plain name (our
+# priority wins) and by our driver's name.
+zram_dev() { if kver_ge 6 12; then echo "acomp:$1"; else echo "$1"; fi; }
+zram_drv() { if kver_ge 6 12; then echo "acomp:$1-zcomp-acomp"; else echo "$1-zcomp"; fi; }
 # zram's current (after a reset: default) algorithm: 6.1's is lzo-rle,
 # which the device offers since ABI 1.1; 6.12+'s a compile-time backend.
 zram_alg() { sed 's/.*\[\([^]]*\)\].*/\1/' /sys/block/$1/comp_algorithm; }
@@ -62,9 +76,14 @@ acomp_sw() {
     echo "$1-scomp"
 }
 
-zram_setup() { # DEV ALG [SIZE]
+zram_setup() { # DEV NAME [SIZE]
     echo 1 > /sys/block/$1/reset
-    echo "$2" > /sys/block/$1/comp_algorithm || return 1
+    case $2 in
+    acomp:*)
+        echo acomp > /sys/block/$1/comp_algorithm &&
+            echo "acomp=${2#acomp:}" > /sys/block/$1/algorithm_params || return 1 ;;
+    *) echo "$2" > /sys/block/$1/comp_algorithm || return 1 ;;
+    esac
     # room for the corpus and zram's metadata, at least 48M
     _mb=$((CORPUS_MB + 16)); [ $_mb -ge 48 ] || _mb=48
     echo "${3:-${_mb}M}" > /sys/block/$1/disksize
@@ -122,8 +141,24 @@ zswap_end() {
     echo 32M > /sys/fs/cgroup/squeeze/memory.max
 }
 
+# zram_load: our zram with the acomp backend where the initramfs has one
+# for this kernel (and "zram=stock" is not on the command line), else the
+# kernel's own module. Ours is loaded by hand after the modules the stock
+# one depends on (modules.dep), so the stock module stays as it was.
+ZRAM_ACOMP_KO=/lib/zram-acomp/zram.ko
+zram_load() {
+    if [ -f $ZRAM_ACOMP_KO ] && ! grep -q 'zram=stock' /proc/cmdline; then
+        for _d in $(awk -F': *' '$1 ~ "/zram[.]ko" { print $2 }' /lib/modules/$(uname -r)/modules.dep); do
+            _d=${_d##*/}; modprobe "${_d%%.ko*}"
+        done
+        insmod $ZRAM_ACOMP_KO num_devices=2
+    else
+        modprobe zram num_devices=2
+    fi
+}
+
 load_driver() {
-    modprobe zram num_devices=2
+    zram_load
     # the kernel's software codecs, for reference runs
     for _m in lz4 lz4hc lzo-rle zstd; do modprobe $_m; done
     check module-load modprobe zcomp_pci
