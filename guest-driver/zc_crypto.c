@@ -301,23 +301,24 @@ static bool zc_sg_linear(struct scatterlist *sg, unsigned int len)
  * the write returns, far cheaper than an interrupt and a wake-up. A
  * source in several entries (7.x zswap reads zsmalloc objects that span
  * two pages so) is copied to the bounce buffer. 0 or -ENOSPC: done;
- * -EIO: use the interrupt queues. Never sleeps.
+ * -EIO: use the interrupt queues, or software if @atomic (then the polled
+ * queue is tried whatever acomp_poll says); *@why tells why. Never sleeps.
  */
 static int zc_acomp_poll(struct zc_dev *zd, struct acomp_req *req, u8 op,
-			 u8 algo)
+			 u8 algo, bool atomic, enum zc_fallback *why)
 {
 	bool src_linear = zc_sg_linear(req->src, req->slen);
 	unsigned int dlen = req->dlen;
-	enum zc_fallback why;
 	int ret;
 
-	if (!READ_ONCE(acomp_poll) || !zd->npoll ||
+	*why = ZC_FB_TOO_LARGE;
+	if ((!READ_ONCE(acomp_poll) && !atomic) || !zd->npoll ||
 	    !zc_sg_linear(req->dst, req->dlen))
 		return -EIO;
 	ret = zc_poll_request(zd, op, algo,
 			      src_linear ? sg_virt(req->src) : NULL,
 			      src_linear ? NULL : req->src, req->slen,
-			      sg_virt(req->dst), &dlen, &why);
+			      sg_virt(req->dst), &dlen, why);
 	if (!ret) {
 		req->dlen = dlen;
 		zc_count_offload(algo, op, req->slen, dlen);
@@ -334,6 +335,15 @@ static int zc_acomp_run(struct acomp_req *req, u8 op)
 	enum zc_fallback why = ZC_FB_NODEV;
 	struct zc_dev *zd;
 	int ret = -EIO;
+	/*
+	 * A caller that may neither sleep nor be preempted (6.12 zram's
+	 * acomp backend, under its stream's local lock) cannot wait for an
+	 * interrupt whose handling may need a worker of this very CPU (a
+	 * device that stopped answering): polled queue or software, always
+	 * finished before we return.
+	 */
+	bool atomic = !(req->base.flags & CRYPTO_TFM_REQ_MAY_SLEEP) &&
+		      !preemptible();
 
 	/* The scomp-style "allocate my destination" mode is not offered. */
 	if (!req->src || !req->dst || !req->slen || !req->dlen ||
@@ -347,8 +357,8 @@ static int zc_acomp_run(struct acomp_req *req, u8 op)
 	rcu_read_lock();
 	zd = zc_device_for(algo, &why);
 	if (zd) {
-		ret = zc_acomp_poll(zd, req, op, algo);
-		if (ret == -EIO)
+		ret = zc_acomp_poll(zd, req, op, algo, atomic, &why);
+		if (ret == -EIO && !atomic)
 			ret = zc_irq_submit(zd, &rctx->job, &why);
 	}
 	rcu_read_unlock();

@@ -14,9 +14,15 @@ if zram_uses_crypto; then
     check smp-zram-parallel-lz4 [ "$(cat /tmp/v0)" = 0 ]
     check smp-zram-parallel-lzo [ "$(cat /tmp/v1)" = 0 ]
     echo 1 > /sys/block/zram0/reset; echo 1 > /sys/block/zram1/reset
+    # 7.x zram may sleep: there these two go through the interrupt
+    # queues, where an injected fault falls back to software (on the polled
+    # queue a fault is retried on an interrupt queue, and the retry is not
+    # the next fault's turn)
+    ! kver_ge 7 0 || echo 0 > /sys/module/zcomp_pci/parameters/acomp_poll
     zram_setup zram0 $(zram_dev lzo-rle) && zram_setup zram1 $(zram_dev zstd)
     zram_write zram0 & zram_write zram1 & wait
     (zram_verify zram0; echo $? > /tmp/v0) & (zram_verify zram1; echo $? > /tmp/v1) & wait
+    echo 1 > /sys/module/zcomp_pci/parameters/acomp_poll
     check smp-zram-parallel-lzo-rle [ "$(cat /tmp/v0)" = 0 ]
     check smp-zram-parallel-zstd [ "$(cat /tmp/v1)" = 0 ]
     check smp-fault-fallbacks [ "$(zstat fallback_device_error)" -gt 0 ]
