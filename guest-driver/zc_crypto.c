@@ -57,8 +57,8 @@ struct zc_comp_ctx {
 	u8 *scratch;
 };
 
-/* lzo's worst case is the largest of all algorithms'. */
-#define ZC_SCRATCH_LEN	lzo1x_worst_compress(ZC_SLOT_BYTES)
+/* lzo(-rle)'s worst case is the largest of all algorithms'. */
+#define ZC_SCRATCH_LEN	ZC_LZO_WORST(ZC_SLOT_BYTES)
 
 static struct zc_alg *zc_alg_of_tfm(struct crypto_tfm *tfm)
 {

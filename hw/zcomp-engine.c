@@ -30,8 +30,9 @@
 uint32_t zc_compress_bound(uint32_t len)
 {
     /*
-     * lzo-rle's worst case (lzo1x's n + n/16 + 64 + 3, and its 2-byte
-     * header) is above LZ4_COMPRESSBOUND and ZSTD_COMPRESSBOUND.
+     * lzo-rle's worst case (n + n/8 + 72, see zc_lzorle_bound) is above
+     * lzo1x's, LZ4_COMPRESSBOUND and ZSTD_COMPRESSBOUND: the encoder
+     * writes unchecked into scratch memory of this size.
      */
     uint32_t lzo = (uint32_t)zc_lzorle_bound(len);
     uint32_t lz4 = (uint32_t)LZ4_COMPRESSBOUND(len);

@@ -515,7 +515,7 @@ static const uint8_t *lzr_block(LzrEnc *enc, uint16_t *dict,
 
 size_t zc_lzorle_bound(size_t len)
 {
-    return len + len / 16 + 64 + 3 + 2;
+    return len + len / 8 + 72;
 }
 
 int zc_lzorle_compress(const uint8_t *src, size_t slen, uint8_t *dst,

@@ -25,8 +25,14 @@ enum {
 #define ZC_LZORLE_WRKMEM_SIZE ((size_t)2 << ZC_LZORLE_HASH_BITS)
 
 /*
- * Worst case size of the stream of @len input bytes: len + len / 16 + 64
- * + 3 + 2, the kernel's lzo1x_worst_compress() plus the version header.
+ * Worst case size of the stream of @len input bytes: len + len / 8 + 72.
+ * Not the kernel's lzo1x_worst_compress() (len + len / 16 + 69): a run of
+ * 4 literals (5 bytes) before a 4-byte zero run (4 bytes) takes 9 bytes
+ * per 8, and a guest can make every 8 bytes of a request so (a test in
+ * test-lzorle does). Every literal run of n >= 4 costs at most 1 + n / 255
+ * bytes more than its input and is followed by at least 4 bytes that cost
+ * at most as many; runs of 1..3 ride in the previous instruction; the
+ * rest is the header (2), the end (3) and the first run's byte.
  */
 size_t zc_lzorle_bound(size_t len);
 

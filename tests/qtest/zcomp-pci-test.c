@@ -321,6 +321,60 @@ static void test_abi_1_0_algorithms(const void *data)
     zc_stop(z);
 }
 
+/* A file of tests/data/@subdir. */
+static gchar *load_data(const char *subdir, const char *name, gsize *len)
+{
+    const char *dir = g_getenv("ZCOMP_TEST_DATA");
+    g_autofree gchar *p = NULL;
+    gchar *buf;
+
+    g_assert_nonnull(dir);
+    p = g_build_filename(dir, subdir, name, NULL);
+    g_assert_true(g_file_get_contents(p, &buf, len, NULL));
+    return buf;
+}
+
+/*
+ * lzo-rle's worst case, made by a guest (tests/data/lzorle-worst-64k.bin,
+ * see test-lzorle): 64 KiB that compress to 73,732 bytes, more than the
+ * kernel's lzo1x_worst_compress() (69,701) that the device's scratch was
+ * once sized by (ASan saw the overflow on the first device here). It must
+ * not fit 64 KiB, and fit (and round-trip) 128 KiB.
+ */
+static void test_hostile_lzorle_worst_case(const void *data)
+{
+    gsize len, back_len = 65536;
+    g_autofree gchar *in = load_data(".", "lzorle-worst-64k.bin", &len);
+    g_autofree gchar *back = g_malloc(back_len);
+    Zc *z = zc_start("pc", "");     /* max-request 64 KiB: the tightest */
+    uint32_t clen, dlen;
+
+    g_assert_cmpuint(len, ==, 65536);
+    zc_enable(z);
+    queue_setup(z, 0, 8, 0);
+    qtest_memwrite(z->qts, SRC_BUF, in, len);
+    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZORLE,
+                                      SRC_BUF, len, DST_BUF, 65536, 1),
+                         &clen), ==, ZCOMP_ST_DST_TOO_SMALL);
+    zc_stop(z);
+
+    z = zc_start("pc", "max-request=131072");
+    zc_enable(z);
+    queue_setup(z, 0, 8, 0);
+    qtest_memwrite(z->qts, SRC_BUF, in, len);
+    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZORLE,
+                                      SRC_BUF, len, DST_BUF, 131072, 2),
+                         &clen), ==, ZCOMP_ST_OK);
+    g_assert_cmpuint(clen, >, 69701);
+    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_DECOMPRESS, ZCOMP_ALG_LZORLE,
+                                      DST_BUF, clen, OUT_BUF, back_len, 3),
+                         &dlen), ==, ZCOMP_ST_OK);
+    g_assert_cmpuint(dlen, ==, len);
+    qtest_memread(z->qts, OUT_BUF, back, len);
+    g_assert_true(memcmp(in, back, len) == 0);
+    zc_stop(z);
+}
+
 static void test_queue_setup(const void *data)
 {
     Zc *z = zc_start("q35", "ring-size=64");
@@ -465,14 +519,7 @@ static void test_roundtrip_corpus(const void *data)
 
 static gchar *load_vec(const char *name, gsize *len)
 {
-    const char *dir = g_getenv("ZCOMP_TEST_DATA");
-    g_autofree gchar *p = NULL;
-    gchar *buf;
-
-    g_assert_nonnull(dir);
-    p = g_build_filename(dir, "kernel-vectors", name, NULL);
-    g_assert_true(g_file_get_contents(p, &buf, len, NULL));
-    return buf;
+    return load_data("kernel-vectors", name, len);
 }
 
 /*
@@ -1901,6 +1948,8 @@ int main(int argc, char **argv)
                         test_sync_vcpu_bounded);
     qtest_add_data_func("/zcomp-pci/hostile/unplug-during-sync", NULL,
                         test_unplug_during_sync);
+    qtest_add_data_func("/zcomp-pci/hostile/lzorle-worst-case", NULL,
+                        test_hostile_lzorle_worst_case);
     qtest_add_data_func("/zcomp-pci/hostile/writes-tracked", NULL,
                         test_writes_tracked);
     return g_test_run();

@@ -234,6 +234,64 @@ static void check_roundtrip(const uint8_t *in, size_t len)
     g_free(out);
 }
 
+/*
+ * The worst case a guest can make: groups of 8 bytes "A B C X 0 0 0 0"
+ * where no 4-byte window finds a match, so each group costs a run of 4
+ * literals (5 bytes) and a zero run (4 bytes): 9 bytes per 8, beyond the
+ * kernel's lzo1x_worst_compress(). (C, X) differs in every group, and
+ * (A, B) is picked so that "A B C X" takes the hash slot of "X 0 0 0"
+ * (the encoder's hash, repeated here), which is thus never found.
+ */
+static void test_encode_worst_case(void)
+{
+    const size_t len = 65536, old_bound = len + len / 16 + 64 + 3 + 2;
+    static uint8_t wrk[ZC_LZORLE_WRKMEM_SIZE];
+    g_autofree uint8_t *in = g_malloc0(len);
+    g_autofree uint8_t *comp = g_malloc(zc_lzorle_bound(len));
+    size_t clen = 0;
+
+    for (size_t g = 0; g < len / 8; g++) {
+        uint8_t c = 1 + g / 255, x = 1 + g % 255;
+        uint32_t want = (uint32_t)(x * 0x9e3779b1u) >> (32 - ZC_LZORLE_HASH_BITS);
+        gboolean found = FALSE;
+
+        for (unsigned ab = 0x0101; ab <= 0xffff && !found; ab++) {
+            uint32_t dv = (ab & 0xff) | (ab & 0xff00) | (uint32_t)c << 16 |
+                          (uint32_t)x << 24;
+
+            if ((ab & 0xff) && (ab >> 8) &&
+                (uint32_t)(dv * 0x9e3779b1u) >> (32 - ZC_LZORLE_HASH_BITS) ==
+                want) {
+                in[g * 8] = ab & 0xff;
+                in[g * 8 + 1] = ab >> 8;
+                found = TRUE;
+            }
+        }
+        g_assert_true(found);
+        in[g * 8 + 2] = c;
+        in[g * 8 + 3] = x;
+    }
+    /* the same bytes as the device's qtest uses */
+    {
+        g_autofree char *path = g_build_filename(g_getenv("ZCOMP_TEST_DATA"),
+                                                 "lzorle-worst-64k.bin", NULL);
+        g_autofree char *file = NULL;
+        gsize flen;
+
+        g_assert_true(g_file_get_contents(path, &file, &flen, NULL));
+        g_assert_cmpmem(file, flen, in, len);
+    }
+    g_assert_cmpint(zc_lzorle_compress(in, len, comp, &clen, wrk), ==,
+                    ZC_LZORLE_OK);
+    g_test_message("worst case: %zu bytes -> %zu (bound %zu, the kernel's "
+                   "lzo1x_worst_compress %zu)", len, clen,
+                   zc_lzorle_bound(len), old_bound);
+    /* the input is as bad as meant, and the bound holds */
+    g_assert_cmpuint(clen, >, old_bound);
+    g_assert_cmpuint(clen, <=, zc_lzorle_bound(len));
+    check_roundtrip(in, len);
+}
+
 /* Every corpus page, each compressed on its own. */
 static void test_encode_corpus(void)
 {
@@ -460,6 +518,7 @@ int main(int argc, char **argv)
     g_test_add_func("/lzorle/hostile", test_hostile);
     g_test_add_func("/lzorle/encode-corpus", test_encode_corpus);
     g_test_add_func("/lzorle/encode-edges", test_encode_edges);
+    g_test_add_func("/lzorle/encode-worst-case", test_encode_worst_case);
     g_test_add_func("/lzorle/kernel-oracle", test_kernel_oracle);
     g_test_add_func("/lzorle/kernel-edges", test_kernel_edges);
     return g_test_run();
