@@ -24,12 +24,16 @@
 #define ZC_IRQ_RING		64
 #define ZC_SW_MAX		(64 * 1024)	/* largest software request */
 #define ZC_ZSTD_LEVEL		3		/* the kernel's default */
+#define ZC_WATCHDOG		(HZ / 2)
+
 /*
  * lzo and lzo-rle output bound: lzo1x_worst_compress() misses lzo-rle's
  * 4 literals before a 4-byte zero run, 9 bytes per 8 of input.
  */
-#define ZC_LZO_WORST(x)		((x) + (x) / 8 + 72)
-#define ZC_WATCHDOG		(HZ / 2)
+static inline size_t zc_lzo_worst(size_t len)
+{
+	return len + len / 8 + 72;
+}
 
 /* Why a request ran in software. */
 enum zc_fallback {

@@ -58,7 +58,7 @@ struct zc_comp_ctx {
 };
 
 /* lzo(-rle)'s worst case is the largest of all algorithms'. */
-#define ZC_SCRATCH_LEN	ZC_LZO_WORST(ZC_SLOT_BYTES)
+#define ZC_SCRATCH_LEN	zc_lzo_worst(ZC_SLOT_BYTES)
 
 static struct zc_alg *zc_alg_of_tfm(struct crypto_tfm *tfm)
 {

@@ -48,7 +48,7 @@ size_t zc_sw_compress_bound(u8 algo, unsigned int slen)
 	if (algo == ZCOMP_ALG_ZSTD)
 		return zstd_compress_bound(slen);
 	/* lzo(-rle)'s worst case, above lz4's */
-	return ZC_LZO_WORST(slen);
+	return zc_lzo_worst(slen);
 }
 
 static int zc_sw_zstd(u8 op, const u8 *src, unsigned int slen, u8 *dst,
@@ -113,13 +113,13 @@ static int zc_sw_lzo_compress(u8 algo, const u8 *src, unsigned int slen,
 {
 	size_t len;
 
-	if (*dlen >= ZC_LZO_WORST(slen)) {
+	if (*dlen >= zc_lzo_worst(slen)) {
 		if (zc_sw_lzo1x(algo, src, slen, dst, &len, wrkmem))
 			return -EINVAL;
 		*dlen = len;
 		return 0;
 	}
-	if (ZC_LZO_WORST(slen) > scratch_len ||
+	if (zc_lzo_worst(slen) > scratch_len ||
 	    zc_sw_lzo1x(algo, src, slen, scratch, &len, wrkmem))
 		return -EINVAL;
 	if (len > *dlen)
@@ -131,7 +131,7 @@ static int zc_sw_lzo_compress(u8 algo, const u8 *src, unsigned int slen,
 
 /*
  * The kernel's software codecs, on linear buffers. @scratch (of
- * ZC_LZO_WORST(ZC_SLOT_BYTES) bytes) lets lzo compress into a
+ * zc_lzo_worst(ZC_SLOT_BYTES) bytes) lets lzo compress into a
  * destination smaller than its worst case.
  */
 int zc_sw_run(u8 op, u8 algo, const u8 *src, unsigned int slen, u8 *dst,
@@ -183,7 +183,7 @@ int zc_sw_init(void)
 		wrkmem = max(wrkmem, zc_sw_wrkmem_size(algo));
 	zc_sw_buf.wrkmem = vmalloc(wrkmem);
 	zc_sw_buf.src = vmalloc(ZC_SW_MAX);
-	zc_sw_buf.dst = vmalloc(ZC_LZO_WORST(ZC_SW_MAX));
+	zc_sw_buf.dst = vmalloc(zc_lzo_worst(ZC_SW_MAX));
 	if (!zc_sw_buf.wrkmem || !zc_sw_buf.src || !zc_sw_buf.dst) {
 		zc_sw_exit();
 		return -ENOMEM;
