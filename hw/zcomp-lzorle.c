@@ -4,6 +4,7 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "zcomp-lzorle.h"
@@ -121,12 +122,38 @@ static inline void lzr_copy_match(uint8_t *op, size_t dist, size_t len,
     }
 }
 
+/*
+ * The length and LE16 of M3 (001LLLLL) and M4 (0001HLLL) instructions:
+ * @mask's bits of @t, else a long length on top of @mask, plus 2; then
+ * the 16 bits whose top 14 are the distance and low 2 the trailing
+ * literals. False if the input ends first.
+ */
+static inline bool lzr_len_le16(const uint8_t **ip, const uint8_t *ip_end,
+                                size_t t, size_t mask, size_t *len,
+                                size_t *d16)
+{
+    *len = t & mask;
+    if (!*len) {
+        *len = lzr_long_len(ip, ip_end, mask);
+        if (!*len) {
+            return false;
+        }
+    }
+    *len += 2;
+    if (ip_end - *ip < 2) {
+        return false;
+    }
+    *d16 = (*ip)[0] | (size_t)(*ip)[1] << 8;
+    *ip += 2;
+    return true;
+}
+
 int zc_lzorle_decompress(const uint8_t *src, size_t slen,
                          uint8_t *dst, size_t *dlen)
 {
     const uint8_t *ip = src, *const ip_end = src + slen;
     uint8_t *op = dst, *const op_end = dst + *dlen;
-    size_t state = 0, t, len, dist, h, lo, hi;
+    size_t state = 0, t, len, dist, h, lo, d16;
     int version = 0;
 
     if (slen >= 5 && src[0] == 17) {
@@ -213,22 +240,11 @@ int zc_lzorle_decompress(const uint8_t *src, size_t slen,
                 op += len;
                 goto trailing;
             }
-            len = t & 7;
-            if (!len) {
-                len = lzr_long_len(&ip, ip_end, 7);
-                if (!len) {
-                    return ZC_LZORLE_CORRUPT;
-                }
-            }
-            len += 2;
-            if (ip_end - ip < 2) {
+            if (!lzr_len_le16(&ip, ip_end, t, 7, &len, &d16)) {
                 return ZC_LZORLE_CORRUPT;
             }
-            lo = ip[0];
-            hi = ip[1];
-            ip += 2;
-            dist = 16384 + ((t & 8) << 11) + ((hi << 6) | (lo >> 2));
-            lo &= 3;
+            dist = 16384 + ((t & 8) << 11) + (d16 >> 2);
+            lo = d16 & 3;
             if (dist == 16384) {
                 /* end of stream: all input consumed, nothing after */
                 if (ip != ip_end) {
@@ -239,22 +255,11 @@ int zc_lzorle_decompress(const uint8_t *src, size_t slen,
             }
         } else if (t < 64) {
             /* 001LLLLL: up to 16 kB distance */
-            len = t & 31;
-            if (!len) {
-                len = lzr_long_len(&ip, ip_end, 31);
-                if (!len) {
-                    return ZC_LZORLE_CORRUPT;
-                }
-            }
-            len += 2;
-            if (ip_end - ip < 2) {
+            if (!lzr_len_le16(&ip, ip_end, t, 31, &len, &d16)) {
                 return ZC_LZORLE_CORRUPT;
             }
-            lo = ip[0];
-            hi = ip[1];
-            ip += 2;
-            dist = ((hi << 6) | (lo >> 2)) + 1;
-            lo &= 3;
+            dist = (d16 >> 2) + 1;
+            lo = d16 & 3;
         } else {
             /* 01LDDDSS (3-4 bytes) and 1LLDDDSS (5-8 bytes): 2 kB */
             if (ip >= ip_end) {
