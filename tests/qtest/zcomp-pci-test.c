@@ -1728,8 +1728,8 @@ static void test_corrupt_migration(const void *data)
  * so that SYNC doorbells run on a vCPU thread, without the BQL, as under a
  * real guest. (qtest's own register writes come from the main loop.)
  */
-static Zc *zc_start_vcpu(const char *machine, const char *props,
-                         gchar **disk)
+static Zc *zc_start_vcpu_args(const char *machine, const char *props,
+                              const char *args, gchar **disk)
 {
     Zc *z = g_new0(Zc, 1);
     int i;
@@ -1740,9 +1740,9 @@ static Zc *zc_start_vcpu(const char *machine, const char *props,
     z->qts = qtest_initf("-accel tcg -machine %s -m %d -nodefaults "
                          "-drive if=none,id=d0,file=%s,format=raw "
                          "-device ide-hd,drive=d0,secs=1,cyls=1,heads=1 "
-                         "-device zcomp-pci,id=zc,addr=%02x.0%s%s",
+                         "-device zcomp-pci,id=zc,addr=%02x.0%s%s %s",
                          machine, RAM_MB, *disk, SLOT, *props ? "," : "",
-                         props);
+                         props, args);
     for (i = 0; i < 3000; i++) {
         if (qtest_readl(z->qts, MB_READY) == MB_READY_MAGIC) {
             break;
@@ -1757,6 +1757,12 @@ static Zc *zc_start_vcpu(const char *machine, const char *props,
     qpci_device_enable(z->dev);
     z->bar = qpci_iomap(z->dev, 0, NULL);
     return z;
+}
+
+static Zc *zc_start_vcpu(const char *machine, const char *props,
+                         gchar **disk)
+{
+    return zc_start_vcpu_args(machine, props, "", disk);
 }
 
 /* Have the vCPU store @q's tail to its doorbell, once or until stopped. */
@@ -1897,6 +1903,548 @@ static void test_writes_tracked(const void *data)
     zc_stop_vcpu(z, disk);
 }
 
+/* ---- behind a vIOMMU (intel-iommu, legacy mode, 3-level tables) ---- */
+
+#define VTD_BASE        0xfed90000ull
+#define VTD_GCMD        0x18
+#define VTD_GSTS        0x1c
+#define VTD_RTADDR      0x20
+#define VTD_CCMD        0x28
+#define VTD_IVA         0xf0
+#define VTD_IOTLB       0xf8
+#define VTD_TE          (1u << 31)
+#define VTD_SRTP        (1u << 30)
+#define VTD_DID         1
+#define PT_BASE         0x09000000ull   /* root, context, then tables */
+#define IOVA_OFF        0x100000000ull  /* IOVA of GPA x: x + IOVA_OFF */
+#define ALT_BUF         0x0a000000ull   /* pages mapped in their place */
+#define IOVA(gpa)       ((gpa) + IOVA_OFF)
+
+typedef struct Vtd {
+    QTestState *qts;
+    uint64_t next;      /* next free page of tables */
+} Vtd;
+
+static void vtd_wait(Vtd *v, uint64_t reg, uint64_t bit, bool set)
+{
+    for (int i = 0; i < 1000; i++) {
+        if (!!(qtest_readq(v->qts, VTD_BASE + reg) & bit) == set) {
+            return;
+        }
+        g_usleep(1000);
+    }
+    g_assert_not_reached();
+}
+
+/* The second-level PTE of @iova, its tables made on the way. */
+static uint64_t vtd_pte_addr(Vtd *v, uint64_t iova)
+{
+    uint64_t table = qtest_readq(v->qts, PT_BASE + 4096 + QPCI_DEVFN(SLOT, 0)
+                                 * 16) & ~0xfffull;
+
+    for (int level = 3; level > 1; level--) {
+        uint64_t at = table + ((iova >> (12 + 9 * (level - 1))) & 511) * 8;
+        uint64_t e = qtest_readq(v->qts, at);
+
+        if (!(e & 3)) {
+            e = v->next | 3;
+            qtest_memset(v->qts, v->next, 0, 4096);
+            v->next += 4096;
+            qtest_writeq(v->qts, at, e);
+        }
+        table = e & ~0xfffull;
+    }
+    return table + ((iova >> 12) & 511) * 8;
+}
+
+/* Map (or with @perm 0 unmap) the page at @iova to @gpa. */
+static void vtd_map(Vtd *v, uint64_t iova, uint64_t gpa, int perm)
+{
+    qtest_writeq(v->qts, vtd_pte_addr(v, iova), perm ? gpa | perm : 0);
+}
+
+static void vtd_map_range(Vtd *v, uint64_t gpa, uint64_t len)
+{
+    for (uint64_t o = 0; o < len; o += 4096) {
+        vtd_map(v, IOVA(gpa + o), gpa + o, 3);
+    }
+}
+
+/* Page-selective IOTLB invalidation of @iova, as a driver's unmap does. */
+static void vtd_inval_page(Vtd *v, uint64_t iova)
+{
+    qtest_writeq(v->qts, VTD_BASE + VTD_IVA, iova);
+    qtest_writeq(v->qts, VTD_BASE + VTD_IOTLB, (1ull << 63) | (3ull << 60) |
+                 ((uint64_t)VTD_DID << 32));
+    vtd_wait(v, VTD_IOTLB, 1ull << 63, false);
+}
+
+/*
+ * Root and context tables for the device (domain VTD_DID, 39-bit, 3
+ * levels), empty page tables; translation on if @enable.
+ */
+static void vtd_setup(Vtd *v, QTestState *qts, bool enable)
+{
+    uint64_t root = PT_BASE, ctx = PT_BASE + 4096;
+
+    v->qts = qts;
+    v->next = PT_BASE + 2 * 4096;
+    qtest_memset(qts, PT_BASE, 0, 3 * 4096);
+    qtest_writeq(qts, root, ctx | 1);                 /* bus 0 */
+    qtest_writeq(qts, ctx + QPCI_DEVFN(SLOT, 0) * 16, v->next | 1);
+    qtest_writeq(qts, ctx + QPCI_DEVFN(SLOT, 0) * 16 + 8,
+                 1 | (VTD_DID << 8));                 /* AW 39-bit */
+    v->next += 4096;
+    qtest_writeq(qts, VTD_BASE + VTD_RTADDR, root);
+    qtest_writel(qts, VTD_BASE + VTD_GCMD, VTD_SRTP);
+    vtd_wait(v, VTD_GSTS, VTD_SRTP, true);
+    if (enable) {
+        qtest_writeq(qts, VTD_BASE + VTD_CCMD, (1ull << 63) | (1ull << 61));
+        vtd_wait(v, VTD_CCMD, 1ull << 63, false);
+        qtest_writeq(qts, VTD_BASE + VTD_IOTLB, (1ull << 63) | (1ull << 60));
+        vtd_wait(v, VTD_IOTLB, 1ull << 63, false);
+        qtest_writel(qts, VTD_BASE + VTD_GCMD, VTD_TE);
+        vtd_wait(v, VTD_GSTS, VTD_TE, true);
+    }
+}
+
+static Zc *zc_start_iommu(const char *props)
+{
+    Zc *z = g_new0(Zc, 1);
+
+    z->qts = qtest_initf("-machine q35 -m %d -nodefaults "
+                         "-device intel-iommu,aw-bits=39 "
+                         "-device zcomp-pci,addr=%02x.0%s%s",
+                         RAM_MB, SLOT, *props ? "," : "", props);
+    z->bus = qpci_new_pc(z->qts, NULL);
+    z->dev = qpci_device_find(z->bus, QPCI_DEVFN(SLOT, 0));
+    g_assert_nonnull(z->dev);
+    qpci_device_enable(z->dev);
+    z->bar = qpci_iomap(z->dev, 0, NULL);
+    return z;
+}
+
+/* A queue whose rings the device reaches at @sq and @cq (IOVAs). */
+static void queue_setup_iova(Zc *z, int q, uint64_t sq, uint64_t cq,
+                             uint32_t size)
+{
+    g_autofree void *zero = g_malloc0(size * sizeof(struct zcomp_cqe));
+
+    qtest_memwrite(z->qts, CQ_BASE(q), zero, size * sizeof(struct zcomp_cqe));
+    wr64(z, ZCOMP_QREG(q) + ZCOMP_QREG_SQ_BASE, sq);
+    wr64(z, ZCOMP_QREG(q) + ZCOMP_QREG_CQ_BASE, cq);
+    wr32(z, ZCOMP_QREG(q) + ZCOMP_QREG_SIZE_ENTRIES, size);
+    wr32(z, ZCOMP_QREG(q) + ZCOMP_QREG_VECTOR, q);
+    wr32(z, ZCOMP_QREG(q) + ZCOMP_QREG_CTRL, ZCOMP_QCTRL_ENABLE);
+    g_assert_cmphex(qstatus(z, q), ==, ZCOMP_QSTS_ENABLED);
+    z->size[q] = size;
+    z->tail[q] = z->head[q] = 0;
+    z->phase[q] = 1;
+}
+
+/*
+ * Every DMA goes through the guest's IOMMU: rings, buffers and SG lists
+ * live at IOVAs 4 GiB above their RAM, where there is no RAM at all.
+ * Each algorithm, plain buffers and SG lists crossing pages, round trip.
+ */
+static void test_iommu_translated(const void *data)
+{
+    g_autoptr(GRand) r = g_rand_new_with_seed(21);
+    g_autofree uint8_t *buf = g_malloc(16384);
+    g_autofree uint8_t *back = g_malloc(16384);
+    Zc *z = zc_start_iommu("");
+    Vtd v;
+    uint32_t clen, dlen, tag = 0;
+
+    vtd_setup(&v, z->qts, true);
+    vtd_map_range(&v, SQ_BASE(0), 4096);
+    vtd_map_range(&v, CQ_BASE(0), 4096);
+    vtd_map_range(&v, SRC_BUF, 65536);
+    vtd_map_range(&v, DST_BUF, 65536);
+    vtd_map_range(&v, OUT_BUF, 65536);
+    vtd_map_range(&v, SGL_BUF, 4096);
+    zc_enable(z);
+    queue_setup_iova(z, 0, IOVA(SQ_BASE(0)), IOVA(CQ_BASE(0)), 64);
+    stage(z, buf, 16384, 1, r);
+    for (unsigned i = 0; i < G_N_ELEMENTS(algos); i++) {
+        struct zcomp_sqe s;
+        struct zcomp_sge sg[4];
+
+        g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, algos[i],
+                                          IOVA(SRC_BUF), 16384,
+                                          IOVA(DST_BUF), 32768, ++tag),
+                             &clen), ==, ZCOMP_ST_OK);
+        /* The output back through an SG list of 4 pieces, across pages. */
+        for (int k = 0; k < 4; k++) {
+            sg[k].addr = cpu_to_le64(IOVA(OUT_BUF) + k * 4096 + 2048);
+            sg[k].len = cpu_to_le32(4096);
+            sg[k].rsvd = 0;
+        }
+        qtest_memwrite(z->qts, SGL_BUF, sg, sizeof(sg));
+        s = mk_sqe(ZCOMP_OP_DECOMPRESS, algos[i], IOVA(DST_BUF), clen,
+                   IOVA(SGL_BUF), 16384, ++tag);
+        s.flags = ZCOMP_SQE_F_DST_SGL;
+        s.dst_nsge = cpu_to_le32(4);
+        g_assert_cmpint(run1(z, 0, s, &dlen), ==, ZCOMP_ST_OK);
+        g_assert_cmpuint(dlen, ==, 16384);
+        for (int k = 0; k < 4; k++) {
+            qtest_memread(z->qts, OUT_BUF + k * 4096 + 2048, back + k * 4096,
+                          4096);
+        }
+        g_assert_true(memcmp(buf, back, 16384) == 0);
+    }
+    /* An IOVA the guest never mapped: DMA_ERROR, the device lives. */
+    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                      IOVA(SRC_BUF) + 0x100000, 4096,
+                                      IOVA(DST_BUF), 8192, ++tag), NULL),
+                    ==, ZCOMP_ST_DMA_ERROR);
+    /* Read-only mapping: the device may read, never write there. */
+    vtd_map(&v, IOVA(DST_BUF), DST_BUF, 1);
+    vtd_inval_page(&v, IOVA(DST_BUF));
+    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                      IOVA(SRC_BUF), 4096, IOVA(DST_BUF),
+                                      4096, ++tag), NULL),
+                    ==, ZCOMP_ST_DMA_ERROR);
+    g_assert_cmphex(rd32(z, ZCOMP_REG_STATUS), ==, ZCOMP_STS_READY);
+    zc_stop(z);
+}
+
+/*
+ * Invalidations are honoured: the guest moves the page of a live CQ
+ * elsewhere, then unmaps it, each time with an IOTLB invalidation as its
+ * IOMMU driver does. The device writes where the page is now, and
+ * nowhere once it is gone (the queue goes fatal instead).
+ */
+static void test_iommu_invalidate(const void *data)
+{
+    g_autoptr(GRand) r = g_rand_new_with_seed(22);
+    uint8_t page[4096];
+    struct zcomp_cqe c, old[8], alt[8], zero[8] = { 0 };
+    Zc *z = zc_start_iommu("");
+    Vtd v;
+
+    vtd_setup(&v, z->qts, true);
+    vtd_map_range(&v, SQ_BASE(0), 4096);
+    vtd_map_range(&v, CQ_BASE(0), 4096);
+    vtd_map_range(&v, SRC_BUF, 4096);
+    vtd_map_range(&v, DST_BUF, 8192);
+    stage(z, page, sizeof(page), 1, r);
+    zc_enable(z);
+    queue_setup_iova(z, 0, IOVA(SQ_BASE(0)), IOVA(CQ_BASE(0)), 8);
+    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                      IOVA(SRC_BUF), 4096, IOVA(DST_BUF),
+                                      8192, 1), NULL), ==, 0);
+
+    /* The CQ page moves to ALT_BUF: completion 2 lands there. */
+    qtest_memset(z->qts, ALT_BUF, 0, 4096);
+    vtd_map(&v, IOVA(CQ_BASE(0)), ALT_BUF, 3);
+    vtd_inval_page(&v, IOVA(CQ_BASE(0)));
+    push(z, 0, &(struct zcomp_sqe) {
+        .opcode = ZCOMP_OP_COMPRESS, .algo = ZCOMP_ALG_LZ4, .tag = 2,
+        .src_addr = IOVA(SRC_BUF), .src_len = 4096,
+        .dst_addr = IOVA(DST_BUF), .dst_cap = 8192 });
+    ring(z, 0);
+    for (int i = 0; i < 2000; i++) {
+        qtest_memread(z->qts, ALT_BUF + sizeof(c), &c, sizeof(c));
+        if (c.flags & ZCOMP_CQE_F_PHASE) {
+            break;
+        }
+        g_usleep(1000);
+    }
+    g_assert_cmpuint(c.flags & ZCOMP_CQE_F_PHASE, ==, 1);
+    g_assert_cmpuint(le32_to_cpu(c.tag), ==, 2);
+    g_assert_cmpint(c.status, ==, 0);
+    qtest_memread(z->qts, CQ_BASE(0) + sizeof(c), &c, sizeof(c));
+    g_assert_cmpuint(c.flags, ==, 0);
+
+    /* Unmapped: nothing written anywhere, the queue's CQ is fatal. */
+    qtest_memread(z->qts, CQ_BASE(0), old, sizeof(old));
+    qtest_memread(z->qts, ALT_BUF, alt, sizeof(alt));
+    vtd_map(&v, IOVA(CQ_BASE(0)), 0, 0);
+    vtd_inval_page(&v, IOVA(CQ_BASE(0)));
+    push(z, 0, &(struct zcomp_sqe) {
+        .opcode = ZCOMP_OP_COMPRESS, .algo = ZCOMP_ALG_LZ4, .tag = 3,
+        .src_addr = IOVA(SRC_BUF), .src_len = 4096,
+        .dst_addr = IOVA(DST_BUF), .dst_cap = 8192 });
+    ring(z, 0);
+    for (int i = 0; i < 2000 && rd32(z, ZCOMP_REG_STATUS) != ZCOMP_STS_FATAL;
+         i++) {
+        g_usleep(1000);
+    }
+    g_assert_cmphex(rd32(z, ZCOMP_REG_STATUS), ==, ZCOMP_STS_FATAL);
+    g_assert_cmphex(rd32(z, ZCOMP_REG_FATAL_INFO), ==, ZCOMP_FATAL_CQ_WRITE);
+    {
+        struct zcomp_cqe now_old[8], now_alt[8];
+
+        qtest_memread(z->qts, CQ_BASE(0), now_old, sizeof(now_old));
+        qtest_memread(z->qts, ALT_BUF, now_alt, sizeof(now_alt));
+        g_assert_true(memcmp(now_old, old, sizeof(old)) == 0);
+        g_assert_true(memcmp(now_alt, alt, sizeof(alt)) == 0);
+        g_assert_true(memcmp(&now_old[2], zero, sizeof(c)) == 0);
+    }
+    zc_stop(z);
+}
+
+/*
+ * The guest turns translation on under a live ring (as Linux does when
+ * it boots with intel_iommu=on after firmware used the device): from
+ * then on the device reaches the ring where the IOMMU maps it, not where
+ * it was before.
+ */
+static void test_iommu_enable_live(const void *data)
+{
+    g_autoptr(GRand) r = g_rand_new_with_seed(23);
+    uint8_t page[4096];
+    struct zcomp_cqe c;
+    Zc *z = zc_start_iommu("");
+    Vtd v;
+
+    stage(z, page, sizeof(page), 1, r);
+    zc_enable(z);
+    /* Translation off: the device's addresses are RAM addresses. */
+    queue_setup(z, 0, 8, 0);
+    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                      SRC_BUF, 4096, DST_BUF, 8192, 1), NULL),
+                    ==, 0);
+    /* Identity for the buffers, the ring pages moved to ALT_BUF. */
+    vtd_setup(&v, z->qts, false);
+    for (uint64_t o = 0; o < 8192; o += 4096) {
+        vtd_map(&v, SRC_BUF + o, SRC_BUF + o, 3);
+        vtd_map(&v, DST_BUF + o, DST_BUF + o, 3);
+    }
+    vtd_map(&v, SQ_BASE(0), ALT_BUF, 3);
+    vtd_map(&v, CQ_BASE(0), ALT_BUF + 4096, 3);
+    qtest_memset(z->qts, ALT_BUF, 0, 8192);
+    qtest_writeq(z->qts, VTD_BASE + VTD_CCMD, (1ull << 63) | (1ull << 61));
+    vtd_wait(&v, VTD_CCMD, 1ull << 63, false);
+    qtest_writel(z->qts, VTD_BASE + VTD_GCMD, VTD_TE);
+    vtd_wait(&v, VTD_GSTS, VTD_TE, true);
+
+    /* Entry 1 is where the IOMMU maps the SQ now; its CQE too. */
+    qtest_memwrite(z->qts, ALT_BUF + 64, &(struct zcomp_sqe) {
+        .opcode = ZCOMP_OP_COMPRESS, .algo = ZCOMP_ALG_LZ4, .tag = 2,
+        .src_addr = SRC_BUF, .src_len = 4096, .dst_addr = DST_BUF,
+        .dst_cap = 8192 }, 64);
+    z->tail[0] = 2;
+    ring(z, 0);
+    for (int i = 0; i < 2000; i++) {
+        qtest_memread(z->qts, ALT_BUF + 4096 + sizeof(c), &c, sizeof(c));
+        if (c.flags & ZCOMP_CQE_F_PHASE) {
+            break;
+        }
+        g_usleep(1000);
+    }
+    g_assert_cmpuint(c.flags & ZCOMP_CQE_F_PHASE, ==, 1);
+    g_assert_cmpuint(le32_to_cpu(c.tag), ==, 2);
+    g_assert_cmpint(c.status, ==, 0);
+    qtest_memread(z->qts, CQ_BASE(0) + sizeof(c), &c, sizeof(c));
+    g_assert_cmpuint(c.flags, ==, 0);
+    g_assert_cmphex(rd32(z, ZCOMP_REG_STATUS), ==, ZCOMP_STS_READY);
+    zc_stop(z);
+}
+
+/*
+ * Bus mastering toggled while requests with long SG lists run: each one
+ * completes once, OK, in order; the device is never fatal (a cut-off DMA
+ * drops the request, which runs again when mastering is back).
+ */
+static void test_bus_master_race(const void *data)
+{
+    const uint32_t nsge = 4096, n = 400, len = 65536;
+    g_autoptr(GRand) r = g_rand_new_with_seed(24);
+    g_autofree uint8_t *buf = g_malloc(len);
+    g_autofree struct zcomp_sge *sg = g_new0(struct zcomp_sge, nsge);
+    Zc *z = zc_start("q35", "ring-size=64,max-sge=4096");
+    uint16_t cmd = qpci_config_readw(z->dev, PCI_COMMAND);
+    uint32_t done = 0, pushed = 0, toggles = 0;
+    struct zcomp_cqe c;
+
+    stage(z, buf, len, 1, r);
+    /* 16-byte pieces: the output into every other piece of DST_BUF. */
+    for (uint32_t i = 0; i < nsge; i++) {
+        sg[i].addr = cpu_to_le64(DST_BUF + i * 32);
+        sg[i].len = cpu_to_le32(16);
+    }
+    qtest_memwrite(z->qts, SGL_BUF, sg, nsge * sizeof(*sg));
+    for (uint32_t i = 0; i < nsge; i++) {
+        sg[i].addr = cpu_to_le64(SRC_BUF + i * 16);
+    }
+    qtest_memwrite(z->qts, SGL_BUF + 0x100000, sg, nsge * sizeof(*sg));
+    zc_enable(z);
+    queue_setup(z, 0, 64, 0);
+    while (done < n) {
+        while (pushed < n && pushed - done < 63) {
+            struct zcomp_sqe s = mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                        SGL_BUF + 0x100000, len, SGL_BUF,
+                                        nsge * 16, pushed++);
+
+            s.flags = ZCOMP_SQE_F_SRC_SGL | ZCOMP_SQE_F_DST_SGL;
+            s.src_nsge = cpu_to_le32(nsge);
+            s.dst_nsge = cpu_to_le32(nsge);
+            push(z, 0, &s);
+        }
+        ring(z, 0);
+        qpci_config_writew(z->dev, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER);
+        g_usleep(g_rand_int_range(r, 0, 500));
+        qpci_config_writew(z->dev, PCI_COMMAND, cmd);
+        toggles++;
+        g_usleep(g_rand_int_range(r, 0, 2000));
+        while (done < n && try_reap(z, 0, &c, 0)) {
+            g_assert_cmpuint(c.tag, ==, done);
+            g_assert_cmpint(c.status, ==, ZCOMP_ST_OK);
+            done++;
+        }
+        g_assert_cmphex(rd32(z, ZCOMP_REG_STATUS), ==, ZCOMP_STS_READY);
+        g_assert_cmpuint(toggles, <, 100000);
+    }
+    g_test_message("%u requests of %u SG entries each way, %u bus-master "
+                   "toggles: all OK", n, nsge, toggles);
+    zc_stop(z);
+}
+
+/*
+ * Capabilities and geometry travel with the device: a destination that
+ * offers what the source did loads its state; one that offers more,
+ * less or other sizes refuses it.
+ */
+static bool migrate_to(const char *src_props, const char *dst_props)
+{
+    g_autofree gchar *file = g_strdup_printf("%s/zcomp-mig-caps-%d",
+                                             g_get_tmp_dir(), getpid());
+    g_autofree gchar *uri = g_strdup_printf("file:%s", file);
+    Zc *z = zc_start("q35", src_props);
+    QTestState *d;
+    QDict *rsp;
+    const char *st;
+    bool ok;
+
+    zc_enable(z);
+    queue_setup(z, 0, 8, 0);
+    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                      SRC_BUF, 4096, DST_BUF, 8192, 1), NULL),
+                    ==, 0);
+    qtest_qmp_assert_success(z->qts, "{'execute': 'stop'}");
+    qtest_qmp_assert_success(z->qts, "{'execute': 'migrate', 'arguments': "
+                             "{'uri': %s}}", uri);
+    wait_migration(z->qts);
+    zc_stop(z);
+    d = qtest_initf("-machine q35 -m %d -nodefaults "
+                    "-device zcomp-pci,addr=%02x.0%s%s -incoming defer",
+                    RAM_MB, SLOT, *dst_props ? "," : "", dst_props);
+    qtest_qmp_assert_success(d, "{'execute': 'migrate-incoming', "
+                             "'arguments': {'uri': %s, "
+                             "'exit-on-error': false}}", uri);
+    for (;;) {
+        rsp = qtest_qmp(d, "{'execute': 'query-migrate'}");
+        st = qdict_get_try_str(qdict_get_qdict(rsp, "return"), "status");
+        if (st && (!strcmp(st, "completed") || !strcmp(st, "failed"))) {
+            break;
+        }
+        qobject_unref(rsp);
+        g_usleep(1000);
+    }
+    ok = !strcmp(st, "completed");
+    qobject_unref(rsp);
+    if (ok) {
+        Zc dz = { .qts = d };
+
+        qtest_qmp_assert_success(d, "{'execute': 'cont'}");
+        dz.bus = qpci_new_pc(d, NULL);
+        dz.dev = qpci_device_find(dz.bus, QPCI_DEVFN(SLOT, 0));
+        dz.bar = qpci_iomap(dz.dev, 0, NULL);
+        g_assert_cmphex(rd32(&dz, ZCOMP_REG_CAP_ALGS), ==,
+                        strstr(dst_props, "zstd=off") ? 0x7 : 0x1f);
+        g_free(dz.dev);
+        qpci_free_pc(dz.bus);
+    }
+    qtest_quit(d);
+    unlink(file);
+    return ok;
+}
+
+static void test_migrate_caps(const void *data)
+{
+    static const char *const other[] = {
+        "", "lzo-rle=off,zstd=off,max-request=131072",
+        "lzo-rle=off,zstd=off,max-sge=128",
+        "lzo-rle=off,zstd=off,ring-size=512",
+        "lzo-rle=off,zstd=off,lz4hc-level=12",
+        "lzo-rle=off,zstd=off,zstd-level=4",
+        "lzo-rle=off", "zstd=off",
+    };
+    const char *abi10 = "lzo-rle=off,zstd=off";
+
+    g_assert_true(migrate_to(abi10, abi10));
+    for (unsigned i = 0; i < G_N_ELEMENTS(other); i++) {
+        g_test_message("destination '%s': refused", other[i]);
+        g_assert_false(migrate_to(abi10, other[i]));
+    }
+    g_assert_true(migrate_to("", ""));
+}
+
+/*
+ * A SYNC doorbell prices each request by its worst case, not its bytes:
+ * a 64 KiB zstd decompression (whose crafted worst case is tens of ms)
+ * goes to the worker, a 4 KiB lz4 page runs on the vCPU. Both complete.
+ */
+static void test_sync_priced(const void *data)
+{
+    g_autofree gchar *log = g_strdup_printf("%s/zcomp-sync-%d.log",
+                                            g_get_tmp_dir(), getpid());
+    g_autofree gchar *trace = g_strdup_printf("-trace zcomp_sync_defer -D %s",
+                                              log);
+    g_autofree uint8_t *frame = g_malloc(65536 + 64);
+    g_autofree gchar *text = NULL;
+    g_autoptr(GRand) r = g_rand_new_with_seed(25);
+    uint8_t page[4096];
+    uint32_t len = 0, n = 64000;
+    struct zcomp_cqe c;
+    gchar *disk;
+    Zc *z;
+
+    /* A zstd frame of 64000 bytes in 2 raw blocks. */
+    memcpy(frame, "\x28\xb5\x2f\xfd\xa0", 5);
+    stl_le_p(frame + 5, n);
+    len = 9;
+    for (int b = 0; b < 2; b++) {
+        uint32_t h = (32000 << 3) | (b == 1);
+
+        frame[len++] = h;
+        frame[len++] = h >> 8;
+        frame[len++] = h >> 16;
+        for (uint32_t i = 0; i < 32000; i++) {
+            frame[len++] = i * 7 + b;
+        }
+    }
+    unlink(log);
+    z = zc_start_vcpu_args("pc", "", trace, &disk);
+    qtest_memwrite(z->qts, SRC_BUF + 0x100000, frame, len);
+    stage(z, page, sizeof(page), 1, r);
+    zc_enable(z);
+    queue_setup(z, 0, 8, ZCOMP_QCTRL_SYNC);
+    push(z, 0, &(struct zcomp_sqe) {
+        .opcode = ZCOMP_OP_COMPRESS, .algo = ZCOMP_ALG_LZ4, .tag = 1,
+        .src_addr = SRC_BUF, .src_len = 4096, .dst_addr = DST_BUF,
+        .dst_cap = 8192 });
+    vcpu_ring(z, 0, true);
+    c = reap(z, 0);
+    g_assert_cmpint(c.status, ==, 0);
+    push(z, 0, &(struct zcomp_sqe) {
+        .opcode = ZCOMP_OP_DECOMPRESS, .algo = ZCOMP_ALG_ZSTD, .tag = 2,
+        .src_addr = SRC_BUF + 0x100000, .src_len = len,
+        .dst_addr = OUT_BUF, .dst_cap = n });
+    vcpu_ring(z, 0, true);
+    c = reap(z, 0);
+    g_assert_cmpint(c.status, ==, 0);
+    g_assert_cmpuint(c.out_len, ==, n);
+    zc_stop_vcpu(z, disk);
+    g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
+    g_test_message("%s", text);
+    g_assert_null(strstr(text, "tag 0x1:"));
+    g_assert_nonnull(strstr(text, "tag 0x2:"));
+    unlink(log);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1952,5 +2500,18 @@ int main(int argc, char **argv)
                         test_hostile_lzorle_worst_case);
     qtest_add_data_func("/zcomp-pci/hostile/writes-tracked", NULL,
                         test_writes_tracked);
+    qtest_add_data_func("/zcomp-pci/hostile/bus-master-race", NULL,
+                        test_bus_master_race);
+    qtest_add_data_func("/zcomp-pci/hostile/sync-priced", NULL,
+                        test_sync_priced);
+    qtest_add_data_func("/zcomp-pci/migrate-caps", NULL, test_migrate_caps);
+    if (qtest_has_device("intel-iommu")) {
+        qtest_add_data_func("/zcomp-pci/iommu/translated", NULL,
+                            test_iommu_translated);
+        qtest_add_data_func("/zcomp-pci/iommu/invalidate", NULL,
+                            test_iommu_invalidate);
+        qtest_add_data_func("/zcomp-pci/iommu/enable-under-live-ring", NULL,
+                            test_iommu_enable_live);
+    }
     return g_test_run();
 }
