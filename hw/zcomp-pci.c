@@ -83,11 +83,16 @@ typedef struct ZcompAtcEntry {
     uint8_t perm;               /* IOMMU_RO/WO granted; IOMMU_NONE: empty */
 } ZcompAtcEntry;
 
-/* An IOMMU region of the device's DMA address space that we listen to. */
+/*
+ * An IOMMU region of the device's DMA address space, whose invalidations
+ * we listen to: one notifier over all of it, for all its sections.
+ */
 typedef struct ZcompIommu {
     IOMMUNotifier n;
     MemoryRegion *mr;
     hwaddr offset;              /* DMA address - IOMMU region offset */
+    unsigned sections;          /* of @mr in the address space */
+    bool notified;              /* @n registered: invalidations reach us */
     ZcompPCIState *dev;
     QLIST_ENTRY(ZcompIommu) next;
 } ZcompIommu;
@@ -125,11 +130,11 @@ typedef struct ZcompQueue {
      * one translation running without @lock.
      */
     ZcompAtcEntry atc[ZCOMP_ATC_ENTRIES];
+    ZcompAtcEntry xlate_once;   /* a translation not to be kept */
     uint32_t step_epoch;
     bool xlate_pending;
-    bool xlate_stale;           /* an invalidation covered it meanwhile */
+    bool xlate_stale;           /* an invalidation came meanwhile */
     bool xlate_dropped;         /* the request was dropped meanwhile */
-    hwaddr xlate_iova;
     ZcStats stats;              /* single writer: the @lock holder */
 } ZcompQueue;
 
@@ -189,6 +194,7 @@ struct ZcompPCIState {
     bool dma_listening;
     bool dma_changed;           /* sections changed in this transaction */
     QLIST_HEAD(, ZcompIommu) iommus;
+    uint32_t iommus_silent;     /* atomic: IOMMUs that do not notify us */
 
     /* Capabilities and geometry, as migrated (checked on load) */
     uint32_t mig_algs;
@@ -293,14 +299,19 @@ static bool zcomp_atc_hit(const ZcompAtcEntry *e, hwaddr addr, uint8_t perm)
  * The translation of @addr for a read or write (@perm) through the
  * guest's IOMMU: from the queue's ATC, or asked of the IOMMU. @lock held.
  *
- * The IOMMU may read its tables from wherever the guest put them, MMIO
- * included, which takes the BQL; and whoever holds the BQL may wait for
- * @lock. So @lock is dropped while the IOMMU translates, with @busy set
- * (no other thread steps this queue) and in an RCU read-side section (the
- * device outlives it, even if unplugged meanwhile). Afterwards the step
- * goes on only if nothing dropped it meanwhile (q->xlate_dropped
- * otherwise), and keeps the translation only if no invalidation covered
- * it meanwhile (asks again otherwise). NULL if it fails.
+ * The IOMMUs translate under their own lock and may take the BQL inside
+ * it (an IOMMU reads its tables from wherever the guest put them, MMIO
+ * included; it may switch address spaces or report a fault), while
+ * BQL holders take that lock too: so the IOMMU is asked with the BQL
+ * held, as the main loop would. And whoever holds the BQL may wait for
+ * @lock: so @lock is dropped meanwhile, with @busy set (no other thread
+ * steps this queue) and in an RCU read-side section (the device outlives
+ * it, even if unplugged meanwhile). Afterwards the step goes on only if
+ * nothing dropped it meanwhile (q->xlate_dropped otherwise), and keeps
+ * the translation only if no invalidation came meanwhile (asks again
+ * otherwise), and only if every IOMMU of the device tells us of its
+ * invalidations (else it is used for this access alone). NULL if the
+ * IOMMU refuses it.
  */
 static ZcompAtcEntry *zcomp_translate(ZcompQueue *q, hwaddr addr,
                                       uint8_t perm)
@@ -317,12 +328,13 @@ static ZcompAtcEntry *zcomp_translate(ZcompQueue *q, hwaddr addr,
 
         q->xlate_pending = true;
         q->xlate_stale = false;
-        q->xlate_iova = addr;
         q->busy = true;
         rcu_read_lock();
         qemu_mutex_unlock(&q->lock);
+        bql_lock();
         t = address_space_get_iotlb_entry(as, addr, perm == IOMMU_WO,
                                           MEMTXATTRS_UNSPECIFIED);
+        bql_unlock();
         qemu_mutex_lock(&q->lock);
         rcu_read_unlock();
         q->busy = false;
@@ -339,9 +351,14 @@ static ZcompAtcEntry *zcomp_translate(ZcompQueue *q, hwaddr addr,
             trace_zcomp_iommu_fault(q->index, addr, perm == IOMMU_WO);
             return NULL;
         }
+        if (qatomic_read(&q->dev->iommus_silent)) {
+            e = &q->xlate_once;
+            e->perm = IOMMU_NONE;
+        }
         /* The IOMMU granted @perm; a same page keeps what it had. */
-        if (e->perm && (addr & ~e->mask) == e->iova && e->mask == t.addr_mask &&
-            e->xlat == t.translated_addr && e->as == t.target_as) {
+        if (e->perm && (addr & ~e->mask) == e->iova &&
+            e->mask == t.addr_mask && e->xlat == t.translated_addr &&
+            e->as == t.target_as) {
             e->perm |= perm;
         } else {
             *e = (ZcompAtcEntry) {
@@ -360,9 +377,10 @@ static ZcompAtcEntry *zcomp_translate(ZcompQueue *q, hwaddr addr,
 }
 
 /*
- * Drop the translations of [@start, @last] (BQL held): those of every
- * queue's ATC, and one being asked meanwhile. Once this returns, no copy
- * made under an old translation is still running (each runs under @lock).
+ * Drop the translations of [@start, @last] (BQL held) from every queue's
+ * ATC, and whatever translation is being taken meanwhile (it may cover a
+ * larger page). Once this returns, no copy made under an old translation
+ * is still running (each runs under @lock).
  */
 static void zcomp_iommu_invalidate(ZcompPCIState *s, hwaddr start,
                                    hwaddr last)
@@ -379,8 +397,7 @@ static void zcomp_iommu_invalidate(ZcompPCIState *s, hwaddr start,
                 e->perm = IOMMU_NONE;
             }
         }
-        if (q->xlate_pending &&
-            q->xlate_iova >= start && q->xlate_iova <= last) {
+        if (q->xlate_pending) {
             q->xlate_stale = true;
         }
         qemu_mutex_unlock(&q->lock);
@@ -404,6 +421,9 @@ static bool zcomp_dma(ZcompQueue *q, uint64_t addr, void *buf, uint32_t len,
         return zcomp_dma_ram(pci_get_address_space(PCI_DEVICE(s)), addr,
                              buf, len, is_write);
     }
+    if (addr + len - 1 < addr) {
+        return false;
+    }
     while (len) {
         ZcompAtcEntry *e = zcomp_translate(q, addr,
                                            is_write ? IOMMU_WO : IOMMU_RO);
@@ -413,7 +433,7 @@ static bool zcomp_dma(ZcompQueue *q, uint64_t addr, void *buf, uint32_t len,
             return false;
         }
         off = addr & e->mask;
-        n = MIN(len, e->mask - off + 1);
+        n = e->mask - off >= len - 1 ? len : e->mask - off + 1;
         if (!zcomp_dma_ram(e->as, e->xlat + off, p, n, is_write)) {
             return false;
         }
@@ -923,9 +943,30 @@ static void zcomp_iommu_unmap_notify(IOMMUNotifier *n, IOMMUTLBEntry *entry)
 }
 
 /*
+ * The IOMMUs known to tell of every invalidation through UNMAP
+ * notifiers. Another one (amd-iommu in QEMU 10.0 accepts the notifier
+ * but never calls it) gets no ATC: each access is translated anew.
+ */
+static const char *const zcomp_notifying_iommus[] = {
+    "intel-iommu-iommu-memory-region",      /* TYPE_INTEL_IOMMU_... */
+    "virtio-iommu-memory-region",           /* TYPE_VIRTIO_IOMMU_... */
+};
+
+static bool zcomp_iommu_notifies(MemoryRegion *mr)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(zcomp_notifying_iommus); i++) {
+        if (object_dynamic_cast(OBJECT(mr), zcomp_notifying_iommus[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
  * An IOMMU region appears in the device's DMA address space (translation
  * turned on, bus mastering on): listen to its invalidations, as vhost and
- * vfio do. BQL held.
+ * vfio do, with one notifier over the whole region (a guest may
+ * invalidate a range across two of its sections). BQL held.
  */
 static void zcomp_dma_region_add(MemoryListener *listener,
                                  MemoryRegionSection *section)
@@ -934,35 +975,56 @@ static void zcomp_dma_region_add(MemoryListener *listener,
     IOMMUMemoryRegion *iommu_mr;
     Error *err = NULL;
     ZcompIommu *mmu;
-    Int128 end;
+    uint64_t size;
 
     s->dma_changed = true;
     if (!memory_region_is_iommu(section->mr)) {
         return;
     }
+    QLIST_FOREACH(mmu, &s->iommus, next) {
+        if (mmu->mr == section->mr) {
+            mmu->sections++;
+            return;
+        }
+    }
     iommu_mr = IOMMU_MEMORY_REGION(section->mr);
-    end = int128_sub(int128_add(int128_make64(section->offset_within_region),
-                                section->size), int128_one());
+    size = memory_region_size(section->mr);
     mmu = g_new0(ZcompIommu, 1);
     iommu_notifier_init(&mmu->n, zcomp_iommu_unmap_notify,
-                        IOMMU_NOTIFIER_UNMAP, section->offset_within_region,
-                        int128_get64(end),
+                        IOMMU_NOTIFIER_UNMAP, 0,
+                        size == UINT64_MAX ? UINT64_MAX : size - 1,
                         memory_region_iommu_attrs_to_index(
                             iommu_mr, MEMTXATTRS_UNSPECIFIED));
     mmu->mr = section->mr;
     mmu->offset = section->offset_within_address_space -
                   section->offset_within_region;
+    mmu->sections = 1;
     mmu->dev = s;
-    if (memory_region_register_iommu_notifier(section->mr, &mmu->n, &err)) {
-        /*
-         * Without invalidations no translation may be kept: the ATC then
-         * keeps none (zcomp_translate asks the IOMMU for every access).
-         */
-        error_report_err(err);
-        g_free(mmu);
-        return;
+    if (!zcomp_iommu_notifies(section->mr)) {
+        warn_report_once("zcomp-pci: %s sends no invalidations: the device "
+                         "translates every DMA through it anew",
+                         memory_region_name(section->mr));
+    } else if (memory_region_register_iommu_notifier(section->mr, &mmu->n,
+                                                     &err)) {
+        warn_report_err_once(err);
+    } else {
+        mmu->notified = true;
+    }
+    if (!mmu->notified) {
+        qatomic_inc(&s->iommus_silent);
     }
     QLIST_INSERT_HEAD(&s->iommus, mmu, next);
+}
+
+static void zcomp_iommu_forget(ZcompPCIState *s, ZcompIommu *mmu)
+{
+    if (mmu->notified) {
+        memory_region_unregister_iommu_notifier(mmu->mr, &mmu->n);
+    } else {
+        qatomic_dec(&s->iommus_silent);
+    }
+    QLIST_REMOVE(mmu, next);
+    g_free(mmu);
 }
 
 static void zcomp_dma_region_del(MemoryListener *listener,
@@ -973,11 +1035,8 @@ static void zcomp_dma_region_del(MemoryListener *listener,
 
     s->dma_changed = true;
     QLIST_FOREACH_SAFE(mmu, &s->iommus, next, tmp) {
-        if (mmu->mr == section->mr &&
-            mmu->n.start == section->offset_within_region) {
-            memory_region_unregister_iommu_notifier(mmu->mr, &mmu->n);
-            QLIST_REMOVE(mmu, next);
-            g_free(mmu);
+        if (mmu->mr == section->mr && !--mmu->sections) {
+            zcomp_iommu_forget(s, mmu);
         }
     }
 }
@@ -1025,9 +1084,7 @@ static void zcomp_dma_unlisten(ZcompPCIState *s)
     }
     memory_listener_unregister(&s->dma_listener);
     QLIST_FOREACH_SAFE(mmu, &s->iommus, next, tmp) {
-        memory_region_unregister_iommu_notifier(mmu->mr, &mmu->n);
-        QLIST_REMOVE(mmu, next);
-        g_free(mmu);
+        zcomp_iommu_forget(s, mmu);
     }
     s->dma_listening = false;
 }
@@ -1615,11 +1672,14 @@ static int zcomp_pre_save(void *opaque)
     return 0;
 }
 
-/* Nothing runs while a stream loads, nor after a load that failed. */
+/*
+ * Nothing runs while a stream loads, nor after a load that failed. A
+ * version 1 stream leaves the capabilities as this device has them.
+ */
 static int zcomp_pre_load(void *opaque)
 {
     zcomp_reset_state(opaque);
-    return 0;
+    return zcomp_pre_save(opaque);
 }
 
 static bool zcomp_cap_matches(const char *prop, uint32_t src, uint32_t here)
@@ -1742,13 +1802,13 @@ static const VMStateDescription vmstate_zcomp_queue = {
 };
 
 /*
- * Version 2 added the capabilities; a version 1 stream is refused, as
- * there is no telling what its device offered.
+ * Version 2 added the capabilities. A version 1 stream (an older zcomp)
+ * carries none: it is taken as offering what this device does.
  */
 static const VMStateDescription vmstate_zcomp = {
     .name = TYPE_ZCOMP_PCI,
     .version_id = 2,
-    .minimum_version_id = 2,
+    .minimum_version_id = 1,
     .pre_save = zcomp_pre_save,
     .pre_load = zcomp_pre_load,
     .post_load = zcomp_post_load,
@@ -1756,12 +1816,12 @@ static const VMStateDescription vmstate_zcomp = {
         VMSTATE_PCI_DEVICE(parent_obj, ZcompPCIState),
         VMSTATE_MSIX(parent_obj, ZcompPCIState),
         VMSTATE_UINT32_EQUAL(num_queues, ZcompPCIState, NULL),
-        VMSTATE_UINT32(mig_algs, ZcompPCIState),
-        VMSTATE_UINT32(mig_max_ring, ZcompPCIState),
-        VMSTATE_UINT32(mig_max_req, ZcompPCIState),
-        VMSTATE_UINT32(mig_max_sge, ZcompPCIState),
-        VMSTATE_UINT8(mig_lz4hc_level, ZcompPCIState),
-        VMSTATE_UINT8(mig_zstd_level, ZcompPCIState),
+        VMSTATE_UINT32_V(mig_algs, ZcompPCIState, 2),
+        VMSTATE_UINT32_V(mig_max_ring, ZcompPCIState, 2),
+        VMSTATE_UINT32_V(mig_max_req, ZcompPCIState, 2),
+        VMSTATE_UINT32_V(mig_max_sge, ZcompPCIState, 2),
+        VMSTATE_UINT8_V(mig_lz4hc_level, ZcompPCIState, 2),
+        VMSTATE_UINT8_V(mig_zstd_level, ZcompPCIState, 2),
         VMSTATE_UINT32(ctrl, ZcompPCIState),
         VMSTATE_BOOL(fatal, ZcompPCIState),
         VMSTATE_UINT32(fatal_info, ZcompPCIState),
