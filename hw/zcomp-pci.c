@@ -48,6 +48,7 @@
 
 #include "zcomp-abi.h"
 #include "zcomp-engine.h"
+#include "zcomp-price.h"
 
 #define TYPE_ZCOMP_PCI "zcomp-pci"
 OBJECT_DECLARE_SIMPLE_TYPE(ZcompPCIState, ZCOMP_PCI)
@@ -631,44 +632,56 @@ static void zcomp_request_irq(ZcompQueue *q)
 }
 
 /*
- * Worst-case cost in ns per byte of max(src_len, dst_cap), about twice
- * the slowest input measured on the development host by zcomp-worst
- * (tests/bench/worst-case.c; the spec's "SYNC budget" lists the inputs).
- * zstd decompression is priced by a crafted frame of tiny blocks, each
- * with its own entropy tables, that a review measured at 17-22 ms for
- * 64 KiB (up to 340 ns a byte). @level is the level that runs (not 0).
+ * Worst-case cost in ns per byte of @bytes (max(src_len, dst_cap)): the
+ * price table (zcomp-price.h, from zcomp-worst), by size class; 0 above
+ * 64 KiB, which never runs on a vCPU. zstd decompression costs at least
+ * what a frame crafted in review measured: tiny blocks, each with its
+ * own entropy tables, 17-22 ms for 64 KiB (up to 340 ns a byte).
+ * @level is the level that runs (not 0).
  */
-static uint64_t zcomp_ns_per_byte(uint8_t op, uint8_t algo, int level)
+#define ZCOMP_PRICE_ZSTD_DECOMPRESS_MIN 400
+
+static uint64_t zcomp_ns_per_byte(uint8_t op, uint8_t algo, int level,
+                                  uint64_t bytes)
 {
+    int cls = bytes <= 4 * KiB ? 0 : bytes <= 16 * KiB ? 1 : 2;
+    uint64_t price;
+
+    if (bytes > 64 * KiB || algo >= ZCOMP_ALG_COUNT) {
+        return 0;
+    }
     if (op != ZCOMP_OP_COMPRESS) {
-        return algo == ZCOMP_ALG_ZSTD ? 400 : 4;
+        price = zcomp_price_decompress[algo][cls];
+        return algo == ZCOMP_ALG_ZSTD ?
+               MAX(price, ZCOMP_PRICE_ZSTD_DECOMPRESS_MIN) : price;
     }
-    switch (algo) {
-    case ZCOMP_ALG_LZ4HC:
-        return level >= ZCOMP_LZ4HC_MAX_LEVEL ? 400 : 90;
-    case ZCOMP_ALG_ZSTD:
-        return level <= 10 ? 40 : level <= 18 ? 100 : 320;
-    default:
-        return 4;
+    if (algo != ZCOMP_ALG_LZ4HC && algo != ZCOMP_ALG_ZSTD) {
+        level = 0;
     }
+    return zcomp_price_compress[algo][MIN(MAX(level, 0),
+                                          ZCOMP_ZSTD_MAX_LEVEL)][cls];
 }
 
 /*
  * Worst-case cost in ns of running @sqe on a vCPU, from the raw entry (an
- * invalid one costs little anyway).
+ * invalid one costs little anyway); UINT64_MAX if it never runs there.
  */
 static uint64_t zcomp_sync_cost(const struct zcomp_sqe *sqe,
                                 const ZcLimits *lim)
 {
     int level = sqe->level;
     uint64_t bytes = MAX(sqe->src_len, sqe->dst_cap);
-    uint64_t cost = ZCOMP_SYNC_REQ_NS;
+    uint64_t rate, cost = ZCOMP_SYNC_REQ_NS;
 
     if (!level) {
         level = sqe->algo == ZCOMP_ALG_ZSTD ? lim->zstd_level
                                             : lim->lz4hc_level;
     }
-    cost += bytes * zcomp_ns_per_byte(sqe->opcode, sqe->algo, level);
+    rate = zcomp_ns_per_byte(sqe->opcode, sqe->algo, level, bytes);
+    if (!rate) {
+        return UINT64_MAX;
+    }
+    cost += bytes * rate;
     if (sqe->flags & ZCOMP_SQE_F_SRC_SGL) {
         cost += (uint64_t)sqe->src_nsge * ZCOMP_SYNC_SGE_NS;
     }

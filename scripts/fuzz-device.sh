@@ -1,8 +1,10 @@
 #!/bin/bash
 # Fuzzes the whole device inside QEMU (qemu-fuzz-x86_64: libFuzzer, ASan,
 # UBSan): our zcomp-pci-fuzz target (queues, descriptors, SG lists, buffers,
-# doorbells, resets, bus mastering, queue disables), then QEMU's generic-fuzz
-# limited to the device's regions, from the committed seeds.
+# doorbells, resets, bus mastering, queue disables), the same behind
+# intel-iommu (zcomp-pci-iommu-fuzz: page tables changed, invalidated or
+# not, translation toggled under running requests), then QEMU's
+# generic-fuzz limited to the device's regions, from the committed seeds.
 #   fuzz-device.sh [RUNS]      repeatable: RUNS of zcomp-pci-fuzz (default
 #                              20000) and RUNS/4 of generic-fuzz, fixed
 #                              seed, fresh corpus from the committed seeds
@@ -46,5 +48,7 @@ run() { # TARGET SEEDDIR [RUNS]
 
 RUNS=${1:-20000} JOBS=${1:-1}
 run zcomp-pci-fuzz "$seeds/zcomp"
+# The same behind intel-iommu, its tables changed under running requests.
+run zcomp-pci-iommu-fuzz "$seeds/zcomp" $((RUNS / 2))
 # generic-fuzz resets the whole machine per input: a quarter of the runs.
 run generic-fuzz "$seeds/generic" $((RUNS / 4))

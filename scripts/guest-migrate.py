@@ -31,6 +31,9 @@ MIGRATE_TIMEOUT = 300
 # Without the device (ZMIG_NO_DEVICE=1): the same run in software, to tell
 # the device's faults from the rest of the stack's.
 DEVICE = not os.environ.get('ZMIG_NO_DEVICE')
+# What scripts/soak.py changes: the scenario and the device's options.
+SCENARIO = 'migrate'
+DEVICE_ARGS = ['-device', 'zcomp-pci']
 
 
 def log(msg):
@@ -50,6 +53,7 @@ class Qmp:
         else:
             raise RuntimeError('no QMP socket at ' + path)
         self.file = self.sock.makefile('rw')
+        self.lock = threading.Lock()    # scripts/soak.py probes from a thread
         self._read()                    # greeting
         self.cmd('qmp_capabilities')
 
@@ -60,14 +64,16 @@ class Qmp:
         return json.loads(line)
 
     def cmd(self, name, **args):
-        self.file.write(json.dumps({'execute': name, 'arguments': args}) + '\n')
-        self.file.flush()
-        while True:
-            msg = self._read()
-            if 'return' in msg:
-                return msg['return']
-            if 'error' in msg:
-                raise RuntimeError('%s: %s' % (name, msg['error']))
+        with self.lock:
+            self.file.write(json.dumps({'execute': name, 'arguments': args})
+                            + '\n')
+            self.file.flush()
+            while True:
+                msg = self._read()
+                if 'return' in msg:
+                    return msg['return']
+                if 'error' in msg:
+                    raise RuntimeError('%s: %s' % (name, msg['error']))
 
 
 class Vm:
@@ -85,13 +91,13 @@ class Vm:
                 '-serial', 'stdio', '-no-reboot',
                 '-kernel', kernel,
                 '-initrd', os.path.join(GUEST, 'initramfs.gz'),
-                '-append', 'console=ttyS0 quiet panic=-1 ztest=migrate',
-                *(['-device', 'zcomp-pci'] if DEVICE else []),
+                '-append', 'console=ttyS0 quiet panic=-1 ztest=' + SCENARIO,
+                *(DEVICE_ARGS if DEVICE else []),
                 '-qmp', 'unix:%s,server=on,wait=off' % qmp]
         if incoming_port:
             args += ['-incoming', 'tcp:127.0.0.1:%d' % incoming_port]
-        self.log = open(os.path.join(GUEST, 'migrate-smp%d-vm%d.log'
-                                     % (smp, index)), 'w')
+        self.log = open(os.path.join(GUEST, '%s-smp%d-vm%d.log'
+                                     % (SCENARIO, smp, index)), 'w')
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)

@@ -14,8 +14,11 @@ for line in "${@:-6.1 6.12 7}"; do
         export ZCOMP_KERNEL=$line
         "$ZCOMP_ROOT/scripts/guest-prep.sh"
         # 1-6: load, self-tests, zram per algorithm and name, swap, zswap,
-        # reset, remove, unload/reload; one vCPU.
-        "$boot" e2e 900 -device zcomp-pci
+        # reset, remove, unload/reload; one vCPU; behind the guest's IOMMU
+        # (intel-iommu, DMA remapping on; strict invalidation on 7.x).
+        strict=; [ "$line" != 7 ] || strict=" iommu.strict=1"
+        ZCOMP_APPEND="intel_iommu=on$strict" "$boot" e2e 900 \
+            -device intel-iommu -device zcomp-pci
         # Again with 2 vCPUs (multi-threaded TCG), concurrent writers and
         # readers, and fault injection through the device property.
         "$boot" e2e-smp 900 -smp 2 -device zcomp-pci,fault-every=97

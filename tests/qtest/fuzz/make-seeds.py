@@ -3,7 +3,9 @@
 
   seeds/zcomp/    zcomp-pci-fuzz (tests/qtest/fuzz/zcomp_fuzz.c): queues set
                   up in worker and SYNC mode, compressions, decompressions of
-                  what the device made, SG lists, resets, bus-master flips;
+                  what the device made, SG lists, resets, bus-master flips
+                  (also during requests), and (zcomp-pci-iommu-fuzz) IOMMU
+                  pages unmapped, moved and invalidated under requests;
   seeds/generic/  QEMU's generic-fuzz limited to zcomp*: register writes
                   that enable the device and a queue, then ring it.
 
@@ -15,7 +17,10 @@ import sys
 
 # zcomp_fuzz.c opcodes and its 8-byte action header {u8 q, a, b, c; u32 v}
 QUEUE_SETUP, SQE, DOORBELL, DATA, SGE, REG_WRITE, REG_READ, CTRL, \
-    BUS_MASTER, QUEUE_DISABLE, COMPRESS_INTO = range(11)
+    BUS_MASTER, QUEUE_DISABLE, COMPRESS_INTO, RACE, IOMMU = range(13)
+# IOMMU actions (a) on page v (its 4 KiB index in the identity map)
+UNMAP, MOVE, READ_ONLY, IDENTITY, INVAL_PAGE, INVAL_ALL, TE = range(7)
+SQ_PAGE, CQ_PAGE, BUF_PAGE = 0x100, 0x200, 0x300
 SYNC, IRQ = 4, 2
 COMPRESS, DECOMPRESS = 1, 2
 LZ4, LZ4HC, LZO = 0, 1, 2
@@ -68,6 +73,28 @@ def zcomp_seeds():
     s += act(DOORBELL, q=0, a=4) + act(BUS_MASTER, a=0) + act(BUS_MASTER, a=1)
     s += act(QUEUE_DISABLE, q=0) + act(CTRL, a=2) + act(CTRL, a=1)
     seeds['flips'] = s
+    # Requests in flight while bus mastering goes off and on.
+    s = act(QUEUE_SETUP, q=0, a=3) + fill(0, text)
+    for i in range(8):
+        s += act(SQE, q=0, a=i, c=0 | (1 << 3),
+                 payload=sqe(COMPRESS, LZ4HC, 256, 8192, level=12))
+    s += act(RACE, q=0, a=8, b=10, c=20)
+    seeds['race'] = s
+    # Behind the IOMMU: a ring's and a buffer's pages moved, unmapped,
+    # made read-only, each invalidated, between and under requests.
+    s = act(QUEUE_SETUP, q=0, a=3) + fill(0, text)
+    s += act(SQE, q=0, a=0, c=0 | (1 << 3),
+             payload=sqe(COMPRESS, LZ4, 256, 8192))
+    s += act(DOORBELL, q=0, a=1)
+    for how, page in ((MOVE, CQ_PAGE | (0x201 << 11)), (READ_ONLY, BUF_PAGE + 2),
+                      (UNMAP, SQ_PAGE), (IDENTITY, SQ_PAGE)):
+        s += act(IOMMU, q=0, a=how, b=2, v=page)
+        s += act(SQE, q=0, a=1, c=0 | (1 << 3),
+                 payload=sqe(COMPRESS, LZ4, 256, 8192))
+        s += act(DOORBELL, q=0, a=2)
+    s += act(IOMMU, a=TE, b=0) + act(DOORBELL, q=0, a=3)
+    s += act(IOMMU, a=TE, b=1) + act(IOMMU, a=INVAL_ALL, b=1)
+    seeds['iommu'] = s
     return seeds
 
 

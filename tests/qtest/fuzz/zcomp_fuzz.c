@@ -3,7 +3,13 @@
  * registers: queues set up, descriptors, SG lists and buffers in guest RAM,
  * doorbells, register writes, resets, bus-master flips and queue disables,
  * in worker and SYNC modes (qtest stores come from the main loop, so SYNC
- * queues fall back to their worker here, as documented).
+ * queues fall back to their worker here, as documented); doorbells with
+ * bus mastering toggled while the requests run.
+ *
+ * zcomp-pci-iommu-fuzz: the same behind intel-iommu, whose page tables
+ * (identity for the fuzzed RAM at the start of each input) the input
+ * also changes: pages unmapped, moved, made read-only, invalidated or
+ * not, translation turned off and on, while requests run.
  *
  * Built into qemu-fuzz-x86_64 (scripts/build-qemu-fuzz.sh); run by
  * scripts/fuzz-device.sh. Linked into QEMU's tree as
@@ -19,6 +25,7 @@
 #include "tests/qtest/libqos/pci-pc.h"
 #include "hw/pci/pci_regs.h"
 #include "qemu/bswap.h"
+#include "qemu/rcu.h"
 #include "fuzz.h"
 #include "zcomp-abi.h"
 
@@ -54,8 +61,29 @@ enum {
     OP_BUS_MASTER,      /* on or off */
     OP_QUEUE_DISABLE,   /* q */
     OP_COMPRESS_INTO,   /* a valid stream in a buffer, to decompress later */
+    OP_RACE,            /* doorbell, then bus mastering off and on at once */
+    OP_IOMMU,           /* a change to the IOMMU's tables or state */
     OP_COUNT
 };
+
+/* intel-iommu (zcomp-pci-iommu-fuzz only): 39-bit, 3-level tables. */
+#define VTD_BASE        0xfed90000ull
+#define VTD_GCMD        0x18
+#define VTD_GSTS        0x1c
+#define VTD_RTADDR      0x20
+#define VTD_CCMD        0x28
+#define VTD_IVA         0xf0
+#define VTD_IOTLB       0xf8
+#define VTD_TE          (1u << 31)
+#define VTD_SRTP        (1u << 30)
+#define VTD_DID         1
+#define PT_BASE         0x800000ull     /* root, context, L3, L2, 4 x L1 */
+#define PT_PAGES        8
+#define PT_L1           (PT_BASE + 4 * 4096)
+#define MAPPED_BASE     0x000000ull     /* identity: the first 8 MiB */
+#define MAPPED_PAGES    2048
+
+static bool with_iommu;
 
 typedef struct Input {
     const uint8_t *p;
@@ -118,6 +146,105 @@ static uint64_t pick_addr(uint8_t hint, uint64_t raw)
         return NOT_RAM;
     default:
         return raw;
+    }
+}
+
+/* The leaf entries of the identity map, as each input starts with. */
+static void vtd_identity(void)
+{
+    static uint64_t pte[MAPPED_PAGES];
+
+    for (int i = 0; i < MAPPED_PAGES; i++) {
+        pte[i] = cpu_to_le64((MAPPED_BASE + i * 4096ull) | 3);
+    }
+    qtest_memwrite(bus->qts, PT_L1, pte, sizeof(pte));
+}
+
+static void vtd_wait(uint64_t reg, uint64_t bit, bool set)
+{
+    for (int i = 0; i < 1000; i++) {
+        if (!!(qtest_readq(bus->qts, VTD_BASE + reg) & bit) == set) {
+            return;
+        }
+    }
+}
+
+static void vtd_inval(uint64_t granularity, uint64_t iova)
+{
+    qtest_writeq(bus->qts, VTD_BASE + VTD_IVA, iova);
+    qtest_writeq(bus->qts, VTD_BASE + VTD_IOTLB, (1ull << 63) |
+                 (granularity << 60) | ((uint64_t)VTD_DID << 32));
+    vtd_wait(VTD_IOTLB, 1ull << 63, false);
+}
+
+static void vtd_te(bool on)
+{
+    qtest_writel(bus->qts, VTD_BASE + VTD_GCMD, on ? VTD_TE : 0);
+    vtd_wait(VTD_GSTS, VTD_TE, on);
+}
+
+/* Root, context and page tables for the device; translation on. */
+static void vtd_setup(void)
+{
+    static const uint8_t zero[4096];
+
+    for (int i = 0; i < PT_PAGES; i++) {
+        qtest_memwrite(bus->qts, PT_BASE + i * 4096ull, zero, sizeof(zero));
+    }
+    qtest_writeq(bus->qts, PT_BASE, (PT_BASE + 4096) | 1);
+    qtest_writeq(bus->qts, PT_BASE + 4096 + QPCI_DEVFN(SLOT, 0) * 16,
+                 (PT_BASE + 2 * 4096) | 1);
+    qtest_writeq(bus->qts, PT_BASE + 4096 + QPCI_DEVFN(SLOT, 0) * 16 + 8,
+                 1 | (VTD_DID << 8));
+    qtest_writeq(bus->qts, PT_BASE + 2 * 4096, (PT_BASE + 3 * 4096) | 3);
+    for (int i = 0; i < MAPPED_PAGES / 512; i++) {
+        qtest_writeq(bus->qts, PT_BASE + 3 * 4096 + i * 8,
+                     (PT_L1 + i * 4096ull) | 3);
+    }
+    vtd_identity();
+    qtest_writeq(bus->qts, VTD_BASE + VTD_RTADDR, PT_BASE);
+    qtest_writel(bus->qts, VTD_BASE + VTD_GCMD, VTD_SRTP);
+    vtd_wait(VTD_GSTS, VTD_SRTP, true);
+    qtest_writeq(bus->qts, VTD_BASE + VTD_CCMD, (1ull << 63) | (1ull << 61));
+    vtd_wait(VTD_CCMD, 1ull << 63, false);
+    vtd_inval(1, 0);
+    vtd_te(true);
+}
+
+static void act_iommu(uint8_t a, uint8_t b, uint32_t v)
+{
+    uint32_t page = v % MAPPED_PAGES, other = (v >> 11) % MAPPED_PAGES;
+    uint64_t at = PT_L1 + page * 8ull, iova = MAPPED_BASE + page * 4096ull;
+
+    switch (a % 8) {
+    case 0:     /* unmap */
+        qtest_writeq(bus->qts, at, 0);
+        break;
+    case 1:     /* moved to another page */
+        qtest_writeq(bus->qts, at, (MAPPED_BASE + other * 4096ull) | 3);
+        break;
+    case 2:     /* read-only, or write-only */
+        qtest_writeq(bus->qts, at, iova | (b & 1 ? 1 : 2));
+        break;
+    case 3:     /* back to identity */
+        qtest_writeq(bus->qts, at, iova | 3);
+        break;
+    case 4:
+        vtd_inval(3, iova);
+        return;
+    case 5:
+        vtd_inval(b & 1 ? 1 : 2, 0);
+        return;
+    case 6:
+        vtd_te(b & 1);
+        return;
+    default:    /* a 2 MiB page over the first half */
+        qtest_writeq(bus->qts, PT_BASE + 3 * 4096, MAPPED_BASE | 0x83);
+        break;
+    }
+    /* Changed tables: invalidated at once, or left for a later action. */
+    if (b & 2) {
+        vtd_inval(3, iova);
     }
 }
 
@@ -263,11 +390,31 @@ static void act(Input *in, uint8_t op)
             settle(0);
         }
         break;
+    case OP_RACE:
+        if (take(in, &hdr, sizeof(hdr))) {
+            uint32_t q = hdr.q % QUEUES;
+
+            wr32(ZCOMP_DB_OFFSET + q * ZCOMP_DB_STRIDE, hdr.a % RING_MAX);
+            g_usleep(hdr.b % 64);
+            qpci_config_writew(dev, PCI_COMMAND, PCI_COMMAND_MEMORY);
+            g_usleep(hdr.c % 64);
+            qpci_config_writew(dev, PCI_COMMAND, PCI_COMMAND_MEMORY |
+                               PCI_COMMAND_MASTER);
+            settle(q);
+        }
+        break;
+    case OP_IOMMU:
+        if (take(in, &hdr, sizeof(hdr)) && with_iommu) {
+            act_iommu(hdr.a, hdr.b, hdr.v);
+            settle(hdr.q % QUEUES);
+        }
+        break;
     }
 }
 
 static void zcomp_fuzz(QTestState *s, const unsigned char *data, size_t size)
 {
+    static unsigned inputs;
     Input in = { data, size };
     uint8_t op;
 
@@ -280,11 +427,23 @@ static void zcomp_fuzz(QTestState *s, const unsigned char *data, size_t size)
     qpci_config_writew(dev, PCI_COMMAND,
                        PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
     wr32(ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
+    if (with_iommu) {
+        vtd_setup();
+    }
     wr32(ZCOMP_REG_CTRL, ZCOMP_CTRL_ENABLE);
     while (take(&in, &op, 1)) {
         act(&in, op);
     }
     flush_events(s);
+    /*
+     * Every bus-master flip and IOMMU switch makes new flat views, freed
+     * by RCU callbacks that need the BQL, which this thread holds but
+     * for short breaks: free them every 64 inputs (a drain takes tens of
+     * ms), or memory grows with every input.
+     */
+    if (!(++inputs % 64)) {
+        drain_call_rcu();
+    }
 }
 
 static void zcomp_pre_fuzz(QTestState *s)
@@ -297,13 +456,22 @@ static void zcomp_pre_fuzz(QTestState *s)
     bar_addr = bar.addr;
 }
 
+#define ZCOMP_FUZZ_DEVICE "-device zcomp-pci,addr=04.0,queues=2,workers=1," \
+                          "ring-size=16,max-request=8192,max-sge=16," \
+                          "fault-every=61"
+
 static GString *zcomp_argv(FuzzTarget *t)
 {
     return g_string_new(TARGET_NAME " -machine q35,accel=qtest -m 64 "
-                        "-nodefaults "
-                        "-display none -device zcomp-pci,addr=04.0,"
-                        "queues=2,workers=1,ring-size=16,max-request=8192,"
-                        "max-sge=16,fault-every=61");
+                        "-nodefaults -display none " ZCOMP_FUZZ_DEVICE);
+}
+
+static GString *zcomp_iommu_argv(FuzzTarget *t)
+{
+    with_iommu = true;
+    return g_string_new(TARGET_NAME " -machine q35,accel=qtest -m 64 "
+                        "-nodefaults -display none "
+                        "-device intel-iommu,aw-bits=39 " ZCOMP_FUZZ_DEVICE);
 }
 
 static void register_zcomp_fuzz_targets(void)
@@ -314,6 +482,14 @@ static void register_zcomp_fuzz_targets(void)
                        "descriptors, SG lists, buffers, doorbells, resets, "
                        "bus mastering and queue disables",
         .get_init_cmdline = zcomp_argv,
+        .pre_fuzz = zcomp_pre_fuzz,
+        .fuzz = zcomp_fuzz,
+    });
+    fuzz_add_target(&(FuzzTarget){
+        .name = "zcomp-pci-iommu-fuzz",
+        .description = "Fuzz zcomp-pci behind intel-iommu, changing its "
+                       "page tables and state while requests run",
+        .get_init_cmdline = zcomp_iommu_argv,
         .pre_fuzz = zcomp_pre_fuzz,
         .fuzz = zcomp_fuzz,
     });
