@@ -1507,6 +1507,7 @@ static void zcomp_run_sync(ZcompQueue *q, uint32_t found)
         }
         n++;
     }
+    trace_zcomp_sync_run(q->index, n, get_clock() - start);
     /*
      * Idle: nothing left, or its owner (worker or vCPU) goes on with it.
      * All done: the worker only if later doorbells left work (a doorbell
