@@ -118,7 +118,7 @@ kmod=$(kernel_tree)/lib/modules/$kver
 # Each module the guest needs, with what it depends on (modules.dep),
 # uncompressed: busybox's modprobe does not read .ko.xz. Built-in ones
 # (modules.builtin) need nothing.
-want="zram zsmalloc lz4 lz4hc lzo lzo-rle zstd"
+want="zram zsmalloc lz4 lz4hc lzo lzo-rle zstd virtio_iommu"
 add_module() {
     local path dep
     path=$(awk -F: -v m="$1" '{ n = $1; sub(".*/", "", n); sub("[.]ko.*", "", n);

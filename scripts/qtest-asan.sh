@@ -1,5 +1,5 @@
 #!/bin/bash
-# The hostile-guest qtests (unplug, resets, migration streams, every
+# The hostile-guest and IOMMU qtests (unplug, resets, migration streams, every
 # access...) against qemu-system-x86_64 built with ASan and UBSan: fails on
 # any memory error, on any UBSan report from the device's files, and on any
 # leak whose allocation stack goes through the device (LeakSanitizer at
@@ -16,7 +16,7 @@ QTEST_QEMU_BINARY=./qemu-system-x86_64 \
 ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=exitcode=0 \
 UBSAN_OPTIONS=print_stacktrace=1 \
     timeout 1200 ./tests/qtest/zcomp-pci-test --tap \
-    -p /x86_64/zcomp-pci/hostile > "$log" 2>&1 || {
+    -p /x86_64/zcomp-pci/hostile -p /x86_64/zcomp-pci/iommu > "$log" 2>&1 || {
     grep -v '^# starting QEMU' "$log" | tail -60; exit 1; }
 grep -E '^(ok|not ok)' "$log"
 bad=0

@@ -5,17 +5,9 @@
 . /tests/lib.sh
 load_driver
 check device-found grep -q '^device 0000' $STATS
-# Behind the guest's IOMMU (intel_iommu=on): the device is in an IOMMU
-# group whose domain translates DMA (strict with iommu.strict=1), and
-# every test below runs through it.
-if grep -q intel_iommu=on /proc/cmdline; then
-    pci=$(awk '$1 == "device" { print $2 }' $STATS)
-    grp=$(readlink /sys/bus/pci/devices/$pci/iommu_group)
-    dtype=$(cat /sys/kernel/iommu_groups/${grp##*/}/type 2>/dev/null)
-    echo "ZINFO iommu: $pci in group ${grp##*/}, domain $dtype"
-    if grep -q iommu.strict=1 /proc/cmdline; then want=DMA; else want=DMA-FQ; fi
-    check iommu-domain-translates [ "$dtype" = "$want" ]
-fi
+# Behind the guest's IOMMU (intel_iommu=on): every test below runs
+# through it.
+iommu_begin
 OFFERED="lz4 lzo lz4hc lzo-rle zstd"
 for a in $OFFERED; do
     check "selftest-$a-zcomp-acomp" [ "$(selftest $a-zcomp-acomp)" = passed ]
@@ -148,11 +140,8 @@ zswap_run zswap-plain-lzo-irq lzo lzo
 zswap_run zswap-zstd-irq zstd-zcomp-acomp zstd
 echo 1 > /sys/module/zcomp_pci/parameters/acomp_poll
 
-if grep -q intel_iommu=on /proc/cmdline; then
-    # All of the above through the IOMMU: no DMA fault, no fallback.
-    check iommu-no-dma-faults sh -c '! dmesg | grep -q "DMAR: \[DMA"'
-    check iommu-no-fallbacks [ $(($(zstat fallback_device_error) + $(zstat fallback_timeout))) = 0 ]
-fi
+# All of the above through the IOMMU, where there is one.
+iommu_end
 
 # 5. a device reset behind the driver's back while zswap (and zram, where
 # offloaded) is in use: nothing lost, recovery, fallbacks counted

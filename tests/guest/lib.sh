@@ -161,5 +161,32 @@ load_driver() {
     zram_load
     # the kernel's software codecs, for reference runs
     for _m in lz4 lz4hc lzo-rle zstd; do modprobe $_m; done
+    # virtio-iommu (a module): before our driver, so that the device
+    # is behind it when it probes
+    if grep -q zviommu=1 /proc/cmdline; then
+        check virtio-iommu-load modprobe virtio_iommu
+    fi
     check module-load modprobe zcomp_pci
+}
+
+# The guest's IOMMU, where the command line turns one on: intel_iommu=on
+# (-device intel-iommu) or zviommu=1 (-device virtio-iommu-pci).
+# iommu_begin: the device is in an IOMMU group whose domain translates
+# its DMA (strict with iommu.strict=1). iommu_end: all that ran meanwhile
+# went through it: no DMA fault logged, no fallback for a device error or
+# a timeout. Both do nothing without an IOMMU.
+iommu_on() { grep -qE 'intel_iommu=on|zviommu=1' /proc/cmdline; }
+iommu_begin() {
+    iommu_on || return 0
+    _pci=$(awk '$1 == "device" { print $2 }' $STATS)
+    _grp=$(readlink /sys/bus/pci/devices/$_pci/iommu_group)
+    _type=$(cat /sys/kernel/iommu_groups/${_grp##*/}/type 2>/dev/null)
+    echo "ZINFO iommu: $_pci in group ${_grp##*/}, domain $_type"
+    if grep -q iommu.strict=1 /proc/cmdline; then _want=DMA; else _want=DMA-FQ; fi
+    check iommu-domain-translates [ "$_type" = "$_want" ]
+}
+iommu_end() {
+    iommu_on || return 0
+    check iommu-no-dma-faults sh -c '! dmesg | grep -qE "DMAR: \[DMA|fault from EP"'
+    check iommu-no-fallbacks [ $(($(zstat fallback_device_error) + $(zstat fallback_timeout))) = 0 ]
 }
