@@ -134,7 +134,8 @@ typedef struct ZcompQueue {
     ZcompAtcEntry xlate_once;   /* a translation not to be kept */
     uint32_t step_epoch;
     bool xlate_pending;
-    bool xlate_stale;           /* an invalidation came meanwhile */
+    hwaddr xlate_inval_first;   /* what invalidations covered meanwhile */
+    hwaddr xlate_inval_last;
     bool xlate_dropped;         /* the request was dropped meanwhile */
     ZcStats stats;              /* single writer: the @lock holder */
 } ZcompQueue;
@@ -308,11 +309,11 @@ static bool zcomp_atc_hit(const ZcompAtcEntry *e, hwaddr addr, uint8_t perm)
  * @lock: so @lock is dropped meanwhile, with @busy set (no other thread
  * steps this queue) and in an RCU read-side section (the device outlives
  * it, even if unplugged meanwhile). Afterwards the step goes on only if
- * nothing dropped it meanwhile (q->xlate_dropped otherwise), and keeps
- * the translation only if no invalidation came meanwhile (asks again
- * otherwise), and only if every IOMMU of the device tells us of its
- * invalidations (else it is used for this access alone). NULL if the
- * IOMMU refuses it.
+ * nothing dropped it meanwhile (q->xlate_dropped otherwise). An
+ * invalidation of @addr during the translation makes it be asked again;
+ * one of another part of the page it returns, or an IOMMU that does not
+ * tell us of its invalidations, makes it serve this access alone, not
+ * kept in the ATC. NULL if the IOMMU refuses it.
  */
 static ZcompAtcEntry *zcomp_translate(ZcompQueue *q, hwaddr addr,
                                       uint8_t perm)
@@ -326,13 +327,21 @@ static ZcompAtcEntry *zcomp_translate(ZcompQueue *q, hwaddr addr,
     }
     for (int i = 0; i < ZCOMP_XLATE_TRIES; i++) {
         IOMMUTLBEntry t;
+        bool partly;
 
         q->xlate_pending = true;
-        q->xlate_stale = false;
         q->busy = true;
         rcu_read_lock();
         qemu_mutex_unlock(&q->lock);
         bql_lock();
+        /*
+         * Invalidations run under the BQL: those before this point are in
+         * the IOMMU's tables already; count only those after it.
+         */
+        qemu_mutex_lock(&q->lock);
+        q->xlate_inval_first = HWADDR_MAX;
+        q->xlate_inval_last = 0;
+        qemu_mutex_unlock(&q->lock);
         t = address_space_get_iotlb_entry(as, addr, perm == IOMMU_WO,
                                           MEMTXATTRS_UNSPECIFIED);
         bql_unlock();
@@ -345,14 +354,17 @@ static ZcompAtcEntry *zcomp_translate(ZcompQueue *q, hwaddr addr,
             q->xlate_dropped = true;
             return NULL;
         }
-        if (q->xlate_stale) {
-            continue;
+        if (q->xlate_inval_first <= addr && addr <= q->xlate_inval_last) {
+            continue;           /* maybe before its translation: again */
         }
         if (t.perm == IOMMU_NONE || !t.target_as) {
             trace_zcomp_iommu_fault(q->index, addr, perm == IOMMU_WO);
             return NULL;
         }
-        if (qatomic_read(&q->dev->iommus_silent)) {
+        /* An invalidation of another part of a larger page: this once. */
+        partly = q->xlate_inval_first <= (addr | t.addr_mask) &&
+                 (addr & ~t.addr_mask) <= q->xlate_inval_last;
+        if (partly || qatomic_read(&q->dev->iommus_silent)) {
             e = &q->xlate_once;
             e->perm = IOMMU_NONE;
         }
@@ -379,9 +391,9 @@ static ZcompAtcEntry *zcomp_translate(ZcompQueue *q, hwaddr addr,
 
 /*
  * Drop the translations of [@start, @last] (BQL held) from every queue's
- * ATC, and whatever translation is being taken meanwhile (it may cover a
- * larger page). Once this returns, no copy made under an old translation
- * is still running (each runs under @lock).
+ * ATC, and note the range for a translation being taken meanwhile. Once
+ * this returns, no copy made under an old translation is still running
+ * (each runs under @lock).
  */
 static void zcomp_iommu_invalidate(ZcompPCIState *s, hwaddr start,
                                    hwaddr last)
@@ -399,7 +411,8 @@ static void zcomp_iommu_invalidate(ZcompPCIState *s, hwaddr start,
             }
         }
         if (q->xlate_pending) {
-            q->xlate_stale = true;
+            q->xlate_inval_first = MIN(q->xlate_inval_first, start);
+            q->xlate_inval_last = MAX(q->xlate_inval_last, last);
         }
         qemu_mutex_unlock(&q->lock);
     }
@@ -1568,8 +1581,12 @@ static MemTxResult zcomp_doorbell_write(void *opaque, hwaddr addr,
     }
     qatomic_store_release(&q->sq_tail, (uint32_t)val);
 
+    /*
+     * Behind an IOMMU a request's cost includes translations (the BQL, a
+     * table walk each) that its price does not bound: the worker runs it.
+     */
     if (!(q->ctrl & ZCOMP_QCTRL_SYNC) || qatomic_read(&s->paused) ||
-        !zcomp_is_cpu_access(attrs) || !bql_locked()) {
+        !zcomp_is_cpu_access(attrs) || !bql_locked() || s->iommu) {
         qemu_event_set(&q->worker->kick);
         return MEMTX_OK;
     }

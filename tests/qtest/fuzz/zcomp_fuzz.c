@@ -25,6 +25,7 @@
 #include "tests/qtest/libqos/pci-pc.h"
 #include "hw/pci/pci_regs.h"
 #include "qemu/bswap.h"
+#include "qemu/main-loop.h"
 #include "qemu/rcu.h"
 #include "fuzz.h"
 #include "zcomp-abi.h"
@@ -131,7 +132,10 @@ static void settle(int q)
     }
     while (rd32(reg + ZCOMP_QREG_SQ_HEAD) != rd32(reg + ZCOMP_QREG_SQ_TAIL) &&
            g_get_monotonic_time() < end) {
+        /* Without the BQL: behind an IOMMU the worker translates with it. */
+        bql_unlock();
         g_usleep(10);
+        bql_lock();
     }
 }
 
