@@ -2411,6 +2411,68 @@ static void test_migrate_caps(const void *data)
 }
 
 /*
+ * A version 1 stream (from before the capabilities travelled: this
+ * device's, made by hand) loads, taken as offering what the destination
+ * does, and the device works on.
+ */
+static void test_migrate_v1(const void *data)
+{
+    static const char idstr[] = "0000:00:04.0/zcomp-pci";
+    /* CAP_ALGS 0x1f, ring 1024, 64 KiB, 256 SGEs, lz4hc 9, zstd 3 */
+    static const uint8_t caps[18] = { 0, 0, 0, 0x1f, 0, 0, 4, 0, 0, 1, 0, 0,
+                                      0, 0, 1, 0, 9, 3 };
+    g_autofree gchar *file = g_strdup_printf("%s/zcomp-mig-v1-%d",
+                                             g_get_tmp_dir(), getpid());
+    g_autofree gchar *uri = g_strdup_printf("file:%s", file);
+    g_autofree uint8_t *stream = NULL;
+    Zc *z = zc_start("q35", ""), *d;
+    gsize len, at, c;
+
+    zc_enable(z);
+    queue_setup(z, 0, 8, 0);
+    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                      SRC_BUF, 4096, DST_BUF, 8192, 1), NULL),
+                    ==, 0);
+    qtest_qmp_assert_success(z->qts, "{'execute': 'stop'}");
+    qtest_qmp_assert_success(z->qts, "{'execute': 'migrate', 'arguments': "
+                             "{'uri': %s}}", uri);
+    wait_migration(z->qts);
+    g_assert_true(g_file_get_contents(file, (gchar **)&stream, &len, NULL));
+    /* The section header: idstr, instance id, version id 2 -> 1. */
+    memfind_or_fail(stream, len, (const uint8_t *)idstr, strlen(idstr), &at);
+    at += strlen(idstr) + 4;
+    g_assert_cmphex(ldl_be_p(stream + at), ==, 2);
+    stl_be_p(stream + at, 1);
+    /* And without the capabilities. */
+    memfind_or_fail(stream + at, len - at, caps, sizeof(caps), &c);
+    c += at;
+    memmove(stream + c, stream + c + sizeof(caps), len - c - sizeof(caps));
+    len -= sizeof(caps);
+    g_assert_true(g_file_set_contents(file, (gchar *)stream, len, NULL));
+
+    d = g_new0(Zc, 1);
+    d->qts = qtest_initf("-machine q35 -m %d -nodefaults "
+                         "-device zcomp-pci,addr=%02x.0 -incoming %s",
+                         RAM_MB, SLOT, uri);
+    wait_migration(d->qts);
+    qtest_qmp_assert_success(d->qts, "{'execute': 'cont'}");
+    d->bus = qpci_new_pc(d->qts, NULL);
+    d->dev = qpci_device_find(d->bus, QPCI_DEVFN(SLOT, 0));
+    d->bar = qpci_iomap(d->dev, 0, NULL);
+    memcpy(d->size, z->size, sizeof(z->size));
+    memcpy(d->tail, z->tail, sizeof(z->tail));
+    memcpy(d->head, z->head, sizeof(z->head));
+    memcpy(d->phase, z->phase, sizeof(z->phase));
+    zc_stop(z);
+    g_assert_cmphex(rd32(d, ZCOMP_REG_CAP_ALGS), ==, 0x1f);
+    g_assert_cmpint(run1(d, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_ZSTD,
+                                      SRC_BUF, 4096, DST_BUF, 8192, 2), NULL),
+                    ==, 0);
+    zc_stop(d);
+    unlink(file);
+}
+
+/*
  * A SYNC doorbell prices each request by its worst case, not its bytes:
  * a 64 KiB zstd decompression (whose crafted worst case is tens of ms)
  * goes to the worker, a 4 KiB lz4 page runs on the vCPU. Both complete.
@@ -2652,6 +2714,7 @@ int main(int argc, char **argv)
     qtest_add_data_func("/zcomp-pci/hostile/sync-priced", NULL,
                         test_sync_priced);
     qtest_add_data_func("/zcomp-pci/migrate-caps", NULL, test_migrate_caps);
+    qtest_add_data_func("/zcomp-pci/migrate-v1", NULL, test_migrate_v1);
     qtest_add_data_func("/zcomp-pci/hostile/sync-stall-per-algorithm", NULL,
                         test_sync_stall_per_algorithm);
     if (qtest_has_device("intel-iommu")) {
