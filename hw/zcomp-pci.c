@@ -406,7 +406,9 @@ static void zcomp_iommu_invalidate(ZcompPCIState *s, hwaddr start,
         for (int j = 0; j < ZCOMP_ATC_ENTRIES; j++) {
             ZcompAtcEntry *e = &q->atc[j];
 
-            if (e->perm && e->iova <= last && e->iova + e->mask >= start) {
+            /* [iova, iova + mask] meets [start, last], without overflow */
+            if (e->perm && e->iova <= last &&
+                (start <= e->iova || start - e->iova <= e->mask)) {
                 e->perm = IOMMU_NONE;
             }
         }
@@ -964,8 +966,9 @@ static void zcomp_iommu_unmap_notify(IOMMUNotifier *n, IOMMUTLBEntry *entry)
 {
     ZcompIommu *mmu = container_of(n, ZcompIommu, n);
     hwaddr start = entry->iova + mmu->offset;
+    hwaddr last = start + entry->addr_mask;
 
-    zcomp_iommu_invalidate(mmu->dev, start, start + entry->addr_mask);
+    zcomp_iommu_invalidate(mmu->dev, start, last < start ? HWADDR_MAX : last);
 }
 
 /*
