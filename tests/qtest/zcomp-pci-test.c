@@ -49,19 +49,44 @@ static const uint8_t algos[] = { ZCOMP_ALG_LZ4, ZCOMP_ALG_LZ4HC,
                                  ZCOMP_ALG_LZO, ZCOMP_ALG_LZORLE,
                                  ZCOMP_ALG_ZSTD };
 
-static Zc *zc_start(const char *machine, const char *props)
+/* Find the device of @z's VM at SLOT, @enable it, map BAR0. */
+static void zc_attach(Zc *z, bool enable)
 {
-    Zc *z = g_new0(Zc, 1);
-
-    z->qts = qtest_initf("-machine %s -m %d -nodefaults "
-                         "-device zcomp-pci,addr=%02x.0%s%s",
-                         machine, RAM_MB, SLOT, *props ? "," : "", props);
     z->bus = qpci_new_pc(z->qts, NULL);
     z->dev = qpci_device_find(z->bus, QPCI_DEVFN(SLOT, 0));
     g_assert_nonnull(z->dev);
-    qpci_device_enable(z->dev);
+    if (enable) {
+        qpci_device_enable(z->dev);
+    }
     z->bar = qpci_iomap(z->dev, 0, NULL);
+}
+
+/* A VM with the device (@props) and, before it, the devices of @args. */
+static Zc *zc_start_args(const char *args, const char *machine,
+                         const char *props)
+{
+    Zc *z = g_new0(Zc, 1);
+
+    z->qts = qtest_initf("-machine %s -m %d -nodefaults %s "
+                         "-device zcomp-pci,addr=%02x.0%s%s",
+                         machine, RAM_MB, args, SLOT, *props ? "," : "",
+                         props);
+    zc_attach(z, true);
     return z;
+}
+
+static Zc *zc_start(const char *machine, const char *props)
+{
+    return zc_start_args("", machine, props);
+}
+
+/* A migration destination @d takes @z's driver-side ring state. */
+static void zc_take_rings(Zc *d, const Zc *z)
+{
+    memcpy(d->size, z->size, sizeof(z->size));
+    memcpy(d->tail, z->tail, sizeof(z->tail));
+    memcpy(d->head, z->head, sizeof(z->head));
+    memcpy(d->phase, z->phase, sizeof(z->phase));
 }
 
 static void zc_stop(Zc *z)
@@ -1116,13 +1141,8 @@ static void test_stop_and_migrate(const void *data)
                          "-incoming file:%s", RAM_MB, SLOT, file);
     wait_migration(d->qts);
     qtest_qmp_assert_success(d->qts, "{'execute': 'cont'}");
-    d->bus = qpci_new_pc(d->qts, NULL);
-    d->dev = qpci_device_find(d->bus, QPCI_DEVFN(SLOT, 0));
-    d->bar = qpci_iomap(d->dev, 0, NULL);
-    memcpy(d->size, z->size, sizeof(z->size));
-    memcpy(d->tail, z->tail, sizeof(z->tail));
-    memcpy(d->head, z->head, sizeof(z->head));
-    memcpy(d->phase, z->phase, sizeof(z->phase));
+    zc_attach(d, false);
+    zc_take_rings(d, z);
     zc_stop(z);
 
     /* The request rung while stopped completes on the destination. */
@@ -1611,6 +1631,33 @@ static void memfind_or_fail(const uint8_t *hay, gsize n, const uint8_t *pat,
 }
 
 /*
+ * Load the stream at @uri into @d (started with -incoming defer), which
+ * stays alive either way; whether it was taken.
+ */
+static bool incoming_loads(QTestState *d, const char *uri)
+{
+    const char *st;
+    QDict *rsp;
+    bool ok;
+
+    qtest_qmp_assert_success(d, "{'execute': 'migrate-incoming', "
+                             "'arguments': {'uri': %s, "
+                             "'exit-on-error': false}}", uri);
+    for (;;) {
+        rsp = qtest_qmp(d, "{'execute': 'query-migrate'}");
+        st = qdict_get_try_str(qdict_get_qdict(rsp, "return"), "status");
+        if (st && (!strcmp(st, "completed") || !strcmp(st, "failed"))) {
+            break;
+        }
+        qobject_unref(rsp);
+        g_usleep(1000);
+    }
+    ok = !strcmp(st, "completed");
+    qobject_unref(rsp);
+    return ok;
+}
+
+/*
  * Save a device with two enabled queues, then load many copies whose
  * device section has one field corrupted (random or edge values) into a
  * second QEMU. It never crashes; what it accepts behaves as the spec says
@@ -1660,8 +1707,6 @@ static void test_corrupt_migration(const void *data)
             edges[g_rand_int_range(r, 0, G_N_ELEMENTS(edges))] :
             ((uint64_t)g_rand_int(r) << 32 | g_rand_int(r));
         QTestState *d;
-        QDict *rsp;
-        const char *st;
         Zc dz = { 0 };
 
         put_be(copy + at + f->off, f->size, v);
@@ -1669,31 +1714,15 @@ static void test_corrupt_migration(const void *data)
         d = qtest_initf("-machine q35 -m %d -nodefaults "
                         "-device zcomp-pci,addr=%02x.0,queues=2 "
                         "-incoming defer", RAM_MB, SLOT);
-        qtest_qmp_assert_success(d, "{'execute': 'migrate-incoming', "
-                                 "'arguments': {'uri': %s, "
-                                 "'exit-on-error': false}}", bad_uri);
-        for (;;) {
-            rsp = qtest_qmp(d, "{'execute': 'query-migrate'}");
-            st = qdict_get_try_str(qdict_get_qdict(rsp, "return"), "status");
-            if (st && (!strcmp(st, "completed") || !strcmp(st, "failed"))) {
-                break;
-            }
-            qobject_unref(rsp);
-            g_usleep(1000);
-        }
-        if (!strcmp(st, "failed")) {
+        if (!incoming_loads(d, bad_uri)) {
             refused++;
-            qobject_unref(rsp);
             qtest_quit(d);
             continue;
         }
-        qobject_unref(rsp);
         accepted++;
         qtest_qmp_assert_success(d, "{'execute': 'cont'}");
         dz.qts = d;
-        dz.bus = qpci_new_pc(d, NULL);
-        dz.dev = qpci_device_find(dz.bus, QPCI_DEVFN(SLOT, 0));
-        dz.bar = qpci_iomap(dz.dev, 0, NULL);
+        zc_attach(&dz, false);
         g_usleep(20 * 1000);
         assert_device_sane(&dz, 2);
         /* And a reset gives a working device. */
@@ -1751,11 +1780,7 @@ static Zc *zc_start_vcpu_args(const char *machine, const char *props,
     }
     g_assert_cmpint(i, <, 3000);
     /* The firmware is done with PCI: set the device up as usual. */
-    z->bus = qpci_new_pc(z->qts, NULL);
-    z->dev = qpci_device_find(z->bus, QPCI_DEVFN(SLOT, 0));
-    g_assert_nonnull(z->dev);
-    qpci_device_enable(z->dev);
-    z->bar = qpci_iomap(z->dev, 0, NULL);
+    zc_attach(z, true);
     return z;
 }
 
@@ -2016,20 +2041,28 @@ static void vtd_setup(Vtd *v, QTestState *qts, bool enable)
     }
 }
 
+/*
+ * The completion entry at @gpa (a CQ page the IOMMU moved there), once
+ * its phase bit is set; polled as reap() does.
+ */
+static struct zcomp_cqe wait_cqe_at(Zc *z, uint64_t gpa)
+{
+    struct zcomp_cqe c;
+
+    for (int i = 0; i < WAIT_US / 1000; i++) {
+        qtest_memread(z->qts, gpa, &c, sizeof(c));
+        if (c.flags & ZCOMP_CQE_F_PHASE) {
+            break;
+        }
+        g_usleep(1000);
+    }
+    g_assert_cmpuint(c.flags & ZCOMP_CQE_F_PHASE, ==, 1);
+    return c;
+}
+
 static Zc *zc_start_iommu(const char *props)
 {
-    Zc *z = g_new0(Zc, 1);
-
-    z->qts = qtest_initf("-machine q35 -m %d -nodefaults "
-                         "-device intel-iommu,aw-bits=39 "
-                         "-device zcomp-pci,addr=%02x.0%s%s",
-                         RAM_MB, SLOT, *props ? "," : "", props);
-    z->bus = qpci_new_pc(z->qts, NULL);
-    z->dev = qpci_device_find(z->bus, QPCI_DEVFN(SLOT, 0));
-    g_assert_nonnull(z->dev);
-    qpci_device_enable(z->dev);
-    z->bar = qpci_iomap(z->dev, 0, NULL);
-    return z;
+    return zc_start_args("-device intel-iommu,aw-bits=39", "q35", props);
 }
 
 /* A queue whose rings the device reaches at @sq and @cq (IOVAs). */
@@ -2160,14 +2193,7 @@ static void test_iommu_invalidate(const void *data)
         .src_addr = IOVA(SRC_BUF), .src_len = 4096,
         .dst_addr = IOVA(DST_BUF), .dst_cap = 8192 });
     ring(z, 0);
-    for (int i = 0; i < WAIT_US / 1000; i++) {
-        qtest_memread(z->qts, ALT_BUF + sizeof(c), &c, sizeof(c));
-        if (c.flags & ZCOMP_CQE_F_PHASE) {
-            break;
-        }
-        g_usleep(1000);
-    }
-    g_assert_cmpuint(c.flags & ZCOMP_CQE_F_PHASE, ==, 1);
+    c = wait_cqe_at(z, ALT_BUF + sizeof(c));
     g_assert_cmpuint(le32_to_cpu(c.tag), ==, 2);
     g_assert_cmpint(c.status, ==, 0);
     qtest_memread(z->qts, CQ_BASE(0) + sizeof(c), &c, sizeof(c));
@@ -2243,14 +2269,7 @@ static void test_iommu_enable_live(const void *data)
         .dst_cap = 8192 }, 64);
     z->tail[0] = 2;
     ring(z, 0);
-    for (int i = 0; i < WAIT_US / 1000; i++) {
-        qtest_memread(z->qts, ALT_BUF + 4096 + sizeof(c), &c, sizeof(c));
-        if (c.flags & ZCOMP_CQE_F_PHASE) {
-            break;
-        }
-        g_usleep(1000);
-    }
-    g_assert_cmpuint(c.flags & ZCOMP_CQE_F_PHASE, ==, 1);
+    c = wait_cqe_at(z, ALT_BUF + 4096 + sizeof(c));
     g_assert_cmpuint(le32_to_cpu(c.tag), ==, 2);
     g_assert_cmpint(c.status, ==, 0);
     qtest_memread(z->qts, CQ_BASE(0) + sizeof(c), &c, sizeof(c));
@@ -2342,8 +2361,6 @@ static bool migrate_to(const char *src_props, const char *dst_props)
     g_autofree gchar *uri = g_strdup_printf("file:%s", file);
     Zc *z = zc_start("q35", src_props);
     QTestState *d;
-    QDict *rsp;
-    const char *st;
     bool ok;
 
     zc_enable(z);
@@ -2359,27 +2376,12 @@ static bool migrate_to(const char *src_props, const char *dst_props)
     d = qtest_initf("-machine q35 -m %d -nodefaults "
                     "-device zcomp-pci,addr=%02x.0%s%s -incoming defer",
                     RAM_MB, SLOT, *dst_props ? "," : "", dst_props);
-    qtest_qmp_assert_success(d, "{'execute': 'migrate-incoming', "
-                             "'arguments': {'uri': %s, "
-                             "'exit-on-error': false}}", uri);
-    for (;;) {
-        rsp = qtest_qmp(d, "{'execute': 'query-migrate'}");
-        st = qdict_get_try_str(qdict_get_qdict(rsp, "return"), "status");
-        if (st && (!strcmp(st, "completed") || !strcmp(st, "failed"))) {
-            break;
-        }
-        qobject_unref(rsp);
-        g_usleep(1000);
-    }
-    ok = !strcmp(st, "completed");
-    qobject_unref(rsp);
+    ok = incoming_loads(d, uri);
     if (ok) {
         Zc dz = { .qts = d };
 
         qtest_qmp_assert_success(d, "{'execute': 'cont'}");
-        dz.bus = qpci_new_pc(d, NULL);
-        dz.dev = qpci_device_find(dz.bus, QPCI_DEVFN(SLOT, 0));
-        dz.bar = qpci_iomap(dz.dev, 0, NULL);
+        zc_attach(&dz, false);
         g_assert_cmphex(rd32(&dz, ZCOMP_REG_CAP_ALGS), ==,
                         strstr(dst_props, "zstd=off") ? 0x7 : 0x1f);
         g_free(dz.dev);
@@ -2456,13 +2458,8 @@ static void test_migrate_v1(const void *data)
                          RAM_MB, SLOT, uri);
     wait_migration(d->qts);
     qtest_qmp_assert_success(d->qts, "{'execute': 'cont'}");
-    d->bus = qpci_new_pc(d->qts, NULL);
-    d->dev = qpci_device_find(d->bus, QPCI_DEVFN(SLOT, 0));
-    d->bar = qpci_iomap(d->dev, 0, NULL);
-    memcpy(d->size, z->size, sizeof(z->size));
-    memcpy(d->tail, z->tail, sizeof(z->tail));
-    memcpy(d->head, z->head, sizeof(z->head));
-    memcpy(d->phase, z->phase, sizeof(z->phase));
+    zc_attach(d, false);
+    zc_take_rings(d, z);
     zc_stop(z);
     g_assert_cmphex(rd32(d, ZCOMP_REG_CAP_ALGS), ==, 0x1f);
     g_assert_cmpint(run1(d, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_ZSTD,
