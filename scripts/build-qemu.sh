@@ -24,6 +24,7 @@ ln -sfn "$ZCOMP_ROOT/hw" "$QEMU_SRC/hw/zcomp"
 ln -sf "$ZCOMP_ROOT/include/zcomp-abi.h" "$QEMU_SRC/include/zcomp-abi.h"
 ln -sf "$ZCOMP_ROOT/tests/qtest/zcomp-pci-test.c" "$QEMU_SRC/tests/qtest/zcomp-pci-test.c"
 ln -sf "$ZCOMP_ROOT/tests/qtest/zcomp-sync-guest.h" "$QEMU_SRC/tests/qtest/zcomp-sync-guest.h"
+ln -sf "$ZCOMP_ROOT/tests/qtest/zcomp-vtd.h" "$QEMU_SRC/tests/qtest/zcomp-vtd.h"
 ln -sf "$ZCOMP_ROOT/tests/qtest/fuzz/zcomp_fuzz.c" "$QEMU_SRC/tests/qtest/fuzz/zcomp_fuzz.c"
 
 log "building qemu-system-x86_64 and the zcomp qtest (with ccache)"

@@ -38,7 +38,7 @@ fi
 # checkpatch.pl from the tree build-qemu.sh unpacked; no error, no warning.
 "$ZCOMP_ROOT/scripts/build-qemu.sh"
 cd "$ZCOMP_ROOT"      # checkpatch tells tests from paths relative to the root
-for f in hw/*.[ch] tests/qtest/*.c tests/qtest/fuzz/*.c; do
+for f in hw/*.[ch] tests/qtest/*.c tests/qtest/zcomp-vtd.h tests/qtest/fuzz/*.c; do
     out=$(perl "$QEMU_SRC/scripts/checkpatch.pl" --no-tree --file "$f" 2>&1 || true)
     if ! grep -q 'total: 0 errors, 0 warnings' <<<"$out"; then
         echo "$out" | grep -E -A4 '^(ERROR|WARNING)' | head -40

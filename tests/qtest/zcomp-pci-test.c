@@ -20,6 +20,7 @@
 #include "qobject/qlist.h"
 #include "zcomp-abi.h"
 #include "zcomp-sync-guest.h"
+#include "zcomp-vtd.h"
 
 #define SLOT            4
 #define RAM_MB          512
@@ -1930,16 +1931,6 @@ static void test_writes_tracked(const void *data)
 
 /* ---- behind a vIOMMU (intel-iommu, legacy mode, 3-level tables) ---- */
 
-#define VTD_BASE        0xfed90000ull
-#define VTD_GCMD        0x18
-#define VTD_GSTS        0x1c
-#define VTD_RTADDR      0x20
-#define VTD_CCMD        0x28
-#define VTD_IVA         0xf0
-#define VTD_IOTLB       0xf8
-#define VTD_TE          (1u << 31)
-#define VTD_SRTP        (1u << 30)
-#define VTD_DID         1
 #define PT_BASE         0x09000000ull   /* root, context, then tables */
 #define IOVA_OFF        0x100000000ull  /* IOVA of GPA x: x + IOVA_OFF */
 #define ALT_BUF         0x0a000000ull   /* pages mapped in their place */
@@ -1949,17 +1940,6 @@ typedef struct Vtd {
     QTestState *qts;
     uint64_t next;      /* next free page of tables */
 } Vtd;
-
-static void vtd_wait(Vtd *v, uint64_t reg, uint64_t bit, bool set)
-{
-    for (int i = 0; i < 1000; i++) {
-        if (!!(qtest_readq(v->qts, VTD_BASE + reg) & bit) == set) {
-            return;
-        }
-        g_usleep(1000);
-    }
-    g_assert_not_reached();
-}
 
 /* The second-level PTE of @iova, its tables made on the way. */
 static uint64_t vtd_pte_addr(Vtd *v, uint64_t iova)
@@ -2001,10 +1981,7 @@ static void vtd_map_range(Vtd *v, uint64_t gpa, uint64_t len)
  */
 static void vtd_inval_pages(Vtd *v, uint64_t iova, int am)
 {
-    qtest_writeq(v->qts, VTD_BASE + VTD_IVA, iova | am);
-    qtest_writeq(v->qts, VTD_BASE + VTD_IOTLB, (1ull << 63) | (3ull << 60) |
-                 ((uint64_t)VTD_DID << 32));
-    vtd_wait(v, VTD_IOTLB, 1ull << 63, false);
+    g_assert_true(vtd_inval(v->qts, VTD_INVAL_PAGE, iova | am));
 }
 
 static void vtd_inval_page(Vtd *v, uint64_t iova)
@@ -2018,26 +1995,13 @@ static void vtd_inval_page(Vtd *v, uint64_t iova)
  */
 static void vtd_setup(Vtd *v, QTestState *qts, bool enable)
 {
-    uint64_t root = PT_BASE, ctx = PT_BASE + 4096;
-
     v->qts = qts;
-    v->next = PT_BASE + 2 * 4096;
+    v->next = PT_BASE + 3 * 4096;
     qtest_memset(qts, PT_BASE, 0, 3 * 4096);
-    qtest_writeq(qts, root, ctx | 1);                 /* bus 0 */
-    qtest_writeq(qts, ctx + QPCI_DEVFN(SLOT, 0) * 16, v->next | 1);
-    qtest_writeq(qts, ctx + QPCI_DEVFN(SLOT, 0) * 16 + 8,
-                 1 | (VTD_DID << 8));                 /* AW 39-bit */
-    v->next += 4096;
-    qtest_writeq(qts, VTD_BASE + VTD_RTADDR, root);
-    qtest_writel(qts, VTD_BASE + VTD_GCMD, VTD_SRTP);
-    vtd_wait(v, VTD_GSTS, VTD_SRTP, true);
+    g_assert_true(vtd_root(qts, PT_BASE, QPCI_DEVFN(SLOT, 0),
+                           PT_BASE + 2 * 4096));
     if (enable) {
-        qtest_writeq(qts, VTD_BASE + VTD_CCMD, (1ull << 63) | (1ull << 61));
-        vtd_wait(v, VTD_CCMD, 1ull << 63, false);
-        qtest_writeq(qts, VTD_BASE + VTD_IOTLB, (1ull << 63) | (1ull << 60));
-        vtd_wait(v, VTD_IOTLB, 1ull << 63, false);
-        qtest_writel(qts, VTD_BASE + VTD_GCMD, VTD_TE);
-        vtd_wait(v, VTD_GSTS, VTD_TE, true);
+        g_assert_true(vtd_enable(qts));
     }
 }
 
@@ -2257,10 +2221,7 @@ static void test_iommu_enable_live(const void *data)
     vtd_map(&v, SQ_BASE(0), ALT_BUF, 3);
     vtd_map(&v, CQ_BASE(0), ALT_BUF + 4096, 3);
     qtest_memset(z->qts, ALT_BUF, 0, 8192);
-    qtest_writeq(z->qts, VTD_BASE + VTD_CCMD, (1ull << 63) | (1ull << 61));
-    vtd_wait(&v, VTD_CCMD, 1ull << 63, false);
-    qtest_writel(z->qts, VTD_BASE + VTD_GCMD, VTD_TE);
-    vtd_wait(&v, VTD_GSTS, VTD_TE, true);
+    g_assert_true(vtd_enable(z->qts));
 
     /* Entry 1 is where the IOMMU maps the SQ now; its CQE too. */
     qtest_memwrite(z->qts, ALT_BUF + 64, &(struct zcomp_sqe) {

@@ -29,6 +29,7 @@
 #include "qemu/rcu.h"
 #include "fuzz.h"
 #include "zcomp-abi.h"
+#include "tests/qtest/zcomp-vtd.h"
 
 #define SLOT            4
 #define QUEUES          2
@@ -68,16 +69,6 @@ enum {
 };
 
 /* intel-iommu (zcomp-pci-iommu-fuzz only): 39-bit, 3-level tables. */
-#define VTD_BASE        0xfed90000ull
-#define VTD_GCMD        0x18
-#define VTD_GSTS        0x1c
-#define VTD_RTADDR      0x20
-#define VTD_CCMD        0x28
-#define VTD_IVA         0xf0
-#define VTD_IOTLB       0xf8
-#define VTD_TE          (1u << 31)
-#define VTD_SRTP        (1u << 30)
-#define VTD_DID         1
 #define PT_BASE         0x800000ull     /* root, context, L3, L2, 4 x L1 */
 #define PT_PAGES        8
 #define PT_L1           (PT_BASE + 4 * 4096)
@@ -164,29 +155,6 @@ static void vtd_identity(void)
     qtest_memwrite(bus->qts, PT_L1, pte, sizeof(pte));
 }
 
-static void vtd_wait(uint64_t reg, uint64_t bit, bool set)
-{
-    for (int i = 0; i < 1000; i++) {
-        if (!!(qtest_readq(bus->qts, VTD_BASE + reg) & bit) == set) {
-            return;
-        }
-    }
-}
-
-static void vtd_inval(uint64_t granularity, uint64_t iova)
-{
-    qtest_writeq(bus->qts, VTD_BASE + VTD_IVA, iova);
-    qtest_writeq(bus->qts, VTD_BASE + VTD_IOTLB, (1ull << 63) |
-                 (granularity << 60) | ((uint64_t)VTD_DID << 32));
-    vtd_wait(VTD_IOTLB, 1ull << 63, false);
-}
-
-static void vtd_te(bool on)
-{
-    qtest_writel(bus->qts, VTD_BASE + VTD_GCMD, on ? VTD_TE : 0);
-    vtd_wait(VTD_GSTS, VTD_TE, on);
-}
-
 /* Root, context and page tables for the device; translation on. */
 static void vtd_setup(void)
 {
@@ -195,24 +163,14 @@ static void vtd_setup(void)
     for (int i = 0; i < PT_PAGES; i++) {
         qtest_memwrite(bus->qts, PT_BASE + i * 4096ull, zero, sizeof(zero));
     }
-    qtest_writeq(bus->qts, PT_BASE, (PT_BASE + 4096) | 1);
-    qtest_writeq(bus->qts, PT_BASE + 4096 + QPCI_DEVFN(SLOT, 0) * 16,
-                 (PT_BASE + 2 * 4096) | 1);
-    qtest_writeq(bus->qts, PT_BASE + 4096 + QPCI_DEVFN(SLOT, 0) * 16 + 8,
-                 1 | (VTD_DID << 8));
     qtest_writeq(bus->qts, PT_BASE + 2 * 4096, (PT_BASE + 3 * 4096) | 3);
     for (int i = 0; i < MAPPED_PAGES / 512; i++) {
         qtest_writeq(bus->qts, PT_BASE + 3 * 4096 + i * 8,
                      (PT_L1 + i * 4096ull) | 3);
     }
     vtd_identity();
-    qtest_writeq(bus->qts, VTD_BASE + VTD_RTADDR, PT_BASE);
-    qtest_writel(bus->qts, VTD_BASE + VTD_GCMD, VTD_SRTP);
-    vtd_wait(VTD_GSTS, VTD_SRTP, true);
-    qtest_writeq(bus->qts, VTD_BASE + VTD_CCMD, (1ull << 63) | (1ull << 61));
-    vtd_wait(VTD_CCMD, 1ull << 63, false);
-    vtd_inval(1, 0);
-    vtd_te(true);
+    vtd_root(bus->qts, PT_BASE, QPCI_DEVFN(SLOT, 0), PT_BASE + 2 * 4096);
+    vtd_enable(bus->qts);
 }
 
 static void act_iommu(uint8_t a, uint8_t b, uint32_t v)
@@ -234,13 +192,13 @@ static void act_iommu(uint8_t a, uint8_t b, uint32_t v)
         qtest_writeq(bus->qts, at, iova | 3);
         break;
     case 4:
-        vtd_inval(3, iova);
+        vtd_inval(bus->qts, VTD_INVAL_PAGE, iova);
         return;
     case 5:
-        vtd_inval(b & 1 ? 1 : 2, 0);
+        vtd_inval(bus->qts, b & 1 ? VTD_INVAL_GLOBAL : VTD_INVAL_DOMAIN, 0);
         return;
     case 6:
-        vtd_te(b & 1);
+        vtd_te(bus->qts, b & 1);
         return;
     default:    /* a 2 MiB page over the first half */
         qtest_writeq(bus->qts, PT_BASE + 3 * 4096, MAPPED_BASE | 0x83);
@@ -248,7 +206,7 @@ static void act_iommu(uint8_t a, uint8_t b, uint32_t v)
     }
     /* Changed tables: invalidated at once, or left for a later action. */
     if (b & 2) {
-        vtd_inval(3, iova);
+        vtd_inval(bus->qts, VTD_INVAL_PAGE, iova);
     }
 }
 
