@@ -24,6 +24,11 @@ zstat() {
         if (f == "") print $2; else for (i = 2; i < NF; i++) if ($i == f) print $(i + 1) }' $STATS 2>/dev/null)
     echo "${v:-0}"
 }
+# fallbacks: requests the driver ran in software, for whatever reason.
+fallbacks() { awk '$1 ~ /^fallback_/ { s += $2 } END { print s + 0 }' $STATS; }
+# host_says_stop: the host typed "stop" on the console within a second
+# (scripts/guest-migrate.py and soak.py end their rounds so).
+host_says_stop() { read -t 1 _cmd && [ "$_cmd" = stop ]; }
 # offloaded ALG: requests of ALG that ran on the device, both directions.
 offloaded() { echo $(($(zstat ${1}_compress offloaded) + $(zstat ${1}_decompress offloaded))); }
 # selftest DRIVER: its self-test verdict, waiting up to 5 s (a newly

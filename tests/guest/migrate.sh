@@ -5,7 +5,6 @@
 # long-lived device is read while the other is written.
 . /tests/lib.sh
 load_driver
-fallbacks() { awk '$1 ~ /^fallback_/ { s += $2 } END { print s + 0 }' $STATS; }
 zram_setup zram1 lz4hc && zram_write zram1
 check mig-keeper-written zram_verify zram1
 # verify DEV: read it back through zram (from the compressed pages), and on
@@ -36,9 +35,7 @@ while :; do
     verify zram0 && [ "$(cat /tmp/keeper)" = 0 ] && res=ok || res=FAIL
     echo "ZMIG round $round $res cpus $(nproc) offloaded $(($(offloaded lz4) + $(offloaded lz4hc))) fallbacks $(fallbacks) errors $(zstat errors)"
     [ $res = ok ] || fail "mig-round-$round"
-    if read -t 1 cmd && [ "$cmd" = stop ]; then
-        break
-    fi
+    host_says_stop && break
 done
 check mig-no-fallbacks [ "$(fallbacks)" = 0 ]
 check mig-no-errors [ "$(zstat errors)" = 0 ]

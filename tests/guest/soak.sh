@@ -8,7 +8,6 @@
 . /tests/lib.sh
 load_driver
 cgroup_init 32M
-fallbacks() { awk '$1 ~ /^fallback_/ { s += $2 } END { print s + 0 }' $STATS; }
 requests() { for _a in lz4 lzo-rle zstd; do offloaded $_a; done | awk '{ s += $1 } END { print s }'; }
 round=0
 while :; do
@@ -27,9 +26,7 @@ while :; do
     wait
     echo "ZMIG round $round $res cpus $(nproc) offloaded $(requests) fallbacks $(fallbacks) errors $(zstat errors) recoveries $(zstat recoveries)"
     [ $res = ok ] || fail "soak-round-$round"
-    if read -t 1 cmd && [ "$cmd" = stop ]; then
-        break
-    fi
+    host_says_stop && break
 done
 check soak-no-errors [ "$(zstat errors)" = 0 ]
 cat $STATS | sed 's/^/ZINFO stats /'
