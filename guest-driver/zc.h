@@ -53,10 +53,12 @@ enum zc_fallback {
  */
 struct zc_job {
 	struct list_head node;
+	struct work_struct work;	/* software completion, zc_sw_defer() */
 	unsigned int slen;
 	unsigned int dlen;
 	int err;
 	bool software;		/* finish in software, outside the queue lock */
+	enum zc_fallback why;	/* and why */
 	u8 op;
 	u8 algo;
 };
@@ -111,6 +113,12 @@ struct zc_dev {
 	struct work_struct recover;
 	struct mutex recover_lock;	/* recovery against remove */
 	bool removing;
+	/*
+	 * A request timed out or a queue stalled: no new submission on any
+	 * CPU until recovery has reset the device (each CPU would otherwise
+	 * burn its own poll_timeout_us).
+	 */
+	bool stalled;
 };
 
 /* The device in use, if any: readers hold rcu_read_lock() and never sleep. */
@@ -123,6 +131,10 @@ static inline struct zc_dev *zc_device_for(u8 algo, enum zc_fallback *why)
 
 	if (!zd) {
 		*why = ZC_FB_NODEV;
+		return NULL;
+	}
+	if (READ_ONCE(zd->stalled)) {
+		*why = ZC_FB_TIMEOUT;
 		return NULL;
 	}
 	if (!(zd->algs & BIT(algo))) {
@@ -144,6 +156,7 @@ static inline void zc_wr(struct zc_dev *zd, u32 off, u32 val)
 
 /* zc_main.c */
 void zc_schedule_recovery(struct zc_dev *zd);
+void zc_stall(struct zc_dev *zd);
 
 /* zc_queue.c */
 struct scatterlist;
@@ -173,15 +186,21 @@ int zc_sw_run(u8 op, u8 algo, const u8 *src, unsigned int slen, u8 *dst,
 	      size_t scratch_len);
 size_t zc_sw_wrkmem_size(u8 algo);
 size_t zc_sw_compress_bound(u8 algo, unsigned int slen);
-/* Linear buffers of ZC_SW_MAX bytes for any context, under a lock. */
+/*
+ * Per-CPU linear buffers of ZC_SW_MAX bytes, for process and softirq
+ * context (never hard IRQ: completions that need software are deferred
+ * to a workqueue by zc_sw_defer()).
+ */
 struct zc_sw_buf {
+	spinlock_t lock;		/* the buffers below */
 	void *wrkmem;
 	u8 *src;
 	u8 *dst;
 };
 
-struct zc_sw_buf *zc_sw_buf_get(unsigned long *flags);
-void zc_sw_buf_put(unsigned long flags);
+struct zc_sw_buf *zc_sw_buf_get(void);
+void zc_sw_buf_put(struct zc_sw_buf *b);
+void zc_sw_defer(struct zc_job *job);
 int zc_sw_init(void);
 void zc_sw_exit(void);
 

@@ -24,6 +24,21 @@
 #endif
 
 /*
+ * A synchronous acomp twin ("<alg>-zcomp-sync", no CRYPTO_ALG_ASYNC) for
+ * callers that cannot wait: 6.12 zram's acomp backend allocates with
+ * CRYPTO_ALG_ASYNC in the mask. From 6.15 zram may sleep and the core
+ * gives every async tfm a same-named synchronous fallback
+ * (crypto_acomp_init_tfm) to which it sends non-DMA requests: a sync
+ * twin without CRYPTO_ALG_REQ_VIRT would be picked as that fallback and
+ * send such a request back to itself, so there is none.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 15, 0)
+#define ZC_HAVE_SYNC_TWIN	1
+#else
+#define ZC_HAVE_SYNC_TWIN	0
+#endif
+
+/*
  * 6.16 removed acomp_alg.reqsize: the request context size moved to
  * crypto_alg.cra_reqsize. Earlier kernels read only the former.
  */

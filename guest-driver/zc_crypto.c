@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zcomp_pci crypto API glue: lz4, lz4hc, lzo, lzo-rle and zstd (those the
- * device offers) registered as acomp
- * algorithms (zswap; every kernel) and, where the kernel still has the
+ * device offers) registered as acomp algorithms (zswap, and zram through
+ * our acomp backend, on every kernel) and, where the kernel still has the
  * legacy compress API (up to 6.14), as compression algorithms too (zram
  * up to 6.11). API generations differ only through zc_compat.h.
  *
- * The legacy path runs with preemption disabled (zram's per-CPU stream):
- * a polled queue in SYNC mode, busy-waiting with a bounded timeout. The
- * acomp path does the same for linear buffers (acomp_poll), else submits
- * on an interrupt queue and completes from the MSI-X handler. Whatever the
- * device does not finish runs in software.
+ * Each algorithm comes in two acomp flavours:
+ * - "<alg>-zcomp-acomp" (CRYPTO_ALG_ASYNC): a request with linear
+ *   buffers runs on the CPU's polled queue (acomp_poll), anything else on
+ *   an interrupt queue, completed from the MSI-X handler: the caller
+ *   waits for the completion, as the API wants of an async transform.
+ * - "<alg>-zcomp-sync" (no CRYPTO_ALG_ASYNC, before 6.15 only): always
+ *   finished before it returns, on the polled queue or in software, for
+ *   callers that cannot wait (6.12 zram, under its stream's local lock).
+ *   Never -EINPROGRESS; never sleeps.
+ * The legacy path is the sync one too. Whatever the device does not
+ * finish runs in software.
  */
 
 #include <linux/kernel.h>
@@ -38,6 +44,10 @@ struct zc_alg {
 #endif
 	struct acomp_alg acomp;
 	bool acomp_registered;
+#if ZC_HAVE_SYNC_TWIN
+	struct acomp_alg sync;
+	bool sync_registered;
+#endif
 	u8 algo;
 };
 
@@ -202,13 +212,15 @@ static struct acomp_req *zc_req_of_job(struct zc_job *job)
 	return container_of(job, struct zc_req_ctx, job)->req;
 }
 
-/* Run @req in software, linearised through zc_sw_buf. Any context. */
+/*
+ * Run @req in software, linearised through this CPU's zc_sw_buf. Process
+ * or softirq context, never hard IRQ.
+ */
 static int zc_acomp_software(struct acomp_req *req, u8 op, u8 algo,
 			     enum zc_fallback why)
 {
 	struct zc_sw_buf *b;
 	unsigned int dlen;
-	unsigned long flags;
 	int ret;
 
 	zc_count_software(algo, op, why);
@@ -222,13 +234,16 @@ static int zc_acomp_software(struct acomp_req *req, u8 op, u8 algo,
 	 */
 	dlen = op == ZCOMP_OP_COMPRESS ? zc_sw_compress_bound(algo, req->slen) :
 					 min_t(unsigned int, req->dlen, ZC_SW_MAX);
-	b = zc_sw_buf_get(&flags);
+	b = zc_sw_buf_get();
 	if (sg_copy_to_buffer(req->src, sg_nents_for_len(req->src, req->slen),
 			      b->src, req->slen) != req->slen)
 		ret = -EINVAL;
 	else
 		ret = zc_sw_run(op, algo, b->src, req->slen, b->dst, &dlen,
 				b->wrkmem, NULL, 0);
+	/* Nothing out of something is a codec failure, never a result. */
+	if (!ret && !dlen)
+		ret = -EINVAL;
 	if (!ret && dlen > req->dlen)
 		ret = -ENOSPC;
 	if (!ret) {
@@ -239,7 +254,7 @@ static int zc_acomp_software(struct acomp_req *req, u8 op, u8 algo,
 		else
 			ret = -EINVAL;
 	}
-	zc_sw_buf_put(flags);
+	zc_sw_buf_put(b);
 	if (ret == -ENOSPC)
 		zc_count_incompressible();
 	else if (ret)
@@ -279,7 +294,10 @@ void zc_job_take(struct zc_job *job, int ret, const void *out_buf, u32 out)
 	}
 }
 
-/* Complete the request, no lock held; software first if it must. */
+/*
+ * Complete the request, no lock held; software first if it must (then in
+ * process context: zc_finish_jobs() deferred it).
+ */
 void zc_job_done(struct zc_job *job, enum zc_fallback why)
 {
 	struct acomp_req *req = zc_req_of_job(job);
@@ -301,18 +319,18 @@ static bool zc_sg_linear(struct scatterlist *sg, unsigned int len)
  * the write returns, far cheaper than an interrupt and a wake-up. A
  * source in several entries (7.x zswap reads zsmalloc objects that span
  * two pages so) is copied to the bounce buffer. 0 or -ENOSPC: done;
- * -EIO: use the interrupt queues, or software if @atomic (then the polled
+ * -EIO: use the interrupt queues, or software if @sync (then the polled
  * queue is tried whatever acomp_poll says); *@why tells why. Never sleeps.
  */
 static int zc_acomp_poll(struct zc_dev *zd, struct acomp_req *req, u8 op,
-			 u8 algo, bool atomic, enum zc_fallback *why)
+			 u8 algo, bool sync, enum zc_fallback *why)
 {
 	bool src_linear = zc_sg_linear(req->src, req->slen);
 	unsigned int dlen = req->dlen;
 	int ret;
 
 	*why = ZC_FB_TOO_LARGE;
-	if ((!READ_ONCE(acomp_poll) && !atomic) || !zd->npoll ||
+	if ((!READ_ONCE(acomp_poll) && !sync) || !zd->npoll ||
 	    !zc_sg_linear(req->dst, req->dlen))
 		return -EIO;
 	ret = zc_poll_request(zd, op, algo,
@@ -328,22 +346,19 @@ static int zc_acomp_poll(struct zc_dev *zd, struct acomp_req *req, u8 op,
 	return ret;
 }
 
-static int zc_acomp_run(struct acomp_req *req, u8 op)
+/*
+ * @sync: the synchronous twin's request, finished before we return (the
+ * polled queue or software). Else the interrupt queues may take it and
+ * we return -EINPROGRESS, whatever the request's flags say: a caller of
+ * an async transform waits for its completion (the API's contract, which
+ * zswap keeps without CRYPTO_TFM_REQ_MAY_SLEEP). Submission never sleeps.
+ */
+static int zc_acomp_run(struct acomp_req *req, u8 op, u8 algo, bool sync)
 {
 	struct zc_req_ctx *rctx = acomp_request_ctx(req);
-	u8 algo = zc_alg_of_acomp(req)->algo;
 	enum zc_fallback why = ZC_FB_NODEV;
 	struct zc_dev *zd;
 	int ret = -EIO;
-	/*
-	 * A caller that may neither sleep nor be preempted (6.12 zram's
-	 * acomp backend, under its stream's local lock) cannot wait for an
-	 * interrupt whose handling may need a worker of this very CPU (a
-	 * device that stopped answering): polled queue or software, always
-	 * finished before we return.
-	 */
-	bool atomic = !(req->base.flags & CRYPTO_TFM_REQ_MAY_SLEEP) &&
-		      !preemptible();
 
 	/* The scomp-style "allocate my destination" mode is not offered. */
 	if (!req->src || !req->dst || !req->slen || !req->dlen ||
@@ -357,8 +372,8 @@ static int zc_acomp_run(struct acomp_req *req, u8 op)
 	rcu_read_lock();
 	zd = zc_device_for(algo, &why);
 	if (zd) {
-		ret = zc_acomp_poll(zd, req, op, algo, atomic, &why);
-		if (ret == -EIO && !atomic)
+		ret = zc_acomp_poll(zd, req, op, algo, sync, &why);
+		if (ret == -EIO && !sync)
 			ret = zc_irq_submit(zd, &rctx->job, &why);
 	}
 	rcu_read_unlock();
@@ -370,29 +385,94 @@ static int zc_acomp_run(struct acomp_req *req, u8 op)
 
 static int zc_acomp_compress(struct acomp_req *req)
 {
-	return zc_acomp_run(req, ZCOMP_OP_COMPRESS);
+	return zc_acomp_run(req, ZCOMP_OP_COMPRESS,
+			    zc_alg_of_acomp(req)->algo, false);
 }
 
 static int zc_acomp_decompress(struct acomp_req *req)
 {
-	return zc_acomp_run(req, ZCOMP_OP_DECOMPRESS);
+	return zc_acomp_run(req, ZCOMP_OP_DECOMPRESS,
+			    zc_alg_of_acomp(req)->algo, false);
 }
+
+static void zc_init_acomp(struct acomp_alg *alg, const char *name,
+			  const char *suffix, u32 flags, int prio)
+{
+	alg->base.cra_flags = flags;
+	alg->base.cra_module = THIS_MODULE;
+	alg->base.cra_priority = prio;
+	zc_acomp_set_reqsize(alg, sizeof(struct zc_req_ctx));
+	strscpy(alg->base.cra_name, name, CRYPTO_MAX_ALG_NAME);
+	snprintf(alg->base.cra_driver_name, CRYPTO_MAX_ALG_NAME, "%s-%s",
+		 name, suffix);
+}
+
+#if ZC_HAVE_SYNC_TWIN
+static struct zc_alg *zc_alg_of_sync(struct acomp_req *req)
+{
+	struct crypto_tfm *tfm = crypto_acomp_tfm(crypto_acomp_reqtfm(req));
+
+	return container_of(tfm->__crt_alg, struct zc_alg, sync.base);
+}
+
+static int zc_sync_compress(struct acomp_req *req)
+{
+	return zc_acomp_run(req, ZCOMP_OP_COMPRESS,
+			    zc_alg_of_sync(req)->algo, true);
+}
+
+static int zc_sync_decompress(struct acomp_req *req)
+{
+	return zc_acomp_run(req, ZCOMP_OP_DECOMPRESS,
+			    zc_alg_of_sync(req)->algo, true);
+}
+
+/*
+ * One below the async flavour: a caller that can wait (zswap) gets that;
+ * one that asks for a synchronous transform by name gets this.
+ */
+static void zc_setup_sync(struct zc_alg *a, const char *name)
+{
+	a->sync = (struct acomp_alg) {
+		.compress = zc_sync_compress,
+		.decompress = zc_sync_decompress,
+	};
+	zc_init_acomp(&a->sync, name, "zcomp-sync", 0, priority - 1);
+}
+
+static void zc_register_sync(struct zc_alg *a, struct device *dev)
+{
+	int ret;
+
+	if (a->sync_registered)
+		return;
+	ret = crypto_register_acomp(&a->sync);
+	if (ret)
+		dev_warn(dev, "%s: %d\n", a->sync.base.cra_driver_name, ret);
+	a->sync_registered = !ret;
+}
+
+static void zc_unregister_sync(struct zc_alg *a)
+{
+	if (a->sync_registered)
+		crypto_unregister_acomp(&a->sync);
+	a->sync_registered = false;
+}
+#else
+static void zc_setup_sync(struct zc_alg *a, const char *name) {}
+static void zc_register_sync(struct zc_alg *a, struct device *dev) {}
+static void zc_unregister_sync(struct zc_alg *a) {}
+#endif /* ZC_HAVE_SYNC_TWIN */
 
 static void zc_setup_acomp(struct zc_alg *a, const char *name)
 {
 	a->acomp = (struct acomp_alg) {
 		.compress = zc_acomp_compress,
 		.decompress = zc_acomp_decompress,
-		.base = {
-			.cra_flags = CRYPTO_ALG_ASYNC,
-			.cra_module = THIS_MODULE,
-			.cra_priority = priority,
-		},
 	};
-	zc_acomp_set_reqsize(&a->acomp, sizeof(struct zc_req_ctx));
-	strscpy(a->acomp.base.cra_name, name, CRYPTO_MAX_ALG_NAME);
-	snprintf(a->acomp.base.cra_driver_name, CRYPTO_MAX_ALG_NAME,
-		 "%s-zcomp-acomp", name);
+	zc_init_acomp(&a->acomp, name, "zcomp-acomp", CRYPTO_ALG_ASYNC,
+		      priority);
+	zc_setup_sync(a, name);
 }
 
 /* ---- registration ---- */
@@ -426,6 +506,7 @@ void zc_register_algs(struct device *dev, u32 algs)
 		if (!(algs & BIT(a->algo)))
 			continue;
 		zc_register_comp(a, dev);
+		zc_register_sync(a, dev);
 		if (a->acomp_registered)
 			continue;
 		ret = crypto_register_acomp(&a->acomp);
@@ -443,6 +524,7 @@ void zc_unregister_algs(void)
 
 	for (i = 0; i < ARRAY_SIZE(zc_algs); i++) {
 		zc_unregister_comp(&zc_algs[i]);
+		zc_unregister_sync(&zc_algs[i]);
 		if (zc_algs[i].acomp_registered)
 			crypto_unregister_acomp(&zc_algs[i].acomp);
 		zc_algs[i].acomp_registered = false;

@@ -27,6 +27,13 @@ void zc_schedule_recovery(struct zc_dev *zd)
 		queue_work(zc_wq, &zd->recover);
 }
 
+/* The device stopped answering: no CPU submits until it is reset. */
+void zc_stall(struct zc_dev *zd)
+{
+	WRITE_ONCE(zd->stalled, true);
+	zc_schedule_recovery(zd);
+}
+
 /* Make @zd the device in use, unless another one is. */
 static bool zc_publish(struct zc_dev *zd)
 {
@@ -64,6 +71,7 @@ static void zc_recover_work(struct work_struct *work)
 		dev_err(&zd->pdev->dev, "device does not come back; software only\n");
 		goto out;
 	}
+	WRITE_ONCE(zd->stalled, false);
 	if (zc_publish(zd))
 		dev_info(&zd->pdev->dev, "device reset and recovered\n");
 out:
@@ -89,7 +97,7 @@ static void zc_watchdog(struct timer_list *t)
 		stuck = true;
 	if (stuck) {
 		zc_count_timeout();
-		zc_schedule_recovery(zd);
+		zc_stall(zd);
 	}
 	if (!READ_ONCE(zd->removing))
 		mod_timer(&zd->watchdog, jiffies + ZC_WATCHDOG);
@@ -292,8 +300,11 @@ static int __init zc_init(void)
 {
 	int ret;
 
-	/* zswap waits for us in reclaim: recovery needs a rescuer. */
-	zc_wq = alloc_workqueue("zcomp_recover", WQ_MEM_RECLAIM, 0);
+	/*
+	 * zswap waits for us in reclaim: recovery needs a rescuer. Any CPU
+	 * will do (7.x warns about a workqueue that says neither).
+	 */
+	zc_wq = alloc_workqueue("zcomp_recover", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
 	if (!zc_wq)
 		return -ENOMEM;
 	ret = zc_sw_init();

@@ -18,9 +18,24 @@ static bool dma_map = true;
 module_param(dma_map, bool, 0644);
 MODULE_PARM_DESC(dma_map, "zram path: DMA-map the caller's buffers when possible instead of copying through bounce buffers");
 
+#define ZC_POLL_TIMEOUT_MIN	100		/* us: above a SYNC doorbell */
+#define ZC_POLL_TIMEOUT_MAX	100000		/* us: a CPU spinning 0.1 s */
+
 static unsigned int poll_timeout_us = 20000;
-module_param(poll_timeout_us, uint, 0644);
-MODULE_PARM_DESC(poll_timeout_us, "busy-wait limit of a polled request before software fallback");
+
+static int zc_set_poll_timeout(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, ZC_POLL_TIMEOUT_MIN,
+				     ZC_POLL_TIMEOUT_MAX);
+}
+
+static const struct kernel_param_ops zc_poll_timeout_ops = {
+	.set = zc_set_poll_timeout,
+	.get = param_get_uint,
+};
+
+module_param_cb(poll_timeout_us, &zc_poll_timeout_ops, &poll_timeout_us, 0644);
+MODULE_PARM_DESC(poll_timeout_us, "busy-wait limit of a polled request before software fallback, 100 to 100000");
 
 static void zc_wr64(struct zc_dev *zd, u32 off, u64 val)
 {
@@ -107,7 +122,7 @@ static void zc_unmap_buffers(struct zc_dev *zd, dma_addr_t sa,
 static bool zc_poll_wait(struct zc_queue *q, struct zcomp_cqe *cqe)
 {
 	u64 deadline = ktime_get_ns() +
-		       (u64)max(READ_ONCE(poll_timeout_us), 100U) * 1000;
+		       (u64)READ_ONCE(poll_timeout_us) * NSEC_PER_USEC;
 	unsigned int spins = 0;
 
 	while ((READ_ONCE(cqe->flags) & ZCOMP_CQE_F_PHASE) != q->phase) {
@@ -189,7 +204,7 @@ int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
 			zc_unmap_buffers(zd, sa, slen, da, dcap);
 		q->dead = true;
 		spin_unlock(&q->lock);
-		zc_schedule_recovery(zd);
+		zc_stall(zd);
 		*why = ZC_FB_TIMEOUT;
 		return -EIO;
 	}
@@ -198,7 +213,8 @@ int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
 	if (mapped)
 		zc_unmap_buffers(zd, sa, slen, da, dcap);
 	if (!ret) {
-		if (out > dcap) {
+		/* No output at all is as wrong as too much: software. */
+		if (!out || out > dcap) {
 			ret = -EIO;
 		} else {
 			if (!mapped)
@@ -214,14 +230,22 @@ int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
 	return ret;
 }
 
-/* Finish jobs collected under a queue lock, with no lock held. */
+/*
+ * Finish jobs collected under a queue lock, with no lock held; those
+ * that need software from the workqueue: we may be in hard IRQ.
+ */
 static void zc_finish_jobs(struct list_head *done, enum zc_fallback why)
 {
 	struct zc_job *job, *tmp;
 
 	list_for_each_entry_safe(job, tmp, done, node) {
 		list_del(&job->node);
-		zc_job_done(job, why);
+		if (job->software) {
+			job->why = why;
+			zc_sw_defer(job);
+		} else {
+			zc_job_done(job, why);
+		}
 	}
 }
 
@@ -247,7 +271,7 @@ bool zc_reap(struct zc_queue *q)
 		ret = zc_status_errno(job->op, cqe->status,
 				      job->dlen > ZC_SLOT_BYTES);
 		/* Never copy more than the bounce buffer the device had. */
-		if (!ret && out > min_t(u32, job->dlen, ZC_SLOT_BYTES))
+		if (!ret && (!out || out > min_t(u32, job->dlen, ZC_SLOT_BYTES)))
 			ret = -EIO;
 		zc_job_take(job, ret, slot->dst, out);
 		list_add_tail(&job->node, &done);

@@ -8,16 +8,19 @@
 #include <linux/kernel.h>
 #include <linux/lz4.h>
 #include <linux/lzo.h>
+#include <linux/percpu.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 #include <linux/zstd.h>
 
 #include "zc.h"
 #include "zc_compat.h"
 
-static DEFINE_SPINLOCK(zc_sw_lock);	/* zc_sw_buf */
-static struct zc_sw_buf zc_sw_buf;
+static struct zc_sw_buf __percpu *zc_sw_bufs;
+/* Completions that need software, out of hard IRQ; may run in reclaim. */
+static struct workqueue_struct *zc_sw_wq;
 
 /* One parameter set for every size up to ZC_SW_MAX: the workspace fits. */
 static zstd_parameters zc_sw_zstd_params(void)
@@ -162,39 +165,89 @@ int zc_sw_run(u8 op, u8 algo, const u8 *src, unsigned int slen, u8 *dst,
 	return 0;
 }
 
-/* The shared linear buffers, for callers in any context (zswap's path). */
-struct zc_sw_buf *zc_sw_buf_get(unsigned long *flags)
+/*
+ * This CPU's linear buffers (another CPU's if we migrate meanwhile: the
+ * lock makes that safe). Bottom halves are off while they are held, so a
+ * softirq caller on this CPU never finds them taken.
+ */
+struct zc_sw_buf *zc_sw_buf_get(void)
 {
-	spin_lock_irqsave(&zc_sw_lock, *flags);
-	return &zc_sw_buf;
+	struct zc_sw_buf *b = raw_cpu_ptr(zc_sw_bufs);
+
+	spin_lock_bh(&b->lock);
+	return b;
 }
 
-void zc_sw_buf_put(unsigned long flags)
+void zc_sw_buf_put(struct zc_sw_buf *b)
 {
-	spin_unlock_irqrestore(&zc_sw_lock, flags);
+	spin_unlock_bh(&b->lock);
+}
+
+static void zc_sw_work(struct work_struct *work)
+{
+	struct zc_job *job = container_of(work, struct zc_job, work);
+
+	zc_job_done(job, job->why);
+}
+
+/* Finish @job (software set) from the workqueue, in process context. */
+void zc_sw_defer(struct zc_job *job)
+{
+	INIT_WORK(&job->work, zc_sw_work);
+	queue_work(zc_sw_wq, &job->work);
+}
+
+static void zc_sw_free_bufs(void)
+{
+	int cpu;
+
+	if (!zc_sw_bufs)
+		return;
+	for_each_possible_cpu(cpu) {
+		struct zc_sw_buf *b = per_cpu_ptr(zc_sw_bufs, cpu);
+
+		vfree(b->wrkmem);
+		vfree(b->src);
+		vfree(b->dst);
+	}
+	free_percpu(zc_sw_bufs);
+	zc_sw_bufs = NULL;
 }
 
 int zc_sw_init(void)
 {
 	size_t wrkmem = 0;
-	int algo;
+	int algo, cpu;
 
 	for (algo = 0; algo < ZCOMP_ALG_COUNT; algo++)
 		wrkmem = max(wrkmem, zc_sw_wrkmem_size(algo));
-	zc_sw_buf.wrkmem = vmalloc(wrkmem);
-	zc_sw_buf.src = vmalloc(ZC_SW_MAX);
-	zc_sw_buf.dst = vmalloc(zc_lzo_worst(ZC_SW_MAX));
-	if (!zc_sw_buf.wrkmem || !zc_sw_buf.src || !zc_sw_buf.dst) {
-		zc_sw_exit();
+	zc_sw_bufs = alloc_percpu(struct zc_sw_buf);
+	if (!zc_sw_bufs)
 		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct zc_sw_buf *b = per_cpu_ptr(zc_sw_bufs, cpu);
+
+		spin_lock_init(&b->lock);
+		b->wrkmem = vmalloc(wrkmem);
+		b->src = vmalloc(ZC_SW_MAX);
+		b->dst = vmalloc(zc_lzo_worst(ZC_SW_MAX));
+		if (!b->wrkmem || !b->src || !b->dst)
+			goto err;
 	}
-	return 0;
+	/* zswap waits for these in reclaim: a rescuer, any CPU. */
+	zc_sw_wq = alloc_workqueue("zcomp_sw", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	if (zc_sw_wq)
+		return 0;
+err:
+	zc_sw_free_bufs();
+	return -ENOMEM;
 }
 
+/* After every request is done: no work can be queued any more. */
 void zc_sw_exit(void)
 {
-	vfree(zc_sw_buf.wrkmem);
-	vfree(zc_sw_buf.src);
-	vfree(zc_sw_buf.dst);
-	memset(&zc_sw_buf, 0, sizeof(zc_sw_buf));
+	if (zc_sw_wq)
+		destroy_workqueue(zc_sw_wq);
+	zc_sw_wq = NULL;
+	zc_sw_free_bufs();
 }
