@@ -212,6 +212,7 @@ void zc_count_timeout(void);
 void zc_count_error(void);
 void zc_count_incompressible(void);
 void zc_count_recovery(void);
+bool zc_should_fail(void);
 void zc_debugfs_init(void);
 void zc_debugfs_exit(void);
 

@@ -365,6 +365,10 @@ static int zc_acomp_run(struct acomp_req *req, u8 op, u8 algo, bool sync)
 	    sg_nents_for_len(req->src, req->slen) < 0 ||
 	    sg_nents_for_len(req->dst, req->dlen) < 0)
 		return -EINVAL;
+	if (zc_should_fail()) {
+		zc_count_error();
+		return -EIO;
+	}
 	rctx->req = req;
 	rctx->job = (struct zc_job) {
 		.slen = req->slen, .dlen = req->dlen, .op = op, .algo = algo,

@@ -126,6 +126,34 @@ static const struct file_operations zc_device_reset_fops = {
 	.llseek = noop_llseek,
 };
 
+/*
+ * Test hook: fail the next N acomp requests with -EIO, device and
+ * software fallback alike, as a driver that breaks would: its callers
+ * must report the error, never store or return wrong data.
+ */
+static atomic_t zc_inject_errors = ATOMIC_INIT(0);
+
+bool zc_should_fail(void)
+{
+	return atomic_add_unless(&zc_inject_errors, -1, 0);
+}
+
+static int zc_inject_get(void *data, u64 *val)
+{
+	*val = atomic_read(&zc_inject_errors);
+	return 0;
+}
+
+static int zc_inject_set(void *data, u64 val)
+{
+	if (val > INT_MAX)
+		return -EINVAL;
+	atomic_set(&zc_inject_errors, val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(zc_inject_fops, zc_inject_get, zc_inject_set, "%llu\n");
+
 static struct dentry *zc_debugfs;
 
 void zc_debugfs_init(void)
@@ -134,6 +162,8 @@ void zc_debugfs_init(void)
 	debugfs_create_file("stats", 0444, zc_debugfs, NULL, &zc_stats_fops);
 	debugfs_create_file("device_reset", 0200, zc_debugfs, NULL,
 			    &zc_device_reset_fops);
+	debugfs_create_file_unsafe("inject_errors", 0600, zc_debugfs, NULL,
+				   &zc_inject_fops);
 }
 
 void zc_debugfs_exit(void)

@@ -3,7 +3,9 @@
 # serial console and runs one scenario of tests/guest/.
 #   guest-boot.sh SCENARIO TIMEOUT_S [extra QEMU arguments, e.g. -smp 2]
 # Prints the guest's output; exits 0 only when the scenario reports
-# "ZTEST-RESULT pass". A guest that hangs is killed at TIMEOUT_S.
+# "ZTEST-RESULT pass" and the kernel log has no warning, BUG, oops,
+# lockup, stall or sanitizer report ("ZKERNEL-LOG clean", from
+# tests/guest/init). A guest that hangs is killed at TIMEOUT_S.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -21,7 +23,11 @@ out=$(timeout "$limit" "$QEMU_BIN" -M q35 -m $mem -nodefaults -vga none \
     -kernel "$(cat "$g/kernel")" -initrd "$g/initramfs.gz" \
     -append "console=ttyS0 quiet panic=-1 ztest=$scenario ${ZCOMP_APPEND:-}" "$@" 2>&1 | tr -d '\r' |
     tee "$g/$scenario.log") || true
-grep -E '^(ZTEST|ZINFO|ZTABLE|SYNC-BENCH)' <<<"$out" || true
+grep -E '^(ZTEST|ZINFO|ZTABLE|SYNC-BENCH|ZKLOG|ZKERNEL-LOG)' <<<"$out" || true
+if ! grep -q '^ZKERNEL-LOG clean' <<<"$out"; then
+    echo "---- guest $scenario: the kernel log has a warning or worse (ZKLOG above), or was not checked" >&2
+    exit 1
+fi
 if ! grep -q '^ZTEST-RESULT pass' <<<"$out"; then
     echo "---- guest $scenario did not pass; last lines:" >&2
     tail -25 <<<"$out" >&2

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Builds zram.ko with the acomp backend (patches/linux-<line>-zram-acomp.patch)
+# Builds zram.ko with the acomp backend (the series patches/zram-acomp-<line>/)
 # for the guest kernel of ZCOMP_KERNEL (6.12 or 7.x), out of tree: zram's
 # sources come from Debian's linux-source package of that same kernel
 # (apt-get download in the trixie build root, only drivers/block/zram
@@ -17,9 +17,10 @@ case $kver in
 7.3.*) line=7.3 ;;
 *) echo "zram-acomp: no patch for kernel $kver" >&2; exit 1 ;;
 esac
-patch=$ZCOMP_ROOT/patches/linux-$line-zram-acomp.patch
+# The series, cover letter aside, in order
+series=$(ls "$ZCOMP_ROOT"/patches/zram-acomp-$line/0*.patch | grep -v /0000-)
 out=$ZCOMP_BUILD/zram-acomp/$kver
-want="$kver $(sha256sum "$patch" "$0" | sha256sum | cut -d' ' -f1)"
+want="$kver $(sha256sum $series "$0" | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$out/stamp" 2>/dev/null)" = "$want" ] && [ -f "$out/zram.ko" ]; then
     echo "$out/zram.ko"
     exit 0
@@ -41,10 +42,14 @@ if ! ls "$TRIXIE_ROOT/tmp/ksrc/${src}_${ver//:/%3a}"_*.deb >/dev/null 2>&1; then
 fi
 dpkg-deb --fsys-tarfile "$TRIXIE_ROOT/tmp/ksrc/${src}"_*.deb |
     tar -x --wildcards '*.tar.xz' -O | xz -dc |
-    tar -x -C "$b/src" --strip-components=1 --wildcards '*/drivers/block/zram/*'
+    tar -x -C "$b/src" --strip-components=1 --wildcards '*/drivers/block/zram/*' \
+        '*/Documentation/admin-guide/blockdev/zram.rst'
 zdir=$b/src/drivers/block/zram
 test -f "$zdir/zram_drv.c"
-patch -d "$b/src" -p1 --fuzz=0 --quiet < "$patch"
+for p in $series; do
+    patch -d "$b/src" -p1 --fuzz=0 --quiet < "$p" || {
+        echo "zram-acomp: $(basename "$p") does not apply to $src=$ver" >&2; exit 1; }
+done
 # The backend and recompression, on top of the kernel's own zram options
 # (include/config/auto.conf of its headers).
 trixie_run make -s -C "/usr/src/linux-headers-$kver" M=/build/zram-acomp/src/drivers/block/zram \

@@ -49,11 +49,10 @@ if zram_uses_crypto; then
     # Recompression of idle pages with lz4hc on the device (zram with
     # CONFIG_ZRAM_MULTI_COMP: ours from 6.12; Debian's 6.1 has none).
     if [ -e /sys/block/zram0/recomp_algorithm ]; then
-        echo acomp > /sys/block/zram0/comp_algorithm
-        echo "acomp=lz4" > /sys/block/zram0/algorithm_params
-        echo "algo=acomp priority=1" > /sys/block/zram0/recomp_algorithm
-        echo "priority=1 acomp=lz4hc" > /sys/block/zram0/algorithm_params
+        echo acomp/lz4 > /sys/block/zram0/comp_algorithm
+        echo "algo=acomp/lz4hc priority=1" > /sys/block/zram0/recomp_algorithm
         echo "$((CORPUS_MB + 16))M" > /sys/block/zram0/disksize
+        check recompress-names-bound grep -qE '#1: .*\[acomp/lz4hc-zcomp-(sync|acomp)\]' /sys/block/zram0/recomp_algorithm
         zram_write zram0
         first=$(zram_compr zram0)
         before=$(zstat lz4hc_compress offloaded)
@@ -67,6 +66,49 @@ if zram_uses_crypto; then
     else
         na recompress "this zram has no recompression (CONFIG_ZRAM_MULTI_COMP)"
     fi
+fi
+# Our zram's acomp backend as a user meets it (patches/zram-acomp-*/):
+# the transform named in comp_algorithm and shown bound there; "acomp"
+# alone works (LTP writes every name listed); algorithm_params refused
+# once initialised; on 6.12 an async-only transform refused at disksize;
+# a failing driver's errors reach the caller (failed_writes,
+# failed_reads), never stored as an incompressible page.
+if zram_acomp; then
+    if kver_ge 6 15; then flavour=acomp; else flavour=sync; fi
+    z=/sys/block/zram0
+    zram_setup zram0 acomp:lz4
+    check acomp-name-bound grep -q "\[acomp/lz4-zcomp-$flavour\]" $z/comp_algorithm
+    check acomp-params-busy-after-init sh -c "! echo level=1 > $z/algorithm_params"
+    echo 1 > $z/reset
+    echo acomp > $z/comp_algorithm
+    check acomp-alone-listed grep -q '\[acomp\]' $z/comp_algorithm
+    echo 48M > $z/disksize
+    # Debian's CONFIG_ZRAM_DEF_COMP is lz4
+    check acomp-alone-default grep -q "\\[acomp/lz4-zcomp-$flavour\\]" $z/comp_algorithm
+    zram_write zram0
+    check acomp-alone-integrity zram_verify zram0
+    echo 1 > $z/reset
+    if ! kver_ge 6 15; then
+        echo acomp/lz4-zcomp-acomp > $z/comp_algorithm
+        check acomp-async-refused sh -c "! echo 48M > $z/disksize"
+        check acomp-async-refused-says-why sh -c 'dmesg | grep -q "lz4-zcomp-acomp is asynchronous only"'
+        echo 1 > $z/reset
+    fi
+    # One compressible page (not same-filled), through a driver that
+    # fails once: the write fails and is counted, nothing is stored.
+    zram_setup zram0 acomp:lz4
+    yes zcomp | head -c 4096 > /tmp/page
+    echo 1 > /sys/kernel/debug/zcomp_pci/inject_errors
+    check acomp-error-write-fails sh -c '! dd if=/tmp/page of=/dev/zram0 bs=4096 count=1 oflag=direct 2>/dev/null'
+    check acomp-error-counted [ "$(awk '{ print $2 }' $z/io_stat)" -ge 1 ]
+    check acomp-error-not-huge [ "$(awk '{ print $8 }' $z/mm_stat)" = 0 ]
+    check acomp-error-logged sh -c 'dmesg | grep -q "zram acomp: lz4-zcomp-.*: compression failed: -5"'
+    check acomp-write-after-error dd if=/tmp/page of=/dev/zram0 bs=4096 count=1 oflag=direct
+    echo 1 > /sys/kernel/debug/zcomp_pci/inject_errors
+    check acomp-error-read-fails sh -c '! dd if=/dev/zram0 of=/dev/null bs=4096 count=1 iflag=direct 2>/dev/null'
+    check acomp-error-read-counted [ "$(awk '{ print $1 }' $z/io_stat)" -ge 1 ]
+    check acomp-read-after-error sh -c 'dd if=/dev/zram0 bs=4096 count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/page'
+    echo 1 > $z/reset
 fi
 if zram_uses_crypto && ! kver_ge 6 12; then
     # zram's default algorithm (lzo-rle): a new device (a reset keeps the

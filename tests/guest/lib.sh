@@ -55,19 +55,24 @@ zram_acomp() { kver_ge 6 12 && grep -q acomp /sys/block/zram0/comp_algorithm 2>/
 zram_uses_crypto() { ! kver_ge 6 12 || zram_acomp; }
 ZRAM_NA="zram in 6.12+ has compile-time backends, no crypto API: stock zram cannot be offloaded"
 # zram's names, for zram_setup: "acomp:T" is the acomp backend on
-# transform T (comp_algorithm acomp, algorithm_params acomp=T).
+# transform T (comp_algorithm acomp/T).
 # zram_sw ALG: ALG in software (on 6.1 the plain name would pick our
 # higher-priority algorithm; 6.12+: the built-in backend, or the kernel's
 # software acomp where zram has none, as lzo and lzo-rle in Debian's).
 zram_sw() {
     if ! kver_ge 6 12; then echo "$1-generic"
-    elif grep -qw -- "$1" /sys/block/zram0/comp_algorithm; then echo "$1"
+    elif tr -d '[]' < /sys/block/zram0/comp_algorithm | tr ' ' '\n' | grep -qx -- "$1"; then echo "$1"
     else echo "acomp:$(acomp_sw "$1")"; fi
 }
 # zram_dev ALG / zram_drv ALG: ALG on the device, by plain name (our
 # priority wins) and by our driver's name.
+# On 6.12 zram takes synchronous transforms only: our "-zcomp-sync" twin.
 zram_dev() { if kver_ge 6 12; then echo "acomp:$1"; else echo "$1"; fi; }
-zram_drv() { if kver_ge 6 12; then echo "acomp:$1-zcomp-acomp"; else echo "$1-zcomp"; fi; }
+zram_drv() {
+    if kver_ge 6 15; then echo "acomp:$1-zcomp-acomp"
+    elif kver_ge 6 12; then echo "acomp:$1-zcomp-sync"
+    else echo "$1-zcomp"; fi
+}
 # zram's current (after a reset: default) algorithm: 6.1's is lzo-rle,
 # which the device offers since ABI 1.1; 6.12+'s a compile-time backend.
 zram_alg() { sed 's/.*\[\([^]]*\)\].*/\1/' /sys/block/$1/comp_algorithm; }
@@ -84,9 +89,7 @@ acomp_sw() {
 zram_setup() { # DEV NAME [SIZE]
     echo 1 > /sys/block/$1/reset
     case $2 in
-    acomp:*)
-        echo acomp > /sys/block/$1/comp_algorithm &&
-            echo "acomp=${2#acomp:}" > /sys/block/$1/algorithm_params || return 1 ;;
+    acomp:*) echo "acomp/${2#acomp:}" > /sys/block/$1/comp_algorithm || return 1 ;;
     *) echo "$2" > /sys/block/$1/comp_algorithm || return 1 ;;
     esac
     # room for the corpus and zram's metadata, at least 48M
