@@ -22,8 +22,8 @@ for f in "$ZCOMP_ROOT"/guest-driver/*.[ch]; do
     [ "$(basename "$f")" != zc_compat.h ] || ignore="--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON,CAMELCASE"
     "$cp_dir/scripts/checkpatch.pl" --no-tree --strict --terse --show-types $ignore -f "$f"
 done
-# Our zram patches, as they would go to the list.
-for p in "$ZCOMP_ROOT"/patches/linux-*.patch; do
+# Our zram series, as they would go to the list (cover letters aside).
+for p in $(ls "$ZCOMP_ROOT"/patches/zram-acomp-*/0*.patch | grep -v /0000-); do
     out=$("$cp_dir/scripts/checkpatch.pl" --no-tree --strict --terse "$p" 2>&1 || true)
     if [ -n "$out" ]; then
         echo "$out"; echo "kernel style: $p" >&2; exit 1

@@ -41,6 +41,8 @@ log "whole device fuzzing inside QEMU (ASan, UBSan): fixed budget, fixed seed"
 
 log "guest driver: style"
 "$ZCOMP_ROOT/scripts/checkpatch.sh"
+log "zram series: 6.12 is the 7.3 series' backport, but for the reviewed interdiff"
+"$ZCOMP_ROOT/scripts/zram-series-check.py"
 
 log "guest end-to-end tests on each kernel line"
 "$ZCOMP_ROOT/scripts/guest-test.sh"
