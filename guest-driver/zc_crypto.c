@@ -377,7 +377,8 @@ static int zc_acomp_run(struct acomp_req *req, u8 op, u8 algo, bool sync)
 	zd = zc_device_for(algo, &why);
 	if (zd) {
 		ret = zc_acomp_poll(zd, req, op, algo, sync, &why);
-		if (ret == -EIO && !sync)
+		/* Not to a device that just stopped answering (zc_stall()) */
+		if (ret == -EIO && !sync && !READ_ONCE(zd->stalled))
 			ret = zc_irq_submit(zd, &rctx->job, &why);
 	}
 	rcu_read_unlock();

@@ -24,7 +24,10 @@ for f in "$ZCOMP_ROOT"/guest-driver/*.[ch]; do
 done
 # Our zram series, as they would go to the list (cover letters aside).
 for p in $(ls "$ZCOMP_ROOT"/patches/zram-acomp-*/0*.patch | grep -v /0000-); do
-    out=$("$cp_dir/scripts/checkpatch.pl" --no-tree --strict --terse "$p" 2>&1 || true)
+    # FILE_PATH_CHANGES: new files under drivers/block/zram/, which
+    # MAINTAINERS' ZRAM entry covers already (no tree to tell it here).
+    out=$("$cp_dir/scripts/checkpatch.pl" --no-tree --strict --terse \
+        --ignore FILE_PATH_CHANGES "$p" 2>&1 || true)
     if [ -n "$out" ]; then
         echo "$out"; echo "kernel style: $p" >&2; exit 1
     fi

@@ -50,7 +50,7 @@ kver_ge() {
 # Stock zram compresses through the crypto API's legacy compress
 # algorithms up to 6.11; from 6.12 it has compile-time backends only,
 # unless the zram loaded is ours with the acomp backend
-# (patches/linux-*-zram-acomp.patch, scripts/zram-acomp.sh).
+# (patches/zram-acomp-*/, scripts/zram-acomp.sh).
 zram_acomp() { kver_ge 6 12 && grep -q acomp /sys/block/zram0/comp_algorithm 2>/dev/null; }
 zram_uses_crypto() { ! kver_ge 6 12 || zram_acomp; }
 ZRAM_NA="zram in 6.12+ has compile-time backends, no crypto API: stock zram cannot be offloaded"
