@@ -162,7 +162,7 @@ void zc_stall(struct zc_dev *zd);
 struct scatterlist;
 int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
 		    struct scatterlist *src_sg, unsigned int slen, u8 *dst,
-		    unsigned int *dlen, enum zc_fallback *why);
+		    unsigned int *dlen, bool may_map, enum zc_fallback *why);
 int zc_irq_submit(struct zc_dev *zd, struct zc_job *job,
 		  enum zc_fallback *why);
 bool zc_reap(struct zc_queue *q);

@@ -39,6 +39,47 @@
 #endif
 
 /*
+ * 6.16: acomp requests may carry virtual addresses (and say whether they
+ * may be used for DMA), handed to a driver that declares
+ * CRYPTO_ALG_REQ_VIRT as they are; to others the core hands them as
+ * scatterlists, behind a completion of its own. Earlier: scatterlists.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 0)
+#define ZC_ACOMP_VIRT		CRYPTO_ALG_REQ_VIRT
+static inline bool zc_src_virt(struct acomp_req *req)
+{
+	return acomp_request_src_isvirt(req);
+}
+
+static inline bool zc_dst_virt(struct acomp_req *req)
+{
+	return acomp_request_dst_isvirt(req);
+}
+
+static inline bool zc_nondma(struct acomp_req *req)
+{
+	return acomp_request_isnondma(req);
+}
+
+static inline const u8 *zc_svirt(struct acomp_req *req)
+{
+	return req->svirt;
+}
+
+static inline u8 *zc_dvirt(struct acomp_req *req)
+{
+	return req->dvirt;
+}
+#else
+#define ZC_ACOMP_VIRT		0
+static inline bool zc_src_virt(struct acomp_req *req) { return false; }
+static inline bool zc_dst_virt(struct acomp_req *req) { return false; }
+static inline bool zc_nondma(struct acomp_req *req) { return false; }
+static inline const u8 *zc_svirt(struct acomp_req *req) { return NULL; }
+static inline u8 *zc_dvirt(struct acomp_req *req) { return NULL; }
+#endif
+
+/*
  * 6.16 removed acomp_alg.reqsize: the request context size moved to
  * crypto_alg.cra_reqsize. Earlier kernels read only the former.
  */

@@ -35,7 +35,7 @@ MODULE_PARM_DESC(priority, "crypto priority of the offloaded algorithms (softwar
 
 static bool acomp_poll = true;
 module_param(acomp_poll, bool, 0644);
-MODULE_PARM_DESC(acomp_poll, "acomp path: run a request with linear buffers on the CPU's polled queue, completing it before returning, instead of waiting for an interrupt");
+MODULE_PARM_DESC(acomp_poll, "acomp path: run a request whose caller waits for it at once (crypto_req_done) on the CPU's polled queue, completing it before returning; 0: every request on the interrupt queues");
 
 struct zc_alg {
 #if ZC_HAVE_LEGACY_COMP
@@ -111,6 +111,7 @@ static int zc_comp_run(struct crypto_tfm *tfm, u8 op, const u8 *src,
 	zd = zc_device_for(algo, &why);
 	if (zd)
 		ret = zc_poll_request(zd, op, algo, src, NULL, slen, dst, &out,
+				      true,
 				      &why);
 	rcu_read_unlock();
 
@@ -189,10 +190,9 @@ static void zc_unregister_comp(struct zc_alg *a) {}
 /*
  * ---- acomp (zswap) ----
  *
- * Requests arrive as scatterlists on every kernel: from 6.15 the core
- * turns virtual addresses and folios into scatterlists for a driver
- * without CRYPTO_ALG_REQ_VIRT, and sends non-DMA requests to the
- * same-named software fallback it allocates for an async tfm.
+ * Requests arrive as scatterlists, and from 6.16 also as virtual
+ * addresses (CRYPTO_ALG_REQ_VIRT: the core hands them over as they are,
+ * non-DMA ones included, which are then copied, never mapped).
  */
 
 struct zc_req_ctx {
@@ -210,6 +210,32 @@ static struct zc_alg *zc_alg_of_acomp(struct acomp_req *req)
 static struct acomp_req *zc_req_of_job(struct zc_job *job)
 {
 	return container_of(job, struct zc_req_ctx, job)->req;
+}
+
+/*
+ * The request's buffers, as scatterlists or (6.16+, CRYPTO_ALG_REQ_VIRT)
+ * virtual addresses: copy @len bytes of the source to @buf, or from @buf
+ * to the destination; false if they are not there.
+ */
+static bool zc_req_copy_src(struct acomp_req *req, void *buf, unsigned int len)
+{
+	if (zc_src_virt(req)) {
+		memcpy(buf, zc_svirt(req), len);
+		return true;
+	}
+	return sg_copy_to_buffer(req->src, sg_nents_for_len(req->src, len),
+				 buf, len) == len;
+}
+
+static bool zc_req_copy_dst(struct acomp_req *req, const void *buf,
+			    unsigned int len)
+{
+	if (zc_dst_virt(req)) {
+		memcpy(zc_dvirt(req), buf, len);
+		return true;
+	}
+	return sg_copy_from_buffer(req->dst, sg_nents_for_len(req->dst, len),
+				   buf, len) == len;
 }
 
 /*
@@ -235,8 +261,7 @@ static int zc_acomp_software(struct acomp_req *req, u8 op, u8 algo,
 	dlen = op == ZCOMP_OP_COMPRESS ? zc_sw_compress_bound(algo, req->slen) :
 					 min_t(unsigned int, req->dlen, ZC_SW_MAX);
 	b = zc_sw_buf_get();
-	if (sg_copy_to_buffer(req->src, sg_nents_for_len(req->src, req->slen),
-			      b->src, req->slen) != req->slen)
+	if (!zc_req_copy_src(req, b->src, req->slen))
 		ret = -EINVAL;
 	else
 		ret = zc_sw_run(op, algo, b->src, req->slen, b->dst, &dlen,
@@ -247,9 +272,7 @@ static int zc_acomp_software(struct acomp_req *req, u8 op, u8 algo,
 	if (!ret && dlen > req->dlen)
 		ret = -ENOSPC;
 	if (!ret) {
-		if (sg_copy_from_buffer(req->dst,
-					sg_nents_for_len(req->dst, dlen),
-					b->dst, dlen) == dlen)
+		if (zc_req_copy_dst(req, b->dst, dlen))
 			req->dlen = dlen;
 		else
 			ret = -EINVAL;
@@ -267,8 +290,7 @@ void zc_job_copy_in(struct zc_job *job, void *buf)
 {
 	struct acomp_req *req = zc_req_of_job(job);
 
-	sg_copy_to_buffer(req->src, sg_nents_for_len(req->src, req->slen),
-			  buf, req->slen);
+	zc_req_copy_src(req, buf, req->slen);
 }
 
 /*
@@ -280,9 +302,7 @@ void zc_job_take(struct zc_job *job, int ret, const void *out_buf, u32 out)
 	struct acomp_req *req = zc_req_of_job(job);
 
 	job->software = false;
-	if (!ret && out <= req->dlen &&
-	    sg_copy_from_buffer(req->dst, sg_nents_for_len(req->dst, out),
-				out_buf, out) == out) {
+	if (!ret && out <= req->dlen && zc_req_copy_dst(req, out_buf, out)) {
 		req->dlen = out;
 		zc_count_offload(job->algo, job->op, req->slen, out);
 		job->err = 0;
@@ -313,30 +333,56 @@ static bool zc_sg_linear(struct scatterlist *sg, unsigned int len)
 	return sg->length >= len && !PageHighMem(sg_page(sg));
 }
 
+/* The source or destination as one virtual run, or NULL */
+static const u8 *zc_req_src_run(struct acomp_req *req)
+{
+	if (zc_src_virt(req))
+		return zc_svirt(req);
+	return zc_sg_linear(req->src, req->slen) ? sg_virt(req->src) : NULL;
+}
+
+static u8 *zc_req_dst_run(struct acomp_req *req)
+{
+	if (zc_dst_virt(req))
+		return zc_dvirt(req);
+	return zc_sg_linear(req->dst, req->dlen) ? sg_virt(req->dst) : NULL;
+}
+
 /*
- * Run @req on the CPU's polled queue, as zram's requests run, when the
- * destination is linear: under TCG a SYNC doorbell completes it before
- * the write returns, far cheaper than an interrupt and a wake-up. A
- * source in several entries (7.x zswap reads zsmalloc objects that span
- * two pages so) is copied to the bounce buffer. 0 or -ENOSPC: done;
- * -EIO: use the interrupt queues, or software if @sync (then the polled
- * queue is tried whatever acomp_poll says); *@why tells why. Never sleeps.
+ * Whether to run @req on the polled queue. A caller that waits for the
+ * completion at once (crypto_req_done(), with crypto_wait_req(): zswap,
+ * zram one page at a time) is best served there: under TCG a SYNC
+ * doorbell completes it before the write returns, far cheaper than an
+ * interrupt and a wake-up. A caller with a completion of its own has
+ * other work, or other requests in flight (zram's batches): the
+ * interrupt queues let them overlap on the device's workers.
+ */
+static bool zc_acomp_wants_poll(struct acomp_req *req, bool sync)
+{
+	return sync || (READ_ONCE(acomp_poll) &&
+			req->base.complete == crypto_req_done);
+}
+
+/*
+ * Run @req on the CPU's polled queue when its destination is one run
+ * (a source in several entries, as 7.x zswap reads zsmalloc objects that
+ * span two pages, is copied to the bounce buffer; so are buffers the
+ * caller says are not for DMA). 0 or -ENOSPC: done; -EIO: use the
+ * interrupt queues, or software if @sync; *@why tells why. Never sleeps.
  */
 static int zc_acomp_poll(struct zc_dev *zd, struct acomp_req *req, u8 op,
 			 u8 algo, bool sync, enum zc_fallback *why)
 {
-	bool src_linear = zc_sg_linear(req->src, req->slen);
+	const u8 *src = zc_req_src_run(req);
+	u8 *dst = zc_req_dst_run(req);
 	unsigned int dlen = req->dlen;
 	int ret;
 
 	*why = ZC_FB_TOO_LARGE;
-	if ((!READ_ONCE(acomp_poll) && !sync) || !zd->npoll ||
-	    !zc_sg_linear(req->dst, req->dlen))
+	if (!zc_acomp_wants_poll(req, sync) || !zd->npoll || !dst)
 		return -EIO;
-	ret = zc_poll_request(zd, op, algo,
-			      src_linear ? sg_virt(req->src) : NULL,
-			      src_linear ? NULL : req->src, req->slen,
-			      sg_virt(req->dst), &dlen, why);
+	ret = zc_poll_request(zd, op, algo, src, src ? NULL : req->src,
+			      req->slen, dst, &dlen, !zc_nondma(req), why);
 	if (!ret) {
 		req->dlen = dlen;
 		zc_count_offload(algo, op, req->slen, dlen);
@@ -362,8 +408,8 @@ static int zc_acomp_run(struct acomp_req *req, u8 op, u8 algo, bool sync)
 
 	/* The scomp-style "allocate my destination" mode is not offered. */
 	if (!req->src || !req->dst || !req->slen || !req->dlen ||
-	    sg_nents_for_len(req->src, req->slen) < 0 ||
-	    sg_nents_for_len(req->dst, req->dlen) < 0)
+	    (!zc_src_virt(req) && sg_nents_for_len(req->src, req->slen) < 0) ||
+	    (!zc_dst_virt(req) && sg_nents_for_len(req->dst, req->dlen) < 0))
 		return -EINVAL;
 	if (zc_should_fail()) {
 		zc_count_error();
@@ -475,8 +521,8 @@ static void zc_setup_acomp(struct zc_alg *a, const char *name)
 		.compress = zc_acomp_compress,
 		.decompress = zc_acomp_decompress,
 	};
-	zc_init_acomp(&a->acomp, name, "zcomp-acomp", CRYPTO_ALG_ASYNC,
-		      priority);
+	zc_init_acomp(&a->acomp, name, "zcomp-acomp",
+		      CRYPTO_ALG_ASYNC | ZC_ACOMP_VIRT, priority);
 	zc_setup_sync(a, name);
 }
 

@@ -138,13 +138,14 @@ static bool zc_poll_wait(struct zc_queue *q, struct zcomp_cqe *cqe)
  * Polled request on the calling CPU's queue (SYNC mode: under TCG the
  * completion is usually there when the doorbell write returns). The
  * source is @src, or with @src_sg a scatterlist copied to the bounce
- * buffer. Called
+ * buffer; buffers the caller says are not for DMA (!@may_map) are
+ * copied through the bounce buffers too. Called
  * with rcu_read_lock() held, from zram with preemption disabled too;
  * never sleeps. A caller moved to another CPU only shares a queue.
  */
 int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
 		    struct scatterlist *src_sg, unsigned int slen, u8 *dst,
-		    unsigned int *dlen, enum zc_fallback *why)
+		    unsigned int *dlen, bool may_map, enum zc_fallback *why)
 {
 	struct zc_queue *q = &zd->q[raw_smp_processor_id() % zd->npoll];
 	u32 dcap = min_t(u32, *dlen, ZC_SLOT_BYTES);
@@ -171,7 +172,7 @@ int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
 	}
 	idx = q->tail;
 	slot = &q->slots[idx];
-	mapped = !src_sg &&
+	mapped = may_map && !src_sg &&
 		 zc_map_buffers(zd, src, slen, dst, *dlen, &sa, &da, &dcap);
 	if (!mapped) {
 		if (slen > ZC_SLOT_BYTES) {

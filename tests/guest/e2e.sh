@@ -109,6 +109,38 @@ if zram_acomp; then
     check acomp-error-read-counted [ "$(awk '{ print $1 }' $z/io_stat)" -ge 1 ]
     check acomp-read-after-error sh -c 'dd if=/dev/zram0 bs=4096 count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/page'
     echo 1 > $z/reset
+    # 7.x: the pages of a bio compressed in flight together
+    # (comp_batch_size, default 32), on the interrupt queues; one page at
+    # a time (1) on the polled queues. Every write above went batched.
+    if [ -e $z/comp_batch_size ]; then
+        check batch-default-32 [ "$(cat $z/comp_batch_size)" = 32 ]
+        for n in 32 1; do
+            echo $n > $z/comp_batch_size
+            zram_setup zram0 acomp:lz4
+            check batch-$n-busy-after-init sh -c "! echo 8 > $z/comp_batch_size"
+            i0=$(awk '/zcomp/ { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }' /proc/interrupts)
+            zram_write zram0
+            i1=$(awk '/zcomp/ { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }' /proc/interrupts)
+            echo "ZINFO zram batch $n: $((i1 - i0)) interrupts for $CORPUS_PAGES pages"
+            if [ $n = 1 ]; then
+                check batch-1-polled [ $((i1 - i0)) -lt 100 ]
+            else
+                check batch-$n-interrupt-queues [ $((i1 - i0)) -ge 100 ]
+            fi
+            check batch-$n-integrity zram_verify zram0
+            echo 1 > $z/reset
+        done
+        echo 32 > $z/comp_batch_size
+        # an error inside a batch fails the bio, counted
+        zram_setup zram0 acomp:lz4
+        yes zcomp | head -c 65536 > /tmp/pages
+        echo 1 > /sys/kernel/debug/zcomp_pci/inject_errors
+        check batch-error-write-fails sh -c '! dd if=/tmp/pages of=/dev/zram0 bs=65536 count=1 oflag=direct 2>/dev/null'
+        check batch-error-counted [ "$(awk '{ print $2 }' $z/io_stat)" -ge 1 ]
+        check batch-write-after-error dd if=/tmp/pages of=/dev/zram0 bs=65536 count=1 oflag=direct
+        check batch-read-after-error sh -c 'dd if=/dev/zram0 bs=65536 count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/pages'
+        echo 1 > $z/reset
+    fi
 fi
 if zram_uses_crypto && ! kver_ge 6 12; then
     # zram's default algorithm (lzo-rle): a new device (a reset keeps the
