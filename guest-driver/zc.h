@@ -54,6 +54,14 @@ enum zc_fallback {
 struct zc_job {
 	struct list_head node;
 	struct work_struct work;	/* software completion, zc_sw_defer() */
+	/* the caller's buffers where they are DMA-able runs, else NULL */
+	const void *src;
+	void *dst;
+	/* mapped for the device (dcap bytes of dst), instead of bounced */
+	bool mapped;
+	dma_addr_t src_dma;
+	dma_addr_t dst_dma;
+	u32 dcap;
 	unsigned int slen;
 	unsigned int dlen;
 	int err;
@@ -174,6 +182,7 @@ void zc_hw_stop_and_drain(struct zc_dev *zd);
 
 /* zc_crypto.c */
 void zc_job_copy_in(struct zc_job *job, void *buf);
+/* @out_buf NULL: the device wrote the caller's buffer (job->mapped) */
 void zc_job_take(struct zc_job *job, int ret, const void *out_buf, u32 out);
 void zc_job_done(struct zc_job *job, enum zc_fallback why);
 void zc_crypto_setup(void);

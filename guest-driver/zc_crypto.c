@@ -302,7 +302,8 @@ void zc_job_take(struct zc_job *job, int ret, const void *out_buf, u32 out)
 	struct acomp_req *req = zc_req_of_job(job);
 
 	job->software = false;
-	if (!ret && out <= req->dlen && zc_req_copy_dst(req, out_buf, out)) {
+	if (!ret && out <= req->dlen &&
+	    (!out_buf || zc_req_copy_dst(req, out_buf, out))) {
 		req->dlen = out;
 		zc_count_offload(job->algo, job->op, req->slen, out);
 		job->err = 0;
@@ -419,6 +420,11 @@ static int zc_acomp_run(struct acomp_req *req, u8 op, u8 algo, bool sync)
 	rctx->job = (struct zc_job) {
 		.slen = req->slen, .dlen = req->dlen, .op = op, .algo = algo,
 	};
+	/* DMA-able runs may go to the device as they are (zc_irq_submit()) */
+	if (!zc_nondma(req)) {
+		rctx->job.src = zc_req_src_run(req);
+		rctx->job.dst = zc_req_dst_run(req);
+	}
 	rcu_read_lock();
 	zd = zc_device_for(algo, &why);
 	if (zd) {

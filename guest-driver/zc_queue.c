@@ -231,6 +231,15 @@ int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
 	return ret;
 }
 
+/* The device is done with @job's buffers (completed, or reset) */
+static void zc_job_unmap(struct zc_dev *zd, struct zc_job *job)
+{
+	if (job->mapped)
+		zc_unmap_buffers(zd, job->src_dma, job->slen, job->dst_dma,
+				 job->dcap);
+	job->mapped = false;
+}
+
 /*
  * Finish jobs collected under a queue lock, with no lock held; those
  * that need software from the workqueue: we may be in hard IRQ.
@@ -262,19 +271,22 @@ bool zc_reap(struct zc_queue *q)
 		struct zcomp_cqe *cqe = &q->cq[q->head];
 		struct zc_slot *slot = &q->slots[q->head];
 		struct zc_job *job = slot->job;
-		u32 out;
+		u32 out, cap;
+		bool mapped;
 		int ret;
 
 		if ((READ_ONCE(cqe->flags) & ZCOMP_CQE_F_PHASE) != q->phase)
 			break;
 		dma_rmb();
+		cap = job->mapped ? job->dcap : ZC_SLOT_BYTES;
+		mapped = job->mapped;
 		out = le32_to_cpu(cqe->out_len);
-		ret = zc_status_errno(job->op, cqe->status,
-				      job->dlen > ZC_SLOT_BYTES);
-		/* Never copy more than the bounce buffer the device had. */
-		if (!ret && (!out || out > min_t(u32, job->dlen, ZC_SLOT_BYTES)))
+		ret = zc_status_errno(job->op, cqe->status, job->dlen > cap);
+		/* Never take more than the buffer the device had. */
+		if (!ret && (!out || out > min_t(u32, job->dlen, cap)))
 			ret = -EIO;
-		zc_job_take(job, ret, slot->dst, out);
+		zc_job_unmap(q->zd, job);
+		zc_job_take(job, ret, mapped ? NULL : slot->dst, out);
 		list_add_tail(&job->node, &done);
 		slot->job = NULL;
 		q->head = (q->head + 1) & (q->size - 1);
@@ -330,10 +342,20 @@ int zc_irq_submit(struct zc_dev *zd, struct zc_job *job, enum zc_fallback *why)
 	}
 	idx = q->tail;
 	slot = &q->slots[idx];
-	zc_job_copy_in(job, slot->src);
-	zc_fill_sqe(&q->sq[idx], job->op, job->algo, idx, slot->src_dma,
-		    job->slen, slot->dst_dma,
-		    min_t(u32, job->dlen, ZC_SLOT_BYTES));
+	/* The caller's buffers as they are where possible, as zram's path */
+	job->mapped = job->src && job->dst &&
+		      zc_map_buffers(zd, job->src, job->slen, job->dst,
+				     job->dlen, &job->src_dma, &job->dst_dma,
+				     &job->dcap);
+	if (job->mapped) {
+		zc_fill_sqe(&q->sq[idx], job->op, job->algo, idx, job->src_dma,
+			    job->slen, job->dst_dma, job->dcap);
+	} else {
+		zc_job_copy_in(job, slot->src);
+		zc_fill_sqe(&q->sq[idx], job->op, job->algo, idx,
+			    slot->src_dma, job->slen, slot->dst_dma,
+			    min_t(u32, job->dlen, ZC_SLOT_BYTES));
+	}
 	slot->job = job;
 	if (!q->inflight++)
 		q->progress = jiffies;
@@ -400,6 +422,7 @@ void zc_hw_stop_and_drain(struct zc_dev *zd)
 
 			if (!slot->job)
 				continue;
+			zc_job_unmap(zd, slot->job);
 			slot->job->software = true;
 			list_add_tail(&slot->job->node, &done);
 			slot->job = NULL;

@@ -6,7 +6,8 @@
 # software acomp where zram has none); page-poll and page-irq (the acomp
 # backend one page at a time, comp_batch_size=1, on the polled queues or
 # the interrupt queues: acomp_poll=1 or 0); batchN (comp_batch_size=N,
-# interrupt queues, where requests can be in flight together).
+# acomp_poll=1: the driver sends batches to its interrupt queues, where
+# requests can be in flight together, and single pages to the polled ones).
 . /tests/lib.sh
 load_driver
 REPS=$(sed -n 's/.*zreps=\([0-9]*\).*/\1/p' /proc/cmdline); REPS=${REPS:-3}
@@ -25,10 +26,10 @@ row() {
         echo "$4" > $z/comp_batch_size
         zram_setup zram0 "$3" || { echo "ZTABLE $2 $1 $rep error"; continue; }
         i0=$(zirqs); q0=$(zreqs)
-        w=$(zbench write /dev/zram0 /corpus.bin | awk '{ print $7 }')
+        w=$(zbench write /dev/zram0 /corpus.bin | awk '{ print $8 }')
         i1=$(zirqs); q1=$(zreqs)
         echo 3 > /proc/sys/vm/drop_caches
-        r=$(zbench read /dev/zram0 /corpus.bin | awk '{ print $7 }')
+        r=$(zbench read /dev/zram0 /corpus.bin | awk '{ print $8 }')
         check "batch-bench-$2-$1-$rep-integrity" zram_verify zram0
         # per page written: device requests (one doorbell write, an MMIO
         # exit, each) and interrupts taken
@@ -42,7 +43,7 @@ for alg in $ALGS; do
     row software $alg "$(zram_sw $alg)" 1 1
     row page-poll $alg "$(zram_drv $alg)" 1 1
     row page-irq $alg "$(zram_drv $alg)" 1 0
-    for d in $DEPTHS; do row batch$d $alg "$(zram_drv $alg)" $d 0; done
+    for d in $DEPTHS; do row batch$d $alg "$(zram_drv $alg)" $d 1; done
 done
 echo 1 > $P
 echo 1 > $z/reset
