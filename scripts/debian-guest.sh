@@ -8,7 +8,10 @@
 #   debian-guest.sh bookworm|trixie
 # bookworm (6.1): zram swap by systemd-zram-generator (lz4) is offloaded;
 # a second boot loads zcomp_pci late and checks what the docs promise.
-# trixie (6.12): zram cannot be offloaded; zswap is.
+# trixie (6.12): our zram.ko with the acomp backend (patches/zram-acomp-
+# 6.12/, built as scripts/zram-acomp.sh does, installed in updates/ as a
+# user would), and zram-generator's config alone names the transform
+# (compression-algorithm = acomp/lz4): zram swap is offloaded; then zswap.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -46,15 +49,24 @@ SRC
         > "$d/apt.log" 2>&1 || { tail -20 "$d/apt.log"; exit 1; }
     echo "/dev/vda / ext4 defaults 0 1" > "$root/etc/fstab"
     echo zcomp-guest > "$root/etc/hostname"
-    printf '[zram0]\ncompression-algorithm = lz4\nzram-size = 256\n' \
-        > "$root/etc/systemd/zram-generator.conf"
     run apt-get clean
     touch "$d/root.ready"
 fi
 
-# The driver's package and the test, reinstalled when either changes.
+# The driver's package and the test, reinstalled when either changes;
+# from 6.12 our zram.ko too, for the root's own kernel.
 deb=$("$ZCOMP_ROOT/scripts/build-dkms-deb.sh")
-want=$(cat "$deb" "$ZCOMP_ROOT"/tests/debian/* | sha256sum | cut -d' ' -f1)
+kver=$(ls "$root/lib/modules" | head -1)
+zram_ko= alg=lz4
+if [ "$suite" != bookworm ]; then
+    case $kver in 6.12.*) line=6.12 ;; *) line=7 ;; esac
+    ZCOMP_KERNEL=$line "$ZCOMP_ROOT/scripts/guest-prep.sh" >/dev/null
+    [ "$(cat "$ZCOMP_BUILD/guest/$suite/kver")" = "$kver" ] || {
+        echo "debian guest: the root's kernel $kver is not the guest's $(cat "$ZCOMP_BUILD/guest/$suite/kver")" >&2; exit 1; }
+    zram_ko=$(ZCOMP_KERNEL=$line "$ZCOMP_ROOT/scripts/zram-acomp.sh")
+    alg=acomp/lz4
+fi
+want=$(cat "$deb" "$ZCOMP_ROOT"/tests/debian/* $zram_ko | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$d/installed.sha256" 2>/dev/null)" != "$want" ]; then
     log "debian guest ($suite): apt install $(basename "$deb") (DKMS builds it in the guest's root)"
     run sh -c 'dpkg -P zcomp-pci-dkms >/dev/null 2>&1 || true'
@@ -62,9 +74,20 @@ if [ "$(cat "$d/installed.sha256" 2>/dev/null)" != "$want" ]; then
     run apt-get install -y -q --no-install-recommends "/tmp/$(basename "$deb")" \
         > "$d/dkms-install.log" 2>&1 || { tail -30 "$d/dkms-install.log"; exit 1; }
     rm -f "$root/tmp/$(basename "$deb")"
-    kver=$(ls "$root/lib/modules" | head -1)
     ls "$root/lib/modules/$kver/updates/dkms/"zcomp_pci.ko* >/dev/null || {
         echo "DKMS built no module for $kver" >&2; tail -30 "$d/dkms-install.log"; exit 1; }
+    rm -f "$root/lib/modules/$kver/updates/zram.ko"
+    if [ -n "$zram_ko" ]; then
+        install -m 644 "$zram_ko" "$root/lib/modules/$kver/updates/zram.ko"
+        # depmod prefers updates/; the initramfs must not carry the stock one
+        run depmod -a "$kver"
+        run update-initramfs -u -k "$kver" > "$d/initramfs.log" 2>&1 || {
+            tail -20 "$d/initramfs.log"; exit 1; }
+    fi
+    # zram swap as a user configures it, the transform named in the
+    # generator's own config
+    printf '[zram0]\ncompression-algorithm = %s\nzram-size = 256\n' "$alg" \
+        > "$root/etc/systemd/zram-generator.conf"
     install -m 755 "$ZCOMP_ROOT/tests/debian/zcomp-test" "$root/usr/local/sbin/zcomp-test"
     install -m 644 "$ZCOMP_ROOT/tests/debian/zcomp-test.service" "$root/etc/systemd/system/"
     ln -sf /etc/systemd/system/zcomp-test.service \

@@ -118,7 +118,8 @@ kmod=$(kernel_tree)/lib/modules/$kver
 # Each module the guest needs, with what it depends on (modules.dep),
 # uncompressed: busybox's modprobe does not read .ko.xz. Built-in ones
 # (modules.builtin) need nothing.
-want="zram zsmalloc lz4 lz4hc lzo lzo-rle zstd virtio_iommu"
+# ext4 and the crc32c it loads through the crypto API: the zram selftests
+want="zram zsmalloc lz4 lz4hc lzo lzo-rle zstd virtio_iommu ext4 crc32c_generic crc32c-intel crc32c-cryptoapi"
 add_module() {
     local path dep
     path=$(awk -F: -v m="$1" '{ n = $1; sub(".*/", "", n); sub("[.]ko.*", "", n);
@@ -144,6 +145,36 @@ if [ "$suite" != bookworm ]; then
     mkdir -p "$r/lib/zram-acomp"
     cp "$zram_ko" "$r/lib/zram-acomp/zram.ko"
 fi
+# The kernel's own zram selftests, tools/testing/selftests/zram of this
+# kernel's linux-source (6.1: bookworm's linux-source-6.1; 6.12+: the one
+# zram-acomp.sh fetched), run by tests/guest/zram-selftests.sh; and what
+# they need beyond busybox: the host's bash, bc and mkfs.ext4 with their
+# libraries.
+st=$g/selftests-zram-$kver
+if [ ! -f "$st/zram.sh" ]; then
+    rm -rf "$st" "$st.src"
+    if [ "$suite" = bookworm ]; then
+        kernel_src_extract "$st.src" '*/tools/testing/selftests/zram/*'
+    else
+        dpkg-deb --fsys-tarfile "$(ls "$TRIXIE_ROOT/tmp/ksrc/linux-source-${kver%.*}"_*.deb | head -1)" |
+            tar -x --wildcards '*.tar.xz' -O | xz -dc |
+            tar -x -C "$(mkdir -p "$st.src" && echo "$st.src")" --strip-components=1 \
+                --wildcards '*/tools/testing/selftests/zram/*'
+    fi
+    mv "$st.src/tools/testing/selftests/zram" "$st"
+    rm -rf "$st.src"
+    test -f "$st/zram.sh"
+fi
+mkdir -p "$r/selftests"
+cp -r "$st" "$r/selftests/zram"
+for b in /bin/bash /usr/bin/bc /sbin/mkfs.ext4; do
+    mkdir -p "$r$(dirname "$b")"
+    cp "$b" "$r$b"
+    for lib in $(ldd "$b" | awk '/=>/ { print $3 } /^\t\// { print $1 }'); do
+        mkdir -p "$r$(dirname "$lib")"
+        cp -L "$lib" "$r$lib"
+    done
+done
 /sbin/depmod -b "$r" "$kver"
 # The corpus: the shipped one, or run.sh --corpus's whole pages.
 corpus=${ZCOMP_GUEST_CORPUS:-$ZCOMP_CORPUS}

@@ -51,10 +51,12 @@ for p in $series; do
         echo "zram-acomp: $(basename "$p") does not apply to $src=$ver" >&2; exit 1; }
 done
 # The backend and recompression, on top of the kernel's own zram options
-# (include/config/auto.conf of its headers).
+# (include/config/auto.conf of its headers); and the lzo and lzo-rle
+# backends, which upstream builds by default and Debian leaves off (the
+# kernel's zram selftests write "lzo").
 trixie_run make -s -C "/usr/src/linux-headers-$kver" M=/build/zram-acomp/src/drivers/block/zram \
-    CONFIG_ZRAM=m CONFIG_ZRAM_BACKEND_ACOMP=y \
-    KCFLAGS="-DCONFIG_ZRAM_BACKEND_ACOMP=1 -DCONFIG_ZRAM_MULTI_COMP=1" modules \
+    CONFIG_ZRAM=m CONFIG_ZRAM_BACKEND_ACOMP=y CONFIG_ZRAM_BACKEND_LZO=y \
+    KCFLAGS="-DCONFIG_ZRAM_BACKEND_ACOMP=1 -DCONFIG_ZRAM_BACKEND_LZO=1 -DCONFIG_ZRAM_MULTI_COMP=1" modules \
     > "$b/build.log" 2>&1 || { cat "$b/build.log"; exit 1; }
 if grep -E 'warning:|error:' "$b/build.log"; then
     echo "zram-acomp: the build has warnings" >&2; exit 1

@@ -25,4 +25,5 @@ zswap_run abi10-zswap lz4-zcomp-acomp lz4
 check abi10-nothing-offloaded [ $(($(offloaded lzo-rle) + $(offloaded zstd))) = 0 ]
 check abi10-no-errors [ "$(zstat errors)" = 0 ]
 iommu_end
+zram_selftests
 finish

@@ -109,7 +109,7 @@ if zram_acomp; then
     check acomp-error-read-counted [ "$(awk '{ print $1 }' $z/io_stat)" -ge 1 ]
     check acomp-read-after-error sh -c 'dd if=/dev/zram0 bs=4096 count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/page'
     echo 1 > $z/reset
-    # 7.x: the pages of a bio compressed in flight together
+    # 7.x: the pages of a bio (de)compressed in flight together
     # (comp_batch_size, default 32), on the interrupt queues; one page at
     # a time (1) on the polled queues. Every write above went batched.
     if [ -e $z/comp_batch_size ]; then
@@ -128,6 +128,17 @@ if zram_acomp; then
                 check batch-$n-interrupt-queues [ $((i1 - i0)) -ge 100 ]
             fi
             check batch-$n-integrity zram_verify zram0
+            # 1 MiB direct reads: batched decompression, same data
+            i0=$(awk '/zcomp/ { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }' /proc/interrupts)
+            sum=$(dd if=/dev/zram0 bs=1M iflag=direct 2>/dev/null | head -c $((CORPUS_PAGES * 4096)) | sha256sum | cut -d' ' -f1)
+            i1=$(awk '/zcomp/ { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }' /proc/interrupts)
+            check batch-$n-read-integrity [ "$sum" = "$CORPUS_SHA" ]
+            echo "ZINFO zram batch $n reads: $((i1 - i0)) interrupts"
+            if [ $n = 1 ]; then
+                check batch-1-read-polled [ $((i1 - i0)) -lt 100 ]
+            else
+                check batch-$n-read-interrupt-queues [ $((i1 - i0)) -ge 100 ]
+            fi
             echo 1 > $z/reset
         done
         echo 32 > $z/comp_batch_size

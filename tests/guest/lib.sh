@@ -165,6 +165,30 @@ zram_load() {
     fi
 }
 
+# The kernel's own zram selftests (tools/testing/selftests/zram of this
+# kernel's source, unmodified), on the zram loaded (ours from 6.12, the
+# stock one on 6.1) with the device: each of zram01 and zram02 must say
+# [PASS] and no line may say FAIL. Their output is shown (ZINFO). They
+# pick their algorithms: lzo and zram's default. On 6.1 those are the
+# crypto API's, ours: offloaded. From 6.12 zram's built-in lzo and lz4
+# backends (ours has lzo too, as upstream builds it): software.
+zram_selftests() {
+    modprobe ext4
+    for _m in crc32c_generic crc32c-intel crc32c-cryptoapi; do modprobe $_m 2>/dev/null; done
+    _before=$(($(offloaded lzo) + $(offloaded lzo-rle)))
+    # bounded: a test that cannot mount fills the initramfs instead
+    (cd /selftests/zram && timeout 120 bash ./zram.sh) > /tmp/selftests.log 2>&1
+    _rc=$?
+    sed 's/^/ZINFO selftests /' /tmp/selftests.log
+    check zram-selftests-exit [ $_rc = 0 ]
+    check zram-selftests-zram01-pass grep -q 'zram01 : \[PASS\]' /tmp/selftests.log
+    check zram-selftests-zram02-pass grep -q 'zram02 : \[PASS\]' /tmp/selftests.log
+    check zram-selftests-no-fail sh -c '! grep -q FAIL /tmp/selftests.log'
+    if ! kver_ge 6 12; then
+        check zram-selftests-on-device [ $(($(offloaded lzo) + $(offloaded lzo-rle))) -gt "$_before" ]
+    fi
+}
+
 load_driver() {
     zram_load
     # the kernel's software codecs, for reference runs
