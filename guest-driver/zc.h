@@ -105,6 +105,8 @@ struct zc_queue {
 struct zc_vec {
 	struct zc_dev *zd;
 	u16 index;
+	/* reaps the vector's queues: completions run in softirq, not hard IRQ */
+	struct tasklet_struct bh;
 };
 
 struct zc_dev {
@@ -175,6 +177,7 @@ int zc_irq_submit(struct zc_dev *zd, struct zc_job *job,
 		  enum zc_fallback *why);
 bool zc_reap(struct zc_queue *q);
 irqreturn_t zc_irq(int irq, void *data);
+void zc_vec_bh(struct tasklet_struct *t);
 int zc_alloc_queue(struct zc_dev *zd, struct zc_queue *q, u16 qid, bool irq,
 		   u32 size);
 int zc_hw_start(struct zc_dev *zd);

@@ -325,7 +325,10 @@ void zc_job_done(struct zc_job *job, enum zc_fallback why)
 
 	if (job->software)
 		job->err = zc_acomp_software(req, job->op, job->algo, why);
+	/* callbacks run with bottom halves off, as from softirq (cryptd) */
+	local_bh_disable();
 	acomp_request_complete(req, job->err);
+	local_bh_enable();
 }
 
 /* One scatterlist entry covering @len bytes of the linear map. */
@@ -416,6 +419,12 @@ static int zc_acomp_run(struct acomp_req *req, u8 op, u8 algo, bool sync)
 		zc_count_error();
 		return -EIO;
 	}
+	/*
+	 * Non-DMA virtual addresses (a kmap_local of a highmem page) are the
+	 * caller's thread's only: finish before returning, in its context.
+	 */
+	if (zc_nondma(req))
+		sync = true;
 	rctx->req = req;
 	rctx->job = (struct zc_job) {
 		.slen = req->slen, .dlen = req->dlen, .op = op, .algo = algo,

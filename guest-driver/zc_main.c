@@ -184,6 +184,7 @@ static int zc_request_irqs(struct zc_dev *zd)
 	for (i = 0; i < zd->nvec; i++) {
 		zd->vec[i].zd = zd;
 		zd->vec[i].index = i;
+		tasklet_setup(&zd->vec[i].bh, zc_vec_bh);
 		ret = request_irq(pci_irq_vector(zd->pdev, i), zc_irq, 0,
 				  "zcomp_pci", &zd->vec[i]);
 		if (ret) {
@@ -200,8 +201,10 @@ static void zc_free_irqs(struct zc_dev *zd)
 {
 	u32 i;
 
-	for (i = 0; i < zd->nvec; i++)
+	for (i = 0; i < zd->nvec; i++) {
 		free_irq(pci_irq_vector(zd->pdev, i), &zd->vec[i]);
+		tasklet_kill(&zd->vec[i].bh);
+	}
 	if (zd->nvec)
 		pci_free_irq_vectors(zd->pdev);
 }

@@ -301,9 +301,13 @@ bool zc_reap(struct zc_queue *q)
 	return any;
 }
 
-irqreturn_t zc_irq(int irq, void *data)
+/*
+ * The crypto API calls completions in softirq context at most: the
+ * interrupt only schedules the vector's tasklet, which reaps.
+ */
+void zc_vec_bh(struct tasklet_struct *t)
 {
-	struct zc_vec *v = data;
+	struct zc_vec *v = from_tasklet(v, t, bh);
 	struct zc_dev *zd = v->zd;
 	u32 i;
 
@@ -313,6 +317,13 @@ irqreturn_t zc_irq(int irq, void *data)
 		if (q->vector == v->index)
 			zc_reap(q);
 	}
+}
+
+irqreturn_t zc_irq(int irq, void *data)
+{
+	struct zc_vec *v = data;
+
+	tasklet_schedule(&v->bh);
 	/* The vector is ours alone: a batch already reaped is still ours. */
 	return IRQ_HANDLED;
 }
@@ -409,8 +420,10 @@ void zc_hw_stop_and_drain(struct zc_dev *zd)
 	u32 i, k;
 
 	zc_wr(zd, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
-	for (i = 0; i < zd->nvec; i++)
+	for (i = 0; i < zd->nvec; i++) {
 		synchronize_irq(pci_irq_vector(zd->pdev, i));
+		tasklet_kill(&zd->vec[i].bh);
+	}
 	for (i = zd->npoll; i < zd->npoll + zd->nirq; i++) {
 		struct zc_queue *q = &zd->q[i];
 		unsigned long flags;
