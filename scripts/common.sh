@@ -77,15 +77,16 @@ ZCOMP_GUEST=$ZCOMP_BUILD/guest/$ZCOMP_KERNEL_SUITE
 # kernel_src_extract DIR PATTERN...: the files of Debian's linux-source-6.1
 # (fetched with apt-get download, not installed) that match the tar
 # wildcards PATTERNs, unpacked into DIR with the tarball's top directory
-# stripped. Only the .deb is downloaded; it is removed afterwards.
+# stripped. Only the .deb is downloaded, once, into .build/ksrc-6.1.
 kernel_src_extract() {
-    local dir=$1
+    local dir=$1 deb=$ZCOMP_BUILD/ksrc-6.1
     shift
-    mkdir -p "$dir"
-    (cd "$dir" && apt-get download -q linux-source-6.1 >/dev/null 2>&1)
-    dpkg-deb --fsys-tarfile "$dir"/linux-source-6.1_*.deb |
+    mkdir -p "$dir" "$deb"
+    # fetched once (checkpatch, lib/lzo and the zram selftests all want it)
+    ls "$deb"/linux-source-6.1_*.deb >/dev/null 2>&1 ||
+        (cd "$deb" && apt-get download -q linux-source-6.1 >/dev/null 2>&1) || true
+    dpkg-deb --fsys-tarfile "$(ls "$deb"/linux-source-6.1_*.deb | head -1)" |
         tar -x --wildcards '*.tar.xz' -O 2>/dev/null | xz -dc 2>/dev/null |
         tar -x -C "$dir" --strip-components=1 --wildcards "$@" \
             2>/dev/null || true
-    rm -f "$dir"/linux-source-6.1_*.deb
 }

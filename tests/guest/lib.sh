@@ -104,6 +104,15 @@ zram_verify() {
 }
 zram_compr() { awk '{ print $2 }' /sys/block/$1/mm_stat; }
 zram_roundtrip() { zram_setup "$1" "$2" && zram_write "$1" && zram_verify "$1"; }
+# zram_part_roundtrip DEV MIB: the corpus' first MIB MiB written to the
+# set-up DEV in 1 MiB direct writes, read back so, compared
+zram_part_roundtrip() {
+    dd if=/corpus.bin of=/dev/$1 bs=1M count=$2 oflag=direct 2>/dev/null &&
+        [ "$(dd if=/dev/$1 bs=1M count=$2 iflag=direct 2>/dev/null | sha256sum)" = \
+          "$(head -c $(($2 << 20)) /corpus.bin | sha256sum)" ]
+}
+# interrupts taken by zcomp_pci's vectors so far
+zirqs() { awk '/zcomp/ { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }' /proc/interrupts; }
 
 # within_pct A B PCT [below]: |A - B| <= PCT% of B; with "below", A may
 # also be any amount smaller than B.

@@ -14,7 +14,6 @@ REPS=$(sed -n 's/.*zreps=\([0-9]*\).*/\1/p' /proc/cmdline); REPS=${REPS:-3}
 DEPTHS=$(sed -n 's/.*zdepths=\([^ ]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
 DEPTHS=${DEPTHS:-8 32}
 P=/sys/module/zcomp_pci/parameters/acomp_poll
-zirqs() { awk '/zcomp/ { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }' /proc/interrupts; }
 # requests the device completed for us, all algorithms and directions
 zreqs() { awk '/_compress|_decompress/ { s += $3 } END { print s + 0 }' $STATS; }
 z=/sys/block/zram0
