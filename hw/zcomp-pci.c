@@ -63,6 +63,9 @@ OBJECT_DECLARE_SIMPLE_TYPE(ZcompPCIState, ZCOMP_PCI)
  * much time has gone. Anything else is left to the queue's worker.
  */
 #define ZCOMP_SYNC_BUDGET_NS (2 * SCALE_MS)
+
+/* Most irq-coalesce-us: a completion waits for its interrupt 1 s at most */
+#define ZCOMP_IRQ_HOLD_MAX_US (1000 * 1000)
 /* Per request, and per SG entry (a DMA mapping, or an IOMMU lookup). */
 #define ZCOMP_SYNC_REQ_NS 2000
 #define ZCOMP_SYNC_SGE_NS 500
@@ -115,6 +118,8 @@ typedef struct ZcompQueue {
     bool enabled;               /* atomic; changes under @lock */
     uint32_t sq_tail;           /* atomic: last doorbell value */
     bool irq_pending;           /* atomic: raise the vector from the BH */
+    uint32_t irq_held;          /* @lock: completions not signalled yet */
+    int64_t irq_held_since;     /* @lock: get_clock() of the first */
 
     QemuMutex lock;             /* held for bounded steps only */
     uint32_t epoch;             /* atomic: a change drops the running codec */
@@ -179,6 +184,8 @@ struct ZcompPCIState {
     bool zstd;                  /* offer ZCOMP_ALG_ZSTD */
     uint32_t fault_every;
     uint8_t fault_status;
+    uint32_t irq_coalesce;
+    uint32_t irq_coalesce_us;
 
     /* State */
     uint32_t ctrl;
@@ -640,10 +647,40 @@ static void zcomp_set_fatal(ZcompPCIState *s, ZcompQueue *q, uint32_t reason)
 /* @lock held, queue enabled: the device is alive. */
 static void zcomp_request_irq(ZcompQueue *q)
 {
+    q->irq_held = 0;
     if (q->ctrl & ZCOMP_QCTRL_IRQ) {
         qatomic_set(&q->irq_pending, true);
         qemu_bh_schedule(q->dev->irq_bh);
     }
+}
+
+/*
+ * Interrupt coalescing, @lock held: a completion that more requests of the
+ * queue follow, already rung, waits for theirs, up to irq-coalesce of them
+ * and irq-coalesce-us. Whatever runs them raises the vector for the
+ * last one, or for one that fails; requests dropped meanwhile (VM stop,
+ * bus mastering off) run again later, and the vector with them.
+ */
+static void zcomp_complete_irq(ZcompQueue *q)
+{
+    int64_t now;
+
+    if (!(q->ctrl & ZCOMP_QCTRL_IRQ) ||
+        q->irq_held >= q->dev->irq_coalesce ||
+        q->ring.sq_head == qatomic_load_acquire(&q->sq_tail)) {
+        zcomp_request_irq(q);
+        return;
+    }
+    now = get_clock();
+    if (!q->irq_held) {
+        q->irq_held_since = now;
+    } else if (now - q->irq_held_since >=
+               (int64_t)q->dev->irq_coalesce_us * SCALE_US) {
+        zcomp_request_irq(q);
+        return;
+    }
+    q->irq_held++;
+    trace_zcomp_irq_held(q->index, q->irq_held);
 }
 
 /*
@@ -729,8 +766,14 @@ static bool zcomp_queue_complete(ZcompQueue *q, const struct zcomp_sqe *sqe,
             return false;
         }
         zcomp_set_fatal(q->dev, q, r);
+        zcomp_request_irq(q);
+        return true;
     }
-    zcomp_request_irq(q);
+    if (status) {
+        zcomp_request_irq(q);       /* errors at once */
+    } else {
+        zcomp_complete_irq(q);
+    }
     return true;
 }
 
@@ -949,6 +992,7 @@ static void zcomp_queue_reset(ZcompQueue *q)
     q->size = q->vector = q->ctrl = q->status = 0;
     qatomic_set(&q->sq_tail, 0);
     qatomic_set(&q->irq_pending, false);
+    q->irq_held = 0;
 }
 
 /*
@@ -1703,6 +1747,17 @@ static int zcomp_pre_save(void *opaque)
     s->mig_max_sge = s->max_sge;
     s->mig_lz4hc_level = s->lz4hc_level;
     s->mig_zstd_level = s->zstd_level;
+    /* Held completions signalled by the destination, at worst spuriously */
+    for (uint32_t i = 0; i < s->num_queues; i++) {
+        ZcompQueue *q = &s->queues[i];
+
+        qemu_mutex_lock(&q->lock);
+        if (q->irq_held) {
+            q->irq_held = 0;
+            qatomic_set(&q->irq_pending, true);
+        }
+        qemu_mutex_unlock(&q->lock);
+    }
     return 0;
 }
 
@@ -1960,6 +2015,11 @@ static void zcomp_realize(PCIDevice *pdev, Error **errp)
                    ZCOMP_ST_MAX);
         return;
     }
+    if (s->irq_coalesce_us > ZCOMP_IRQ_HOLD_MAX_US) {
+        error_setg(errp, "zcomp-pci: irq-coalesce-us must be 0..%d",
+                   ZCOMP_IRQ_HOLD_MAX_US);
+        return;
+    }
     s->core = zcomp_core_new(s);
     if (!s->core) {
         error_setg(errp, "zcomp-pci: out of memory for queue buffers");
@@ -2061,6 +2121,9 @@ static const Property zcomp_properties[] = {
     DEFINE_PROP_BOOL("lzo-rle", ZcompPCIState, lzorle, true),
     DEFINE_PROP_BOOL("zstd", ZcompPCIState, zstd, true),
     DEFINE_PROP_UINT32("fault-every", ZcompPCIState, fault_every, 0),
+    DEFINE_PROP_UINT32("irq-coalesce", ZcompPCIState, irq_coalesce, 32),
+    DEFINE_PROP_UINT32("irq-coalesce-us", ZcompPCIState, irq_coalesce_us,
+                       1000),
     DEFINE_PROP_UINT8("fault-status", ZcompPCIState, fault_status,
                       ZCOMP_ST_DEVICE_ERROR),
 };
