@@ -7,6 +7,7 @@
 #ifndef ZC_H
 #define ZC_H
 
+#include <linux/atomic.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/list.h>
@@ -116,6 +117,7 @@ struct zc_dev {
 	u32 algs;			/* CAP_ALGS */
 	u32 npoll;
 	u32 nirq;
+	atomic_t irq_next;		/* the interrupt queue to take next */
 	u32 nvec;
 	struct zc_queue *q;
 	struct zc_vec *vec;

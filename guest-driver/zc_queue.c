@@ -344,7 +344,9 @@ int zc_irq_submit(struct zc_dev *zd, struct zc_job *job, enum zc_fallback *why)
 		*why = ZC_FB_TOO_LARGE;
 		return -EIO;
 	}
-	q = &zd->q[zd->npoll + raw_smp_processor_id() % zd->nirq];
+	/* Round all interrupt queues: the device runs each one's in order */
+	q = &zd->q[zd->npoll +
+		   (u32)atomic_inc_return(&zd->irq_next) % zd->nirq];
 	spin_lock_irqsave(&q->lock, flags);
 	if (q->dead || q->inflight >= q->size - 1) {
 		*why = q->dead ? ZC_FB_NODEV : ZC_FB_BUSY;

@@ -7,7 +7,8 @@
 # ratios with their spread. A benchmark, not a test: run it by hand.
 #   zram-batch-bench.sh [out-dir]
 # Environment: SMPS ("1 2"), WORKERS ("1 2 4"), ALGS (all five), REPS (3),
-# DEPTHS ("8 32"), BENCH_MB (corpus MiB used, 16).
+# DEPTHS ("8 32"), BENCH_MB (corpus MiB used, 16), DEVICE_OPTS (more
+# zcomp-pci properties, e.g. "irq-coalesce=0").
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -26,7 +27,7 @@ for smp in ${SMPS:-1 2}; do
     for w in ${WORKERS:-1 2 4}; do
         ZCOMP_APPEND="zalgs=${algs// /,} zreps=${REPS:-3} zdepths=${depths// /,}" \
             "$ZCOMP_ROOT/scripts/guest-boot.sh" zram-batch-bench 3000 \
-            -smp "$smp" -device zcomp-pci,workers=$w > "$out/boot-smp$smp-w$w.log"
+            -smp "$smp" -device zcomp-pci,workers=$w${DEVICE_OPTS:+,$DEVICE_OPTS} > "$out/boot-smp$smp-w$w.log"
         grep '^ZTABLE' "$out/boot-smp$smp-w$w.log" | sed "s/^ZTABLE /smp=$smp workers=$w /" >> "$raw"
     done
 done

@@ -5,6 +5,13 @@
 . /tests/lib.sh
 load_driver
 check device-found grep -q '^device 0000' $STATS
+# poll_timeout_us takes 100..100000 only, and keeps its value otherwise
+PT=/sys/module/zcomp_pci/parameters/poll_timeout_us
+pt=$(cat $PT)
+check poll-timeout-below-min-refused sh -c "! echo 99 > $PT 2>/dev/null"
+check poll-timeout-above-max-refused sh -c "! echo 100001 > $PT 2>/dev/null"
+check poll-timeout-kept [ "$(cat $PT)" = "$pt" ]
+check poll-timeout-in-range sh -c "echo 100000 > $PT && echo $pt > $PT"
 # Behind the guest's IOMMU (intel_iommu=on): every test below runs
 # through it.
 iommu_begin
@@ -107,6 +114,25 @@ if zram_acomp; then
     check acomp-error-read-fails sh -c '! dd if=/dev/zram0 of=/dev/null bs=4096 count=1 iflag=direct 2>/dev/null'
     check acomp-error-read-counted [ "$(awk '{ print $1 }' $z/io_stat)" -ge 1 ]
     check acomp-read-after-error sh -c 'dd if=/dev/zram0 bs=4096 count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/page'
+    echo 1 > $z/reset
+    # Recompression that meets a driver error fails, and leaves the pages
+    # to a later one (not marked incompressible for good): 16 corpus
+    # pages, lz4 then zstd, both on the device.
+    echo acomp/lz4 > $z/comp_algorithm
+    echo "algo=acomp/zstd priority=1" > $z/recomp_algorithm
+    echo 48M > $z/disksize
+    head -c 65536 /corpus.bin > /tmp/pages16
+    dd if=/tmp/pages16 of=/dev/zram0 bs=65536 count=1 oflag=direct 2>/dev/null
+    c0=$(zram_compr zram0)
+    echo all > $z/idle
+    echo 1 > /sys/kernel/debug/zcomp_pci/inject_errors
+    check recompress-error-fails sh -c "! echo type=idle > $z/recompress 2>/dev/null"
+    check recompress-error-nothing-lost [ "$(zram_compr zram0)" = "$c0" ]
+    echo all > $z/idle
+    echo type=idle > $z/recompress
+    echo "ZINFO zram recompress after an error: compressed bytes $c0 -> $(zram_compr zram0)"
+    check recompress-after-error [ "$(zram_compr zram0)" -lt "$c0" ]
+    check recompress-after-error-integrity sh -c 'dd if=/dev/zram0 bs=65536 count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/pages16'
     echo 1 > $z/reset
     # 7.x: the pages of a bio (de)compressed in flight together
     # (comp_batch_size, default 32), on the interrupt queues; one page at
