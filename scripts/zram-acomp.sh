@@ -43,7 +43,8 @@ fi
 dpkg-deb --fsys-tarfile "$TRIXIE_ROOT/tmp/ksrc/${src}"_*.deb |
     tar -x --wildcards '*.tar.xz' -O | xz -dc |
     tar -x -C "$b/src" --strip-components=1 --wildcards '*/drivers/block/zram/*' \
-        '*/Documentation/admin-guide/blockdev/zram.rst'
+        '*/Documentation/admin-guide/blockdev/zram.rst' \
+        '*/Documentation/ABI/testing/sysfs-block-zram'
 zdir=$b/src/drivers/block/zram
 test -f "$zdir/zram_drv.c"
 for p in $series; do

@@ -100,21 +100,26 @@ if zram_acomp; then
         check acomp-async-refused-says-why sh -c 'dmesg | grep -q "lz4-zcomp-acomp is asynchronous only"'
         echo 1 > $z/reset
     fi
-    # One compressible page (not same-filled), through a driver that
-    # fails once: the write fails and is counted, nothing is stored.
-    zram_setup zram0 acomp:lz4
-    yes zcomp | head -c 4096 > /tmp/page
-    echo 1 > /sys/kernel/debug/zcomp_pci/inject_errors
-    check acomp-error-write-fails sh -c '! dd if=/tmp/page of=/dev/zram0 bs=4096 count=1 oflag=direct 2>/dev/null'
-    check acomp-error-counted [ "$(awk '{ print $2 }' $z/io_stat)" -ge 1 ]
-    check acomp-error-not-huge [ "$(awk '{ print $8 }' $z/mm_stat)" = 0 ]
+    # error_case NAME BYTES: one direct write, then read, of BYTES of
+    # compressible data (not same-filled) through a driver that fails
+    # once each time: the I/O fails and is counted, no page is stored
+    # as incompressible, the same I/O then works.
+    error_case() {
+        zram_setup zram0 acomp:lz4
+        yes zcomp | head -c $2 > /tmp/err-data
+        echo 1 > /sys/kernel/debug/zcomp_pci/inject_errors
+        check $1-error-write-fails sh -c "! dd if=/tmp/err-data of=/dev/zram0 bs=$2 count=1 oflag=direct 2>/dev/null"
+        check $1-error-counted [ "$(awk '{ print $2 }' $z/io_stat)" -ge 1 ]
+        check $1-error-not-huge [ "$(awk '{ print $8 }' $z/mm_stat)" = 0 ]
+        check $1-write-after-error dd if=/tmp/err-data of=/dev/zram0 bs=$2 count=1 oflag=direct
+        echo 1 > /sys/kernel/debug/zcomp_pci/inject_errors
+        check $1-error-read-fails sh -c "! dd if=/dev/zram0 of=/dev/null bs=$2 count=1 iflag=direct 2>/dev/null"
+        check $1-error-read-counted [ "$(awk '{ print $1 }' $z/io_stat)" -ge 1 ]
+        check $1-read-after-error sh -c "dd if=/dev/zram0 bs=$2 count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/err-data"
+        echo 1 > $z/reset
+    }
+    error_case acomp 4096
     check acomp-error-logged sh -c 'dmesg | grep -q "zram acomp: lz4-zcomp-.*: compression failed: -5"'
-    check acomp-write-after-error dd if=/tmp/page of=/dev/zram0 bs=4096 count=1 oflag=direct
-    echo 1 > /sys/kernel/debug/zcomp_pci/inject_errors
-    check acomp-error-read-fails sh -c '! dd if=/dev/zram0 of=/dev/null bs=4096 count=1 iflag=direct 2>/dev/null'
-    check acomp-error-read-counted [ "$(awk '{ print $1 }' $z/io_stat)" -ge 1 ]
-    check acomp-read-after-error sh -c 'dd if=/dev/zram0 bs=4096 count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/page'
-    echo 1 > $z/reset
     # Recompression that meets a driver error fails, and leaves the pages
     # to a later one (not marked incompressible for good): 16 corpus
     # pages, lz4 then zstd, both on the device.
@@ -161,15 +166,8 @@ if zram_acomp; then
             echo 1 > $z/reset
         done
         echo 32 > $z/comp_batch_size
-        # an error inside a batch fails the bio, counted
-        zram_setup zram0 acomp:lz4
-        yes zcomp | head -c 65536 > /tmp/pages
-        echo 1 > /sys/kernel/debug/zcomp_pci/inject_errors
-        check batch-error-write-fails sh -c '! dd if=/tmp/pages of=/dev/zram0 bs=65536 count=1 oflag=direct 2>/dev/null'
-        check batch-error-counted [ "$(awk '{ print $2 }' $z/io_stat)" -ge 1 ]
-        check batch-write-after-error dd if=/tmp/pages of=/dev/zram0 bs=65536 count=1 oflag=direct
-        check batch-read-after-error sh -c 'dd if=/dev/zram0 bs=65536 count=1 iflag=direct 2>/dev/null | cmp -s - /tmp/pages'
-        echo 1 > $z/reset
+        # an error inside a batch (16 pages) fails the bio, counted
+        error_case batch 65536
     fi
 fi
 if zram_uses_crypto && ! kver_ge 6 12; then
