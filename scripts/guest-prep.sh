@@ -175,6 +175,16 @@ for b in /bin/bash /usr/bin/bc /sbin/mkfs.ext4; do
         cp -L "$lib" "$r$lib"
     done
 done
+# LTP's zram01-03, unmodified (scripts/ltp-build.sh), run by
+# zram_ltp (tests/guest/lib.sh); zram03 reads this kernel's config.
+"$ZCOMP_ROOT/scripts/ltp-build.sh"
+mkdir -p "$r/ltp"
+cp -a "$ZCOMP_BUILD/ltp/bin" "$r/ltp/bin"
+# (/boot/config-<ver> up to 6.12, lib/modules/<ver>/config from 7.x)
+for c in "$g/img/boot/config-$kver" "$(kernel_tree)/lib/modules/$kver/config"; do
+    [ ! -f "$c" ] || { cp "$c" "$r/ltp/config"; break; }
+done
+test -f "$r/ltp/config"
 /sbin/depmod -b "$r" "$kver"
 # The corpus: the shipped one, or run.sh --corpus's whole pages.
 corpus=${ZCOMP_GUEST_CORPUS:-$ZCOMP_CORPUS}

@@ -4,7 +4,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/apt-sources.sh"
 
-pkgs="build-essential pkg-config dpkg-dev ninja-build ccache python3-venv
+pkgs="build-essential pkg-config autoconf automake dpkg-dev ninja-build ccache python3-venv
   liblz4-dev liblzo2-dev libzstd-dev libglib2.0-dev libfdt-dev libpixman-1-dev zlib1g-dev
   seabios qemu-system-data xz-utils cpio busybox-static kmod bc flex bison libelf-dev
   clang libclang-rt-14-dev debootstrap python3-matplotlib"

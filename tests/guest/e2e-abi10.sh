@@ -26,4 +26,5 @@ check abi10-nothing-offloaded [ $(($(offloaded lzo-rle) + $(offloaded zstd))) = 
 check abi10-no-errors [ "$(zstat errors)" = 0 ]
 iommu_end
 zram_selftests
+! grep -q zltp=1 /proc/cmdline || zram_ltp
 finish
