@@ -94,11 +94,19 @@ if zram_acomp; then
     check acomp-alone-default grep -q "\\[acomp/lz4-zcomp-$flavour\\]" $z/comp_algorithm
     check acomp-alone-integrity zram_part_roundtrip zram0 8
     echo 1 > $z/reset
+    # A name no transform has is refused where it is written, so that a
+    # recompression name that cannot be set up costs the device nothing
+    # (zram-generator writes both, and goes on when one is refused)
+    check acomp-unknown-name-refused sh -c "! echo acomp/nosuch > $z/comp_algorithm 2>/dev/null"
+    check acomp-unknown-name-says-why sh -c 'dmesg | grep -q "no acomp transform nosuch"'
+    check acomp-unknown-recomp-refused sh -c "! echo 'algo=acomp/nosuch priority=1' > $z/recomp_algorithm 2>/dev/null"
+    zram_setup zram0 acomp:lz4
+    check acomp-after-unknown-recomp grep -q "\[acomp/lz4-zcomp-$flavour\]" $z/comp_algorithm
+    check acomp-after-unknown-recomp-none sh -c "! grep -q '#1' $z/recomp_algorithm"
+    echo 1 > $z/reset
     if ! kver_ge 6 15; then
-        echo acomp/lz4-zcomp-acomp > $z/comp_algorithm
-        check acomp-async-refused sh -c "! echo 48M > $z/disksize"
+        check acomp-async-refused sh -c "! echo acomp/lz4-zcomp-acomp > $z/comp_algorithm 2>/dev/null"
         check acomp-async-refused-says-why sh -c 'dmesg | grep -q "lz4-zcomp-acomp is asynchronous only"'
-        echo 1 > $z/reset
     fi
     # error_case NAME BYTES: one direct write, then read, of BYTES of
     # compressible data (not same-filled) through a driver that fails
