@@ -13,7 +13,13 @@ ok() { echo "ZTEST ok $*"; }
 # A check that does not apply to this kernel, and why: said, never counted.
 na() { echo "ZTEST n/a $1: $2"; }
 fail() { echo "ZTEST FAIL $*"; ZFAILS=$((ZFAILS + 1)); }
-check() { local _n=$1; shift; if "$@"; then ok "$_n"; else fail "$_n"; fi; }
+# Each check's end in seconds since boot (ZTIME), in the boot's log file
+# only (guest-boot.sh prints ZTEST lines): where a scenario's time goes.
+check() {
+    local _n=$1; shift
+    if "$@"; then ok "$_n"; else fail "$_n"; fi
+    echo "ZTIME $(cut -d' ' -f1 /proc/uptime) $_n"
+}
 finish() {
     if [ "$ZFAILS" = 0 ]; then echo "ZTEST-RESULT pass"; else echo "ZTEST-RESULT fail ($ZFAILS)"; fi
 }
