@@ -119,7 +119,6 @@ typedef struct ZcompQueue {
     uint32_t sq_tail;           /* atomic: last doorbell value */
     bool irq_pending;           /* atomic: raise the vector from the BH */
     uint32_t irq_held;          /* @lock: completions not signalled yet */
-    int64_t irq_held_since;     /* @lock: get_clock() of the first */
 
     QemuMutex lock;             /* held for bounded steps only */
     uint32_t epoch;             /* atomic: a change drops the running codec */
@@ -186,6 +185,7 @@ struct ZcompPCIState {
     uint8_t fault_status;
     uint32_t irq_coalesce;
     uint32_t irq_coalesce_us;
+    QEMUTimer **irq_timers;     /* per queue: irq-coalesce-us ran out */
 
     /* State */
     uint32_t ctrl;
@@ -657,30 +657,39 @@ static void zcomp_request_irq(ZcompQueue *q)
 /*
  * Interrupt coalescing, @lock held: a completion that more requests of the
  * queue follow, already rung, waits for theirs, up to irq-coalesce of them
- * and irq-coalesce-us. Whatever runs them raises the vector for the
- * last one, or for one that fails; requests dropped meanwhile (VM stop,
- * bus mastering off) run again later, and the vector with them.
+ * and irq-coalesce-us of virtual time from the first held (the queue's
+ * timer, whatever becomes of the requests that follow: a slow one, a
+ * fatal error, the doorbell moved back). The last
+ * request rung, and any that fails, raises the vector at once.
  */
 static void zcomp_complete_irq(ZcompQueue *q)
 {
-    int64_t now;
+    ZcompPCIState *s = q->dev;
 
-    if (!(q->ctrl & ZCOMP_QCTRL_IRQ) ||
-        q->irq_held >= q->dev->irq_coalesce ||
+    if (!(q->ctrl & ZCOMP_QCTRL_IRQ) || !s->irq_coalesce ||
+        !s->irq_coalesce_us || q->irq_held >= s->irq_coalesce ||
         q->ring.sq_head == qatomic_load_acquire(&q->sq_tail)) {
         zcomp_request_irq(q);
         return;
     }
-    now = get_clock();
-    if (!q->irq_held) {
-        q->irq_held_since = now;
-    } else if (now - q->irq_held_since >=
-               (int64_t)q->dev->irq_coalesce_us * SCALE_US) {
-        zcomp_request_irq(q);
-        return;
+    if (!q->irq_held++) {
+        timer_mod(s->irq_timers[q->index],
+                  qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) +
+                  (int64_t)s->irq_coalesce_us * SCALE_US);
     }
-    q->irq_held++;
     trace_zcomp_irq_held(q->index, q->irq_held);
+}
+
+/* Main loop: irq-coalesce-us ran out for @q's held completions. */
+static void zcomp_irq_timer(void *opaque)
+{
+    ZcompQueue *q = opaque;
+
+    qemu_mutex_lock(&q->lock);
+    if (q->irq_held && qatomic_read(&q->enabled)) {
+        zcomp_request_irq(q);
+    }
+    qemu_mutex_unlock(&q->lock);
 }
 
 /*
@@ -987,12 +996,12 @@ static void zcomp_queue_reset(ZcompQueue *q)
     memset(&q->ring, 0, sizeof(q->ring));
     memset(&q->stats, 0, sizeof(q->stats));
     memset(q->atc, 0, sizeof(q->atc));
+    q->irq_held = 0;
     qemu_mutex_unlock(&q->lock);
     q->sq_base = q->cq_base = 0;
     q->size = q->vector = q->ctrl = q->status = 0;
     qatomic_set(&q->sq_tail, 0);
     qatomic_set(&q->irq_pending, false);
-    q->irq_held = 0;
 }
 
 /*
@@ -1197,6 +1206,7 @@ static void zcomp_queue_enable(ZcompPCIState *s, ZcompQueue *q)
     qemu_mutex_lock(&q->lock);
     q->ring = (ZcRing) { .size = q->size, .phase = 1 };
     zcomp_unmap_rings(q);
+    q->irq_held = 0;
     qatomic_set(&q->sq_tail, 0);
     q->status = ZCOMP_QSTS_ENABLED;
     qatomic_store_release(&q->enabled, true);
@@ -2057,6 +2067,11 @@ static void zcomp_realize(PCIDevice *pdev, Error **errp)
 
     s->irq_bh = qemu_bh_new_guarded(zcomp_irq_bh, s,
                                     &DEVICE(s)->mem_reentrancy_guard);
+    s->irq_timers = g_new0(QEMUTimer *, s->num_queues);
+    for (i = 0; i < s->num_queues; i++) {
+        s->irq_timers[i] = timer_new_ns(QEMU_CLOCK_VIRTUAL, zcomp_irq_timer,
+                                        &s->queues[i]);
+    }
     /* Suspended (S3) is live: the wakeup sends no VM state change. */
     s->paused = !runstate_is_live(runstate_get());
     for (i = 0; i < s->num_workers; i++) {
@@ -2094,6 +2109,11 @@ static void zcomp_exit(PCIDevice *pdev)
         qatomic_set(&s->core->workers[i].exit, true);
         qemu_event_set(&s->core->workers[i].kick);
     }
+    for (uint32_t i = 0; i < s->num_queues; i++) {
+        timer_free(s->irq_timers[i]);
+    }
+    g_free(s->irq_timers);
+    s->irq_timers = NULL;
     zcomp_core_unref(s->core);
     s->core = NULL;
     s->queues = NULL;

@@ -951,11 +951,13 @@ static void push_slow(Zc *z, int q, int n, uint32_t len, uint32_t tag0)
 }
 
 /*
- * Interrupt coalescing: eight slow requests rung at once raise their
- * queue's vector once the last is done, not before (irq-coalesce-us long
- * enough for a loaded host); with irq-coalesce=2, after the third.
+ * Interrupt coalescing: slow requests rung at once raise their queue's
+ * vector once the last is done, not before (the qtest clock stands still:
+ * irq-coalesce-us never runs out by itself); with irq-coalesce=2, after
+ * the third; with the clock moved past irq-coalesce-us once the first is
+ * done, at once, the others still running.
  */
-static void coalesce_case(const char *props, int first)
+static void coalesce_case(const char *props, int n, int first, bool step)
 {
     g_autoptr(GRand) r = g_rand_new_with_seed(11);
     g_autofree uint8_t *buf = g_malloc(16384);
@@ -977,9 +979,14 @@ static void coalesce_case(const char *props, int first)
     qpci_io_writel(z->dev, z->dev->msix_table_bar,
                    e + PCI_MSIX_ENTRY_VECTOR_CTRL, 0);
     zc_enable(z);
-    queue_setup(z, 0, 16, ZCOMP_QCTRL_IRQ);
-    push_slow(z, 0, 8, 16384, 0);
+    queue_setup(z, 0, 32, ZCOMP_QCTRL_IRQ);
+    push_slow(z, 0, n, 16384, 0);
     ring(z, 0);
+    if (step) {
+        reap(z, 0);
+        done++;
+        qtest_clock_step(z->qts, 2 * 1000 * 1000);   /* 2 ms */
+    }
     for (int i = 0; i < 10000 && !word; i++) {
         qtest_memread(z->qts, MSI_ADDR(0), &word, 4);
         if (!word) {
@@ -987,13 +994,17 @@ static void coalesce_case(const char *props, int first)
         }
     }
     g_assert_cmphex(le32_to_cpu(word), ==, 0xc0de0);
-    /* Completions posted when the message was seen: at least @first */
+    /* Completions posted when the message was seen */
     while (try_reap(z, 0, &c, 0)) {
         g_assert_cmpint(c.status, ==, ZCOMP_ST_OK);
         done++;
     }
-    g_assert_cmpint(done, >=, first);
-    while (done < 8) {
+    if (step) {
+        g_assert_cmpint(done, <, n);
+    } else {
+        g_assert_cmpint(done, >=, first);
+    }
+    while (done < n) {
         reap(z, 0);
         done++;
     }
@@ -1002,8 +1013,9 @@ static void coalesce_case(const char *props, int first)
 
 static void test_irq_coalesce(const void *data)
 {
-    coalesce_case("queues=2,irq-coalesce-us=1000000", 8);
-    coalesce_case("queues=2,irq-coalesce=2,irq-coalesce-us=1000000", 3);
+    coalesce_case("queues=2", 8, 8, false);
+    coalesce_case("queues=2,irq-coalesce=2", 8, 3, false);
+    coalesce_case("queues=2,irq-coalesce-us=1000", 16, 0, true);
 }
 
 static void fill_slow_batch(Zc *z, int q, int n)
