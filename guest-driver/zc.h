@@ -26,6 +26,7 @@
 #define ZC_SW_MAX		(64 * 1024)	/* largest software request */
 #define ZC_ZSTD_LEVEL		3		/* the kernel's default */
 #define ZC_WATCHDOG		(HZ / 2)
+#define ZC_IRQ_QUEUES_PER_CPU	4
 
 /*
  * lzo and lzo-rle output bound: lzo1x_worst_compress() misses lzo-rle's

@@ -148,13 +148,14 @@ static int zc_alloc_queues(struct zc_dev *zd)
 	nq = zc_rd(zd, ZCOMP_REG_CAP_QUEUES);
 	ring = rounddown_pow_of_two(zc_rd(zd, ZCOMP_REG_CAP_RING));
 	/*
-	 * Polled queues first, up to half; the rest take interrupts. The
+	 * Polled queues first, up to half; the rest take interrupts, up to
+	 * ZC_IRQ_QUEUES_PER_CPU per CPU (each has its bounce buffers). The
 	 * device runs one request of a queue at a time, so asynchronous
 	 * requests go round all interrupt queues, more than the CPUs if
 	 * there are, to be worked on together.
 	 */
 	zd->npoll = nq >= 2 ? min(cpus, nq / 2) : 1;
-	zd->nirq = nq - zd->npoll;
+	zd->nirq = min(nq - zd->npoll, ZC_IRQ_QUEUES_PER_CPU * cpus);
 	if (zd->nirq) {
 		nvec = pci_alloc_irq_vectors(zd->pdev, 1, zd->nirq,
 					     PCI_IRQ_MSIX | PCI_IRQ_MSI);
