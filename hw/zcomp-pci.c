@@ -666,8 +666,8 @@ static void zcomp_complete_irq(ZcompQueue *q)
 {
     ZcompPCIState *s = q->dev;
 
-    if (!(q->ctrl & ZCOMP_QCTRL_IRQ) || !s->irq_coalesce ||
-        !s->irq_coalesce_us || q->irq_held >= s->irq_coalesce ||
+    if (!(q->ctrl & ZCOMP_QCTRL_IRQ) || !s->irq_coalesce_us ||
+        q->irq_held >= s->irq_coalesce ||
         q->ring.sq_head == qatomic_load_acquire(&q->sq_tail)) {
         zcomp_request_irq(q);
         return;

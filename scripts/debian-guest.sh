@@ -70,9 +70,10 @@ fi
 # generator's own config. From 6.12 (our zram): zram0 recompresses with
 # zstd on the device too; zram1 names a recompression transform that
 # does not exist, which must cost it nothing but that.
-conf=$(printf '[zram0]\ncompression-algorithm = %s\nzram-size = 256\n' "$alg")
 if [ -n "$zram_ko" ]; then
-    conf=$(printf '[zram0]\ncompression-algorithm = acomp/lz4 acomp/zstd\nzram-size = 256\n\n[zram1]\ncompression-algorithm = acomp/lz4 acomp/nosuch\nzram-size = 64\n')
+    conf=$(printf '[zram0]\ncompression-algorithm = %s acomp/zstd\nzram-size = 256\n\n[zram1]\ncompression-algorithm = %s acomp/nosuch\nzram-size = 64\n' "$alg" "$alg")
+else
+    conf=$(printf '[zram0]\ncompression-algorithm = %s\nzram-size = 256\n' "$alg")
 fi
 want=$( (cat "$deb" "$ZCOMP_ROOT"/tests/debian/* $zram_ko; echo "$conf") | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$d/installed.sha256" 2>/dev/null)" != "$want" ]; then

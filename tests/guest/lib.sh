@@ -35,9 +35,9 @@ fallbacks() { awk '$1 ~ /^fallback_/ { s += $2 } END { print s + 0 }' $STATS; }
 # host_says_stop: the host typed "stop" on the console within a second
 # (scripts/guest-migrate.py and soak.py end their rounds so).
 host_says_stop() { read -t 1 _cmd && [ "$_cmd" = stop ]; }
-# offloaded ALG: requests of ALG that ran on the device, both directions.
 # zdevreqs: requests the device ran, all algorithms and directions
 zdevreqs() { awk '/_compress |_decompress / { s += $3 } END { print s + 0 }' $STATS; }
+# offloaded ALG: requests of ALG that ran on the device, both directions.
 offloaded() { echo $(($(zstat ${1}_compress offloaded) + $(zstat ${1}_decompress offloaded))); }
 # selftest DRIVER: its self-test verdict, waiting up to 5 s (a newly
 # registered algorithm may be tested asynchronously).

@@ -14,8 +14,6 @@ REPS=$(sed -n 's/.*zreps=\([0-9]*\).*/\1/p' /proc/cmdline); REPS=${REPS:-3}
 DEPTHS=$(sed -n 's/.*zdepths=\([^ ]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
 DEPTHS=${DEPTHS:-8 32}
 P=/sys/module/zcomp_pci/parameters/acomp_poll
-# requests the device completed for us, all algorithms and directions
-zreqs() { awk '/_compress|_decompress/ { s += $3 } END { print s + 0 }' $STATS; }
 z=/sys/block/zram0
 # MODE ALG NAME BATCH POLL: one row per repetition
 row() {
@@ -24,9 +22,9 @@ row() {
         echo "$5" > $P
         echo "$4" > $z/comp_batch_size
         zram_setup zram0 "$3" || { echo "ZTABLE $2 $1 $rep error"; continue; }
-        i0=$(zirqs); q0=$(zreqs)
+        i0=$(zirqs); q0=$(zdevreqs)
         w=$(zbench write /dev/zram0 /corpus.bin | awk '{ print $8 }')
-        i1=$(zirqs); q1=$(zreqs)
+        i1=$(zirqs); q1=$(zdevreqs)
         echo 3 > /proc/sys/vm/drop_caches
         r=$(zbench read /dev/zram0 /corpus.bin | awk '{ print $8 }')
         check "batch-bench-$2-$1-$rep-integrity" zram_verify zram0
