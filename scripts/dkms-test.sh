@@ -9,10 +9,11 @@
 # run on the device).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+. "$ZCOMP_ROOT/scripts/lib/tap.sh"
+tap_ensure
 
-fails=0
-ok() { echo "DKMS ok $*"; }
-fail() { echo "DKMS FAIL $*"; fails=$((fails + 1)); }
+ok() { tap_ok "dkms: $*"; }
+fail() { tap_fail "dkms: $*"; }
 
 deb=$("$ZCOMP_ROOT/scripts/build-dkms-deb.sh")
 kvers=
@@ -84,6 +85,6 @@ if cmp -s "$ZCOMP_BUILD/dkms/zcomp_pci.ko" "$ZCOMP_BUILD/guest/trixie/zcomp_pci.
 else
     fail guest-gets-dkms-module
 fi
-ZCOMP_KERNEL=6.12 "$ZCOMP_ROOT/scripts/guest-boot.sh" dkms-module 300 -device zcomp-pci || fail guest-dkms-module
+ZCOMP_KERNEL=6.12 tap_guard "dkms: guest" "$ZCOMP_ROOT/scripts/guest-boot.sh" dkms-module
 ZCOMP_KERNEL=6.12 "$ZCOMP_ROOT/scripts/guest-prep.sh" >/dev/null 2>&1   # back to our build
-[ "$fails" = 0 ] || { echo "dkms: $fails failures" >&2; exit 1; }
+

@@ -8,8 +8,10 @@ Boots the prepared guest (scripts/guest-prep.sh) with the 'migrate' scenario
 this machine over TCP on 127.0.0.1 while it writes and verifies zram through
 the device. After each hop it waits for two rounds on the destination: the
 second ran there entirely, and the device counters must have grown in it.
-At the end it types "stop" on the console and wants "ZTEST-RESULT pass",
-every round verified, no fallback and no error. Exits non-zero otherwise.
+At the end it types "stop" on the console and wants the scenario's TAP
+all passed (its plan came, its kernel log clean), every round verified, no
+fallback and no error. Prints TAP results (scripts/lib/ztap.py: in a test
+stage they join its stream). Exits non-zero if any failed.
 """
 import json
 import os
@@ -21,6 +23,8 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, 'scripts', 'lib'))
+import ztap  # noqa: E402
 BUILD = os.environ.get('ZCOMP_BUILD', os.path.join(ROOT, '.build'))
 QEMU = os.environ.get('ZCOMP_QEMU') or os.path.join(BUILD, 'qemu-src', 'build',
                                                   'qemu-system-x86_64')
@@ -206,9 +210,9 @@ def main():
                 if grew <= 0:
                     failures.append('hop %d: no device work after it' % hop)
             vm.type('stop\n')
-            vm.wait_for(lambda ls: any(l and l.startswith('ZTEST-RESULT')
+            vm.wait_for(lambda ls: any(l and l.startswith('ZKERNEL-LOG ')
                                        for l in ls), ROUND_TIMEOUT,
-                        'ZTEST-RESULT')
+                        'the end of the scenario')
             vm.finish(60)
         finally:
             for v in vms:
@@ -225,18 +229,28 @@ def main():
             failures.append('fallbacks or errors: %s' % every[-1])
         with last.cond:
             out = [l for l in last.lines if l]
-        if not any(l.startswith('ZTEST-RESULT pass') for l in out):
-            failures.append('guest verdict: %s' % [l for l in out if
-                                                  l.startswith('ZTEST')])
         print('ZMIG smp %d: %d hops, %d rounds verified, %d device requests, '
               '%d fallbacks, %d errors' % (smp, hops, len(every),
                                            every[-1]['offloaded'],
                                            every[-1]['fallbacks'],
                                            every[-1]['errors']), flush=True)
+    tap = ztap.Stream()
+    if not os.environ.get('ZTAP_STATE'):
+        tap.begin()
+    name = 'migration smp %d' % smp
+    guest_ok = tap.guest(name, ztap.GuestRun(out))
+    tap.result(not failures, '%s: %d hops, every round verified, device '
+               'work after each, no fallback or error' % (name, hops))
     for f in failures:
-        print('ZMIG FAIL ' + f, flush=True)
-    return 1 if failures else 0
+        tap.diag('%s: %s' % (name, f))
+    if not os.environ.get('ZTAP_STATE'):
+        tap.end()
+    return 0 if guest_ok and not failures else 1
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except Exception as e:  # a hang, a QEMU that died: a failure, said
+        ztap.Stream().result(False, 'migration smp %s: %s' % (sys.argv[1], e))
+        sys.exit(1)

@@ -75,9 +75,14 @@ fi
 ninja -C "$ZCOMP_ROOT/build" >/dev/null
 "$ZCOMP_ROOT/scripts/guest-prep.sh"
 kver=$(cat "$ZCOMP_GUEST/kver")
+# boot SCENARIO: its TAP and log lines in .build, shown if it fails
+boot() {
+    "$ZCOMP_ROOT/scripts/guest-boot.sh" "$1" > "$ZCOMP_GUEST/$1.tap" 2>&1 ||
+        { tail -40 "$ZCOMP_GUEST/$1.tap"; exit 1; }
+}
 
 # zram (6.12+: our zram.ko with the acomp backend, see guest-prep.sh)
-"$ZCOMP_ROOT/scripts/guest-boot.sh" bench 900 -device zcomp-pci >/dev/null
+boot bench
 log "host codecs alone (zcomp-bench, same corpus)"
 "$ZCOMP_ROOT/build/zcomp-bench" "${ZCOMP_GUEST_CORPUS:-$ZCOMP_CORPUS}" 8192 3 1 |
     tee "$ZCOMP_BUILD/host-bench.txt" | sed -n '3,13p'
@@ -87,7 +92,7 @@ echo
 echo "driver counters after the zram run (debugfs zcomp_pci/stats):"
 grep '^ZINFO stats' "$ZCOMP_GUEST/bench.log" | sed 's/^ZINFO stats /  /'
 echo
-"$ZCOMP_ROOT/scripts/guest-boot.sh" zswap-bench 900 -device zcomp-pci >/dev/null
+boot zswap-bench
 "$ZCOMP_ROOT/scripts/zswap-table.py" "$ZCOMP_GUEST/zswap-bench.log" "$kver"
 echo
 echo "driver counters after the zswap run (debugfs zcomp_pci/stats):"

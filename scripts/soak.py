@@ -97,9 +97,9 @@ def main():
                       flush=True)
             vm.wait_rounds(len(vm.rounds()) + 1)
             vm.type('stop\n')
-            vm.wait_for(lambda ls: any(ln and ln.startswith('ZTEST-RESULT')
+            vm.wait_for(lambda ls: any(ln and ln.startswith('ZKERNEL-LOG ')
                                        for ln in ls), gm.ROUND_TIMEOUT,
-                        'ZTEST-RESULT')
+                        'the end of the scenario')
             vm.finish(60)
         finally:
             probe.done = True
@@ -114,9 +114,11 @@ def main():
         failures.append('errors: %d' % last['errors'])
     with vms[-1].cond:
         out = [ln for ln in vms[-1].lines if ln]
-    if not any(ln.startswith('ZTEST-RESULT pass') for ln in out):
-        failures.append('guest verdict: %s' % [ln for ln in out
-                                              if ln.startswith('ZTEST')])
+    run = gm.ztap.GuestRun(out)
+    if not run.passed():
+        failures.append('guest verdict: %s, kernel log %s' % (
+            [r for r in run.results if r.status == 'fail'] or
+            'not finished', run.kernel_log))
     print('SOAK %.1f min, smp %d: %d rounds verified, %d device requests, '
           '%d faults (fallbacks), %d migrations (downtime at most %s ms), '
           '%d errors, longest QMP stall %.1f ms over %d samples'

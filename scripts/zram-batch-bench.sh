@@ -26,8 +26,9 @@ raw=$out/raw.txt
 for smp in ${SMPS:-1 2}; do
     for w in ${WORKERS:-1 2 4}; do
         ZCOMP_APPEND="zalgs=${algs// /,} zreps=${REPS:-3} zdepths=${depths// /,}" \
-            "$ZCOMP_ROOT/scripts/guest-boot.sh" zram-batch-bench 3000 \
-            -smp "$smp" -device zcomp-pci,workers=$w${DEVICE_OPTS:+,$DEVICE_OPTS} > "$out/boot-smp$smp-w$w.log"
+            ZCOMP_SMP=$smp ZCOMP_DEVICE=zcomp-pci,workers=$w${DEVICE_OPTS:+,$DEVICE_OPTS} \
+            "$ZCOMP_ROOT/scripts/guest-boot.sh" zram-batch-bench > "$out/boot-smp$smp-w$w.tap" 2>&1
+        cp "$ZCOMP_GUEST/zram-batch-bench.log" "$out/boot-smp$smp-w$w.log"
         grep '^ZTABLE' "$out/boot-smp$smp-w$w.log" | sed "s/^ZTABLE /smp=$smp workers=$w /" >> "$raw"
     done
 done

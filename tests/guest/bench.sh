@@ -2,6 +2,8 @@
 # in software, same corpus, same boot:
 # write and read throughput, compression ratio, guest CPU time; plus a
 # zero-page run (zram stores those without a codec: its own overhead).
+#@ limit: 900
+#@ device: zcomp-pci
 . /tests/lib.sh
 load_driver
 dd if=/dev/zero of=/tmp/zero.bin bs=1M count=$CORPUS_MB 2>/dev/null

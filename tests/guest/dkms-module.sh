@@ -1,5 +1,7 @@
 # The module DKMS built (scripts/dkms-test.sh): it loads, passes the
 # self-tests and offloads zswap.
+#@ limit: 300
+#@ device: zcomp-pci
 . /tests/lib.sh
 load_driver
 check dkms-module-selftest [ "$(selftest lz4-zcomp-acomp)" = passed ]

@@ -1,12 +1,20 @@
 # ABI 1.0 meets 1.1, both ways: today's driver on a device without lzo-rle
 # and zstd (lzo-rle=off,zstd=off), and the ABI 1.0 driver on today's device
-# (scripts/guest-test.sh). Either way only lz4, lz4hc and lzo are offered
+# (e2e-abi10-driver.sh). Either way only lz4, lz4hc and lzo are offered
 # and offloaded; lzo-rle and zstd stay with the kernel's software, which
 # zram (its default, lzo-rle) and zswap use.
+#@ lines: 6.1 6.12 7
+#@ order: 4
+#@ limit: 600
+#@ mem: 2048
+#@ qemu@6.12,7: -device virtio-iommu-pci
+#@ device: zcomp-pci,lzo-rle=off,zstd=off
+#@ append: zltp=1
+#@ append@6.12,7: zviommu=1
 . /tests/lib.sh
 load_driver
 check abi10-device-found grep -q '^device 0000' $STATS
-iommu_begin     # behind virtio-iommu from 6.12 (scripts/guest-test.sh)
+iommu_begin     # behind virtio-iommu from 6.12 (e2e-abi10-driver.sh)
 for a in lz4 lzo lz4hc; do
     check "abi10-selftest-$a" [ "$(selftest $a-zcomp-acomp)" = passed ]
 done

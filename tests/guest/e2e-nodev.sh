@@ -1,5 +1,9 @@
 # Booted without the device: the module loads, registers nothing, and
 # zram works in software (booted with zram=stock: the kernel's own zram).
+#@ lines: 6.1 6.12 7
+#@ order: 3
+#@ limit: 300
+#@ append: zram=stock
 . /tests/lib.sh
 load_driver
 check nodev-no-device grep -q '^device none' $STATS

@@ -1,6 +1,11 @@
 # Two vCPUs, device with fault injection: several writers and readers at
 # once on zram (where offloaded), swap and zswap; every byte checked;
 # fallbacks counted.
+#@ lines: 6.1 6.12 7
+#@ order: 2
+#@ limit: 900
+#@ smp: 2
+#@ device: zcomp-pci,fault-every=97
 . /tests/lib.sh
 load_driver
 check smp-two-cpus [ "$(nproc)" = 2 ]

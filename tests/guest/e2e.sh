@@ -1,7 +1,14 @@
 # End-to-end, one vCPU, on any supported kernel: load, self-tests, zram per
 # algorithm and name (where stock zram uses the crypto API), swap on zram,
 # zswap by driver name and plain name, device reset and PCI removal in use,
-# unload and reload. What does not apply to the kernel is said (ZTEST n/a).
+# unload and reload. What does not apply to the kernel is said (# SKIP).
+#@ lines: 6.1 6.12 7
+#@ order: 1
+#@ limit: 900
+#@ qemu: -device intel-iommu
+#@ device: zcomp-pci
+#@ append: intel_iommu=on
+#@ append@7: iommu.strict=1
 . /tests/lib.sh
 load_driver
 check device-found grep -q '^device 0000' $STATS

@@ -1,6 +1,9 @@
-# Helpers of the guest scenarios (busybox sh). Each check prints
-# "ZTEST ok NAME" or "ZTEST FAIL NAME"; finish prints the verdict.
-ZFAILS=0
+# Helpers of the guest scenarios (busybox sh). Results are TAP, as the
+# kernel's selftests print them (kselftest/ktap_helpers.sh): "ok N NAME",
+# "not ok N NAME", "ok N NAME # SKIP WHY"; finish prints the plan and the
+# totals. The host reads them with scripts/lib/ztap.py: a scenario whose
+# plan is missing (it did not run to its end) has failed.
+ZN=0 ZFAILS=0 ZSKIPS=0
 STATS=/sys/kernel/debug/zcomp_pci/stats
 CORPUS_SHA=$(cat /corpus.sha256)
 CORPUS_PAGES=$(($(wc -c < /corpus.bin) / 4096))   # whole pages (run.sh --corpus)
@@ -9,19 +12,21 @@ CORPUS_MB=$(((CORPUS_PAGES + 255) / 256))
 ALGS=$(sed -n 's/.*zalgs=\([^ ]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
 ALGS=${ALGS:-lz4 lzo lz4hc lzo-rle zstd}
 
-ok() { echo "ZTEST ok $*"; }
-# A check that does not apply to this kernel, and why: said, never counted.
-na() { echo "ZTEST n/a $1: $2"; }
-fail() { echo "ZTEST FAIL $*"; ZFAILS=$((ZFAILS + 1)); }
+echo "TAP version 13"
+ok() { ZN=$((ZN + 1)); echo "ok $ZN $*"; }
+# A check that does not apply to this kernel, and why: a SKIP, never a pass.
+na() { ZN=$((ZN + 1)); ZSKIPS=$((ZSKIPS + 1)); echo "ok $ZN $1 # SKIP $2"; }
+fail() { ZN=$((ZN + 1)); ZFAILS=$((ZFAILS + 1)); echo "not ok $ZN $*"; }
 # Each check's end in seconds since boot (ZTIME), in the boot's log file
-# only (guest-boot.sh prints ZTEST lines): where a scenario's time goes.
+# only (the host does not pass ZTIME on): where a scenario's time goes.
 check() {
     local _n=$1; shift
     if "$@"; then ok "$_n"; else fail "$_n"; fi
     echo "ZTIME $(cut -d' ' -f1 /proc/uptime) $_n"
 }
 finish() {
-    if [ "$ZFAILS" = 0 ]; then echo "ZTEST-RESULT pass"; else echo "ZTEST-RESULT fail ($ZFAILS)"; fi
+    echo "1..$ZN"
+    echo "# Totals: pass:$((ZN - ZFAILS - ZSKIPS)) fail:$ZFAILS skip:$ZSKIPS"
 }
 
 # zstat KEY [FIELD]: a counter of the driver (0 when absent).

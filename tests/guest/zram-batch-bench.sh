@@ -8,6 +8,8 @@
 # the interrupt queues: acomp_poll=1 or 0); batchN (comp_batch_size=N,
 # acomp_poll=1: the driver sends batches to its interrupt queues, where
 # requests can be in flight together, and single pages to the polled ones).
+#@ limit: 3000
+#@ device: zcomp-pci
 . /tests/lib.sh
 load_driver
 REPS=$(sed -n 's/.*zreps=\([0-9]*\).*/\1/p' /proc/cmdline); REPS=${REPS:-3}
@@ -34,7 +36,7 @@ row() {
     done
 }
 if ! zram_acomp || ! [ -e $z/comp_batch_size ]; then
-    echo "ZTEST-RESULT fail (no zram with batched writes here)"; exit
+    fail "zram-batch-bench: no zram with batched writes here"; finish; exit
 fi
 for alg in $ALGS; do
     row software $alg "$(zram_sw $alg)" 1 1

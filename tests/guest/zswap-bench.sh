@@ -5,6 +5,8 @@
 # Per row: wall time, guest CPU time (all CPUs, /proc/stat), pages
 # compressed into zswap (memory.stat zswpout) and read back (zswpin), and
 # at the peak of the run the pages stored and their compressed size.
+#@ limit: 900
+#@ device: zcomp-pci
 . /tests/lib.sh
 load_driver
 cgroup_init 96M
