@@ -192,10 +192,46 @@ static uint8_t lzorle_encode(ZcScratch *scr, const uint8_t *src,
 }
 
 /*
+ * Whether every block of the frame at @src, whose blocks start at @pos,
+ * is within its Block_Maximum_Size, min(window, 128 KiB): RFC 8878
+ * 3.1.1.2.3 limits Block_Size by it for all block types (for an RLE block
+ * it is the repeat count). libzstd's one-shot decoder leaves raw and RLE
+ * blocks unchecked (its streaming one refuses them).
+ */
+static bool zstd_blocks_fit(const uint8_t *src, uint32_t slen, uint32_t pos,
+                            uint32_t block_max)
+{
+    for (;;) {
+        uint32_t header, size;
+
+        if (slen - pos < 3) {
+            return false;
+        }
+        header = src[pos] | src[pos + 1] << 8 | (uint32_t)src[pos + 2] << 16;
+        pos += 3;
+        size = header >> 3;
+        if (size > block_max) {
+            return false;
+        }
+        if ((header >> 1 & 3) == 1) {
+            size = 1;                   /* RLE: one byte of content */
+        }
+        if (slen - pos < size) {
+            return false;
+        }
+        pos += size;
+        if (header & 1) {
+            return true;
+        }
+    }
+}
+
+/*
  * Exactly one zstd frame (the kernel's zstd writes one; skippable frames
  * and concatenations are refused), whose window is at most
- * 2^ZCOMP_ZSTD_WINDOW_LOG_MAX and whose declared content fits @dcap.
- * These are checked from the header before any decoding.
+ * 2^ZCOMP_ZSTD_WINDOW_LOG_MAX, whose blocks are within the frame's block
+ * size limit and whose declared content fits @dcap. These are checked
+ * from the headers before any decoding.
  */
 static uint8_t zstd_decode(ZcScratch *scr, const uint8_t *src, uint32_t slen,
                            uint8_t *dst, uint32_t dcap, uint32_t *out_len)
@@ -206,7 +242,8 @@ static uint8_t zstd_decode(ZcScratch *scr, const uint8_t *src, uint32_t slen,
     if (ZSTD_getFrameHeader(&fh, src, slen) != 0 ||
         fh.frameType != ZSTD_frame || fh.dictID != 0 ||
         fh.windowSize > (1ull << ZCOMP_ZSTD_WINDOW_LOG_MAX) ||
-        ZSTD_findFrameCompressedSize(src, slen) != slen) {
+        ZSTD_findFrameCompressedSize(src, slen) != slen ||
+        !zstd_blocks_fit(src, slen, fh.headerSize, fh.blockSizeMax)) {
         return ZCOMP_ST_CORRUPT_INPUT;
     }
     if (fh.frameContentSize != ZSTD_CONTENTSIZE_UNKNOWN &&
@@ -215,7 +252,13 @@ static uint8_t zstd_decode(ZcScratch *scr, const uint8_t *src, uint32_t slen,
     }
     ret = ZSTD_decompressDCtx(scr->zstd_dctx, dst, dcap, src, slen);
     if (ZSTD_isError(ret)) {
-        return ZSTD_getErrorCode(ret) == ZSTD_error_dstSize_tooSmall
+        /*
+         * Out of room is DST_TOO_SMALL only where the content's size is
+         * not declared: a frame whose declared size fits and that still
+         * overflows makes more than it says, which is corrupt.
+         */
+        return ZSTD_getErrorCode(ret) == ZSTD_error_dstSize_tooSmall &&
+               fh.frameContentSize == ZSTD_CONTENTSIZE_UNKNOWN
                ? ZCOMP_ST_DST_TOO_SMALL : ZCOMP_ST_CORRUPT_INPUT;
     }
     *out_len = (uint32_t)ret;

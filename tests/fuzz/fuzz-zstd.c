@@ -8,22 +8,25 @@
  *  - decompressed with that room: the status must be OK, CORRUPT_INPUT or
  *    DST_TOO_SMALL, the length within the room (the room's end is
  *    poisoned, though ASan sees no write of the uninstrumented libzstd
- *    itself: the checks of status and length catch those); OK exactly
- *    when libzstd decodes the input, one frame without dictionary whose
- *    header states a window of at most 2^ZCOMP_ZSTD_WINDOW_LOG_MAX, into
- *    that room, and the same bytes; one byte less room then too little;
+ *    itself: the checks of status and length catch those), and the status
+ *    the reference's: a frame walk written from the zstd format (RFC 8878)
+ *    and the device spec, not from the engine (reference_decode()), with
+ *    libzstd decoding what it accepts; for OK the same bytes, and one byte
+ *    less room then too little;
  *  - compressed (room zc_compress_bound) and decompressed back through the
  *    engine, exactly the same bytes, with one byte less room too little;
  *    libzstd's own ZSTD_decompress gives the same bytes, and the frame
- *    declares the content size and has no checksum, as the kernel writes.
+ *    passes the same walk, declares the content size and has no checksum,
+ *    as the kernel writes.
  * Any mismatch aborts. Run by scripts/fuzz.sh.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sanitizer/asan_interface.h>
-#define ZSTD_STATIC_LINKING_ONLY    /* ZSTD_getFrameHeader */
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "zcomp-engine.h"
 
@@ -43,32 +46,190 @@ static void room(uint8_t *buf, size_t size, size_t room)
 }
 
 /*
- * What the engine must do with @src, by libzstd alone: decode exactly one
- * frame without dictionary and with a window of at most
- * 2^ZCOMP_ZSTD_WINDOW_LOG_MAX into @cap bytes of ref[]. (libzstd's own
- * ZSTD_d_windowLogMax is no help: it is not checked when the frame's
- * content size fits the output, streaming or not.) Returns the length, or
- * -1 where the engine must refuse the input.
+ * The reference: a zstd frame as the format defines it (RFC 8878 and
+ * facebook/zstd's doc/zstd_compression_format.md, section by section
+ * below), walked here from those texts and not from the engine, which asks
+ * libzstd. The device's own rules (docs/specs/zcomp-pci.rst) come on top:
+ * exactly one frame and nothing after it, no dictionary, a window of at
+ * most 2^ZCOMP_ZSTD_WINDOW_LOG_MAX.
  */
-static long reference_decode(const uint8_t *src, uint32_t slen, uint32_t cap)
+#define REF_MAGIC           0xFD2FB528u
+#define BLOCK_SIZE_MAX      (128 * 1024)    /* Block_Maximum_Size's bound */
+
+typedef struct RefFrame {
+    uint64_t window;        /* Window_Size */
+    uint64_t fcs;           /* Frame_Content_Size, if has_fcs */
+    uint32_t dict_id;       /* Dictionary_ID, 0 if absent */
+    bool has_fcs;
+    bool checksum;          /* Content_Checksum_flag */
+} RefFrame;
+
+static uint64_t le(const uint8_t *p, int n)
 {
-    ZSTD_frameHeader fh;
+    uint64_t v = 0;
+
+    while (n--) {
+        v = v << 8 | p[n];
+    }
+    return v;
+}
+
+/*
+ * Whether @src is one whole zstd frame that the device may decode, as
+ * far as its headers tell; *@f describes it.
+ */
+static bool ref_frame(const uint8_t *src, uint32_t slen, RefFrame *f)
+{
+    static const int did_bytes[4] = { 0, 1, 2, 4 };
+    static const int fcs_bytes[4] = { 0, 2, 4, 8 };
+    uint32_t pos, fhd, n;
+    uint64_t block_max;
+    bool single;
+
+    memset(f, 0, sizeof(*f));
+    /*
+     * Magic_Number, little-endian. Skippable frames (0x184D2A5?) are zstd
+     * data but not a frame to decode (the device spec refuses them), and
+     * anything else is not zstd.
+     */
+    if (slen < 4 || le(src, 4) != REF_MAGIC) {
+        return false;
+    }
+    pos = 4;
+    /* Frame_Header_Descriptor */
+    if (pos + 1 > slen) {
+        return false;
+    }
+    fhd = src[pos++];
+    single = fhd >> 5 & 1;                  /* Single_Segment_flag */
+    if (fhd >> 3 & 1) {                     /* Reserved_bit: must be 0 */
+        return false;
+    }
+    f->checksum = fhd >> 2 & 1;             /* bit 4, Unused_bit: ignored */
+    /* Window_Descriptor, absent in a single segment */
+    if (!single) {
+        uint32_t wd, exponent, mantissa;
+        uint64_t base;
+
+        if (pos + 1 > slen) {
+            return false;
+        }
+        wd = src[pos++];
+        exponent = wd >> 3;
+        mantissa = wd & 7;
+        base = 1ull << (10 + exponent);
+        f->window = base + base / 8 * mantissa;
+    }
+    /* Dictionary_ID: DID_Field_Size from Dictionary_ID_flag */
+    n = did_bytes[fhd & 3];
+    if (pos + n > slen) {
+        return false;
+    }
+    f->dict_id = (uint32_t)le(src + pos, n);
+    pos += n;
+    /* Frame_Content_Size: FCS_Field_Size 0 or 1 (single segment), 2, 4, 8 */
+    n = fhd >> 6 ? fcs_bytes[fhd >> 6] : single;
+    if (pos + n > slen) {
+        return false;
+    }
+    f->has_fcs = n != 0;
+    f->fcs = le(src + pos, n) + (n == 2 ? 256 : 0);
+    pos += n;
+    if (single) {
+        f->window = f->fcs;                 /* Window_Size is the content */
+    }
+    /* The device's rules: 0 is no dictionary; the window limit */
+    if (f->dict_id || f->window > 1ull << ZCOMP_ZSTD_WINDOW_LOG_MAX) {
+        return false;
+    }
+    /*
+     * Blocks: a 3-byte little-endian Block_Header (Last_Block, Block_Type,
+     * Block_Size) each, until the last. Block_Size is limited by
+     * Block_Maximum_Size, min(Window_Size, 128 KiB): the compressed size
+     * of a compressed block, the size of a raw block, the repeat count of
+     * an RLE block (whose content is one byte).
+     */
+    block_max = f->window < BLOCK_SIZE_MAX ? f->window : BLOCK_SIZE_MAX;
+    for (;;) {
+        uint32_t header, type, size;
+
+        if (pos + 3 > slen) {
+            return false;
+        }
+        header = (uint32_t)le(src + pos, 3);
+        pos += 3;
+        type = header >> 1 & 3;
+        size = header >> 3;
+        if (type == 3 || size > block_max) {    /* Reserved: corrupt */
+            return false;
+        }
+        n = type == 1 ? 1 : size;
+        if (n > slen - pos) {
+            return false;
+        }
+        pos += n;
+        if (header & 1) {
+            break;
+        }
+    }
+    /* Content_Checksum, then the end: no second frame, no trailing bytes */
+    if (f->checksum) {
+        if (slen - pos < 4) {
+            return false;
+        }
+        pos += 4;
+    }
+    return pos == slen;
+}
+
+/*
+ * What the engine must answer for @src with @cap bytes of room: a status
+ * and, for OK, the length of ref[], decoded by libzstd (which only
+ * decodes here: what is accepted is ref_frame()'s to say). -1: either
+ * error status will do.
+ *  - not a frame the device decodes (ref_frame()): CORRUPT_INPUT;
+ *  - a declared content size above @cap: DST_TOO_SMALL, from the header;
+ *  - decoded into @cap: OK. A frame whose declared size fits but that
+ *    does not decode into it is CORRUPT_INPUT (its blocks make more than
+ *    it says, or are not valid). Without a declared size, libzstd's
+ *    errors other than running out of room are CORRUPT_INPUT; running out
+ *    of room may be a large frame or one corrupt further on: either error
+ *    (fuzz_decode() holds every accepted frame to DST_TOO_SMALL with one
+ *    byte less room).
+ */
+static int reference_decode(const uint8_t *src, uint32_t slen, uint32_t cap,
+                            long *len)
+{
+    RefFrame f;
     size_t ret;
 
-    if (ZSTD_getFrameHeader(&fh, src, slen) != 0 ||
-        fh.frameType != ZSTD_frame || fh.dictID != 0 ||
-        fh.windowSize > (1ull << ZCOMP_ZSTD_WINDOW_LOG_MAX) ||
-        ZSTD_findFrameCompressedSize(src, slen) != slen) {
-        return -1;
+    if (!ref_frame(src, slen, &f)) {
+        return ZCOMP_ST_CORRUPT_INPUT;
+    }
+    if (f.has_fcs && f.fcs > cap) {
+        return ZCOMP_ST_DST_TOO_SMALL;
     }
     ret = ZSTD_decompressDCtx(ref_dctx, ref, cap, src, slen);
-    return ZSTD_isError(ret) ? -1 : (long)ret;
+    if (!ZSTD_isError(ret)) {
+        /* libzstd holds a frame to its declared size; so do we */
+        if (f.has_fcs && ret != f.fcs) {
+            abort();
+        }
+        *len = (long)ret;
+        return ZCOMP_ST_OK;
+    }
+    if (f.has_fcs ||
+        ZSTD_getErrorCode(ret) != ZSTD_error_dstSize_tooSmall) {
+        return ZCOMP_ST_CORRUPT_INPUT;
+    }
+    return -1;
 }
 
 static void fuzz_decode(const uint8_t *src, uint32_t slen, uint32_t cap)
 {
     uint32_t out_len = 0;
-    long want;
+    long want = -1;
+    int ref_st;
     uint8_t st;
 
     room(out, MAX_REQ, cap);
@@ -81,9 +242,9 @@ static void fuzz_decode(const uint8_t *src, uint32_t slen, uint32_t cap)
     if (out_len > cap || (st != ZCOMP_ST_OK && out_len)) {
         abort();
     }
-    /* accepted exactly what the reference accepts, with the same bytes */
-    want = reference_decode(src, slen, cap);
-    if ((st == ZCOMP_ST_OK) != (want >= 0)) {
+    /* the reference's answer, and for OK the same bytes */
+    ref_st = reference_decode(src, slen, cap, &want);
+    if (ref_st >= 0 ? st != ref_st : st == ZCOMP_ST_OK) {
         abort();
     }
     if (st == ZCOMP_ST_OK &&
@@ -105,7 +266,7 @@ static void fuzz_decode(const uint8_t *src, uint32_t slen, uint32_t cap)
 static void fuzz_roundtrip(const uint8_t *src, uint32_t slen, int level)
 {
     uint32_t bound = zc_compress_bound(slen), clen = 0, dlen = 0;
-    ZSTD_frameHeader fh;
+    RefFrame f;
     size_t ret;
 
     room(comp, zc_compress_bound(MAX_REQ), bound);
@@ -115,9 +276,12 @@ static void fuzz_roundtrip(const uint8_t *src, uint32_t slen, int level)
         abort();
     }
     room(comp, zc_compress_bound(MAX_REQ), zc_compress_bound(MAX_REQ));
-    /* as the kernel writes: content size declared, no checksum */
-    if (ZSTD_getFrameContentSize(comp, clen) != slen ||
-        ZSTD_getFrameHeader(&fh, comp, clen) != 0 || fh.checksumFlag) {
+    /*
+     * A frame by the format and the device's rules, as the kernel writes
+     * it: the content size declared, no checksum.
+     */
+    if (!ref_frame(comp, clen, &f) || !f.has_fcs || f.fcs != slen ||
+        f.checksum) {
         abort();
     }
 

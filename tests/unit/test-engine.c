@@ -347,6 +347,109 @@ static void test_corrupt_input(Fixture *f, gconstpointer data)
     }
 }
 
+/* A zstd frame built by hand, for test_zstd_frames(). */
+typedef struct ZFrame {
+    uint8_t b[4096];
+    uint32_t len;
+} ZFrame;
+
+/* Magic_Number, then the rest of the header as given. */
+static void zf_header(ZFrame *z, const char *hdr, uint32_t n)
+{
+    memcpy(z->b, "\x28\xb5\x2f\xfd", 4);
+    memcpy(z->b + 4, hdr, n);
+    z->len = 4 + n;
+}
+
+/* A block: type 0 raw (@size bytes of @c), 1 RLE (@c @size times). */
+static void zf_block(ZFrame *z, int type, uint32_t size, bool last, char c)
+{
+    uint32_t h = size << 3 | type << 1 | last, n = type == 1 ? 1 : size;
+
+    z->b[z->len++] = h;
+    z->b[z->len++] = h >> 8;
+    z->b[z->len++] = h >> 16;
+    g_assert_cmpuint(z->len + n, <=, sizeof(z->b));
+    memset(z->b + z->len, c, n);
+    z->len += n;
+}
+
+static uint8_t zf_run(Fixture *f, const ZFrame *z, uint32_t dcap,
+                      uint32_t *out)
+{
+    struct zcomp_sqe d = mk_sqe(ZCOMP_OP_DECOMPRESS, ZCOMP_ALG_ZSTD,
+                                SRC_ADDR, z->len, OUT_ADDR, dcap);
+
+    memcpy(memhost_ptr(&f->m, SRC_ADDR, z->len), z->b, z->len);
+    return run1(f, &d, out);
+}
+
+/*
+ * zstd frames against the spec's rules (docs/specs/zcomp-pci.rst) and
+ * the format's (RFC 8878): one frame, no dictionary, a window of at most
+ * 2^20, every block within min(window, 128 KiB), and a declared content
+ * size that fits dst_cap or DST_TOO_SMALL; a frame whose content is not
+ * what it declares is corrupt, whatever the room.
+ */
+static void test_zstd_frames(Fixture *f, gconstpointer data)
+{
+    ZFrame z;
+    uint32_t out;
+
+#define EXPECT(dcap, status, len) do {                                  \
+        g_assert_cmpint(zf_run(f, &z, dcap, &out), ==, status);         \
+        g_assert_cmpuint(out, ==, len);                                 \
+    } while (0)
+
+    /* A 1 KiB window (Window_Descriptor 0): blocks of 1 KiB at most */
+    zf_header(&z, "\x00\x00", 2);
+    zf_block(&z, 0, 1024, false, 'a');
+    zf_block(&z, 1, 1024, true, 'b');
+    EXPECT(4096, ZCOMP_ST_OK, 2048);
+    EXPECT(2047, ZCOMP_ST_DST_TOO_SMALL, 0);    /* no size declared */
+    zf_header(&z, "\x00\x00", 2);
+    zf_block(&z, 0, 1025, true, 'a');           /* libzstd decodes these */
+    EXPECT(4096, ZCOMP_ST_CORRUPT_INPUT, 0);
+    zf_header(&z, "\x00\x00", 2);
+    zf_block(&z, 1, 1025, true, 'b');
+    EXPECT(4096, ZCOMP_ST_CORRUPT_INPUT, 0);
+
+    /* Single segment, 100 bytes declared: the window and block limit */
+    zf_header(&z, "\x20\x64", 2);
+    zf_block(&z, 0, 60, false, 'a');
+    zf_block(&z, 1, 40, true, 'b');
+    EXPECT(100, ZCOMP_ST_OK, 100);
+    EXPECT(99, ZCOMP_ST_DST_TOO_SMALL, 0);
+    /* 120 bytes in blocks for 100 declared: corrupt in any room */
+    zf_header(&z, "\x20\x64", 2);
+    zf_block(&z, 0, 60, false, 'a');
+    zf_block(&z, 0, 60, true, 'b');
+    EXPECT(110, ZCOMP_ST_CORRUPT_INPUT, 0);
+    EXPECT(4096, ZCOMP_ST_CORRUPT_INPUT, 0);
+    zf_header(&z, "\x20\x64", 2);
+    zf_block(&z, 0, 101, true, 'a');
+    EXPECT(4096, ZCOMP_ST_CORRUPT_INPUT, 0);
+
+    /* The device's own limits */
+    zf_header(&z, "\x00\x50", 2);               /* window 2^20 */
+    zf_block(&z, 1, 4096, true, 'c');
+    EXPECT(4096, ZCOMP_ST_OK, 4096);
+    z.b[5] = 0x51;                              /* 2^20 + 2^17 */
+    EXPECT(4096, ZCOMP_ST_CORRUPT_INPUT, 0);
+    zf_header(&z, "\x01\x00\x05", 3);           /* Dictionary_ID 5 */
+    zf_block(&z, 0, 10, true, 'd');
+    EXPECT(4096, ZCOMP_ST_CORRUPT_INPUT, 0);
+    zf_header(&z, "\x01\x00\x00", 3);           /* Dictionary_ID 0: none */
+    zf_block(&z, 0, 10, true, 'd');
+    EXPECT(4096, ZCOMP_ST_OK, 10);
+    z.b[z.len++] = 0;                           /* a trailing byte */
+    EXPECT(4096, ZCOMP_ST_CORRUPT_INPUT, 0);
+    memcpy(z.b, "\x50\x2a\x4d\x18\x04\x00\x00\x00zstd", 12); /* skippable */
+    z.len = 12;
+    EXPECT(4096, ZCOMP_ST_CORRUPT_INPUT, 0);
+#undef EXPECT
+}
+
 static void put_sgl(Fixture *f, uint64_t at, const uint64_t *addr,
                     const uint32_t *len, int n)
 {
@@ -557,6 +660,7 @@ int main(int argc, char **argv)
     ADD("kernel-vectors", test_kernel_vectors);
     ADD("validate/bad-descriptors", test_bad_descriptors);
     ADD("validate/corrupt-input", test_corrupt_input);
+    ADD("validate/zstd-frames", test_zstd_frames);
     ADD("sgl", test_sgl);
     ADD("ring/wrap-phase-stats", test_ring);
     ADD("fault-injection", test_fault_injection);
