@@ -1,7 +1,7 @@
 /*
- * zcomp-pci: a virtual compression accelerator (lz4, lz4hc, lzo) with
- * descriptor rings, doorbells and MSI-X. The ABI is include/zcomp-abi.h,
- * the semantics docs/specs/zcomp-pci.rst.
+ * zcomp-pci: a virtual compression accelerator (lz4, lz4hc, lzo, lzo-rle,
+ * zstd) with descriptor rings, doorbells and MSI-X. The ABI is
+ * include/zcomp-abi.h, the semantics docs/specs/zcomp-pci.rst.
  *
  * This file is QEMU glue: registers, threads, DMA, interrupts, reset and
  * migration. Descriptor decoding and the codecs live in zcomp-engine.c.
@@ -23,6 +23,9 @@
  * that a codec still running after unplug keeps alive: unplug waits for no
  * codec, and a thread touches the device itself only under a queue lock,
  * while the queue is enabled.
+ *
+ * Guest mistakes go through ZCOMP_GUEST_ERR: logged with -d guest_errors
+ * and traced, one zcomp_err_* trace event per kind.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -214,6 +217,19 @@ struct ZcompPCIState {
     uint8_t mig_zstd_level;
 };
 
+/*
+ * A guest mistake (after hw/nvme's NVME_GUEST_ERR): fires the trace event
+ * @trace (zcomp_err_*, one per kind) and logs, under LOG_GUEST_ERROR, the
+ * event's name, the function that saw it and the message, with the same
+ * arguments.
+ */
+#define ZCOMP_GUEST_ERR(trace, fmt, ...) \
+    do { \
+        (trace_##trace)(__VA_ARGS__); \
+        qemu_log_mask(LOG_GUEST_ERROR, #trace " in %s: " fmt "\n", \
+                      __func__, ## __VA_ARGS__); \
+    } while (0)
+
 /* Set while this thread runs requests: guards against DMA re-entrancy. */
 static __thread bool zcomp_in_request;
 
@@ -389,10 +405,10 @@ static ZcompAtcEntry *zcomp_translate(ZcompQueue *q, hwaddr addr,
         trace_zcomp_iommu_translate(q->index, addr, e->xlat, e->mask, perm);
         return e;
     }
-    qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: queue %u: DMA address 0x%"
-                  HWADDR_PRIx " invalidated by the IOMMU %d times while "
-                  "translated: access failed\n", q->index, addr,
-                  ZCOMP_XLATE_TRIES);
+    ZCOMP_GUEST_ERR(zcomp_err_iommu_unstable,
+                    "queue %u: DMA address 0x%" HWADDR_PRIx " invalidated "
+                    "by the IOMMU %d times while translated: access failed",
+                    q->index, addr, ZCOMP_XLATE_TRIES);
     return NULL;
 }
 
@@ -550,13 +566,14 @@ static void zcomp_completed(void *opaque, uint32_t idx,
     trace_zcomp_complete(q->index, idx, sqe->tag, sqe->opcode, sqe->algo,
                          sqe->src_len, status, out_len);
     if (status == ZCOMP_ST_BAD_DESC || status == ZCOMP_ST_DMA_ERROR) {
-        qemu_log_mask(LOG_GUEST_ERROR,
-                      "zcomp-pci: queue %u entry %u (tag 0x%x): %s "
-                      "(op %u algo %u flags 0x%x src 0x%" PRIx64 "+%u "
-                      "dst 0x%" PRIx64 "+%u)\n",
-                      q->index, idx, sqe->tag, zcomp_status_name(status),
-                      sqe->opcode, sqe->algo, sqe->flags, sqe->src_addr,
-                      sqe->src_len, sqe->dst_addr, sqe->dst_cap);
+        /* Ten arguments at most (tracetool): the entry is in the trace. */
+        ZCOMP_GUEST_ERR(zcomp_err_request,
+                        "queue %u tag 0x%x: %s "
+                        "(op %u algo %u flags 0x%x src 0x%" PRIx64 "+%u "
+                        "dst 0x%" PRIx64 "+%u)",
+                        q->index, sqe->tag, zcomp_status_name(status),
+                        sqe->opcode, sqe->algo, sqe->flags, sqe->src_addr,
+                        sqe->src_len, sqe->dst_addr, sqe->dst_cap);
     }
 }
 
@@ -635,12 +652,13 @@ static void zcomp_set_fatal(ZcompPCIState *s, ZcompQueue *q, uint32_t reason)
         return;
     }
     qatomic_store_release(&s->fatal, true);
-    qemu_log_mask(LOG_GUEST_ERROR,
-                  "zcomp-pci: queue %u: %s ring not accessible "
-                  "(sq 0x%" PRIx64 " cq 0x%" PRIx64 " size %u): "
-                  "device fatal until reset\n", q->index,
-                  reason == ZCOMP_FATAL_SQ_READ ? "submission" : "completion",
-                  q->sq_base, q->cq_base, q->size);
+    ZCOMP_GUEST_ERR(zcomp_err_ring_access,
+                    "queue %u: %s ring not accessible "
+                    "(sq 0x%" PRIx64 " cq 0x%" PRIx64 " size %u): "
+                    "device fatal until reset", q->index,
+                    reason == ZCOMP_FATAL_SQ_READ ? "submission" :
+                                                    "completion",
+                    q->sq_base, q->cq_base, q->size);
     trace_zcomp_fatal(q->index, reason);
 }
 
@@ -1192,8 +1210,8 @@ static void zcomp_queue_enable(ZcompPCIState *s, ZcompQueue *q)
     const char *why = zcomp_queue_setup_error(s, q);
 
     if (why) {
-        qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: queue %u enable refused: "
-                      "%s\n", q->index, why);
+        ZCOMP_GUEST_ERR(zcomp_err_queue_setup,
+                        "queue %u enable refused: %s", q->index, why);
         q->ctrl &= ~ZCOMP_QCTRL_ENABLE;
         q->status |= ZCOMP_QSTS_SETUP_ERR;
         return;
@@ -1223,8 +1241,9 @@ static void zcomp_queue_ctrl_write(ZcompPCIState *s, ZcompQueue *q,
     bool now = val & ZCOMP_QCTRL_ENABLE;
 
     if (val & ~mask) {
-        qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: queue %u: reserved "
-                      "control bits 0x%x ignored\n", q->index, val & ~mask);
+        ZCOMP_GUEST_ERR(zcomp_err_qctrl_reserved,
+                        "queue %u: reserved control bits 0x%x ignored",
+                        q->index, val & ~mask);
     }
     if (was && now) {
         /* Only IRQ may change on a live queue. */
@@ -1466,8 +1485,9 @@ static void zcomp_queue_write(ZcompPCIState *s, ZcompQueue *q, hwaddr off,
         break;
     }
     if (off != ZCOMP_QREG_CTRL && live) {
-        qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: queue %u: write to 0x%x "
-                      "while enabled ignored\n", q->index, (unsigned)off);
+        ZCOMP_GUEST_ERR(zcomp_err_qreg_live,
+                        "queue %u: write to 0x%x while enabled ignored",
+                        q->index, (unsigned)off);
         return;
     }
     if (base) {
@@ -1491,9 +1511,9 @@ static void zcomp_queue_write(ZcompPCIState *s, ZcompQueue *q, hwaddr off,
         zcomp_queue_ctrl_write(s, q, val);
         break;
     default:
-        qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: queue %u: write to "
-                      "read-only or reserved offset 0x%x\n", q->index,
-                      (unsigned)off);
+        ZCOMP_GUEST_ERR(zcomp_err_qreg_reserved,
+                        "queue %u: write to read-only or reserved offset "
+                        "0x%x ignored", q->index, (unsigned)off);
     }
 }
 
@@ -1507,8 +1527,9 @@ static void zcomp_regs_write(void *opaque, hwaddr addr, uint64_t val,
         return;
     }
     if (zcomp_in_request) {
-        qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: re-entrant register "
-                      "write at 0x%" HWADDR_PRIx " from DMA ignored\n", addr);
+        ZCOMP_GUEST_ERR(zcomp_err_reg_reentrant,
+                        "re-entrant register write at 0x%" HWADDR_PRIx
+                        " from DMA ignored", addr);
         return;
     }
     if (addr >= ZCOMP_QREG_BASE) {
@@ -1530,8 +1551,9 @@ static void zcomp_regs_write(void *opaque, hwaddr addr, uint64_t val,
         zcomp_kick_all(s);
         return;
     }
-    qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: write to read-only or "
-                  "reserved register 0x%" HWADDR_PRIx "\n", addr);
+    ZCOMP_GUEST_ERR(zcomp_err_reg_reserved,
+                    "write to read-only or reserved register 0x%"
+                    HWADDR_PRIx " ignored", addr);
 }
 
 static const MemoryRegionOps zcomp_regs_ops = {
@@ -1615,24 +1637,27 @@ static MemTxResult zcomp_doorbell_write(void *opaque, hwaddr addr,
         return MEMTX_OK;
     }
     if (zcomp_in_request) {
-        qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: re-entrant doorbell "
-                      "from DMA ignored\n");
+        ZCOMP_GUEST_ERR(zcomp_err_db_reentrant,
+                        "re-entrant doorbell write at offset 0x%"
+                        HWADDR_PRIx " from DMA ignored", addr);
         return MEMTX_OK;
     }
     if (addr % ZCOMP_DB_STRIDE || qi >= s->num_queues) {
-        qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: write to doorbell offset "
-                      "0x%" HWADDR_PRIx " with no queue ignored\n", addr);
+        ZCOMP_GUEST_ERR(zcomp_err_db_offset,
+                        "write to doorbell offset 0x%" HWADDR_PRIx
+                        " with no queue ignored", addr);
         return MEMTX_OK;
     }
     q = &s->queues[qi];
     if (!qatomic_read(&q->enabled)) {
-        qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: doorbell of disabled "
-                      "queue %u ignored\n", qi);
+        ZCOMP_GUEST_ERR(zcomp_err_db_disabled,
+                        "doorbell of disabled queue %u ignored", qi);
         return MEMTX_OK;
     }
     if (val >= q->size) {
-        qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: queue %u: doorbell %"
-                      PRIu64 " beyond ring of %u ignored\n", qi, val, q->size);
+        ZCOMP_GUEST_ERR(zcomp_err_db_beyond_ring,
+                        "queue %u: doorbell %" PRIu64 " beyond ring of %u "
+                        "ignored", qi, val, q->size);
         q->status |= ZCOMP_QSTS_DB_ERR;
         return MEMTX_OK;
     }
@@ -1668,9 +1693,9 @@ static MemTxResult zcomp_doorbell_read(void *opaque, hwaddr addr,
                                        uint64_t *val, unsigned size,
                                        MemTxAttrs attrs)
 {
-    qemu_log_mask(LOG_GUEST_ERROR, "zcomp-pci: read of write-only doorbell "
-                  "offset 0x%" HWADDR_PRIx " (size %u) returns 0\n",
-                  addr, size);
+    ZCOMP_GUEST_ERR(zcomp_err_db_read,
+                    "read of write-only doorbell offset 0x%" HWADDR_PRIx
+                    " (size %u) returns 0", addr, size);
     *val = 0;
     return MEMTX_OK;
 }
@@ -1980,54 +2005,63 @@ static void zcomp_remove_bar_regions(ZcompPCIState *s)
     memory_region_del_subregion(&s->bar0, &s->doorbells);
 }
 
-static void zcomp_realize(PCIDevice *pdev, Error **errp)
+/* The properties, before anything is made of them. */
+static bool zcomp_check_params(ZcompPCIState *s, Error **errp)
 {
-    ZcompPCIState *s = ZCOMP_PCI(pdev);
-    uint32_t i;
-
     if (s->num_queues < 1 || s->num_queues > ZCOMP_MAX_QUEUES) {
         error_setg(errp, "zcomp-pci: queues must be 1..%d", ZCOMP_MAX_QUEUES);
-        return;
+        return false;
     }
     if (s->num_workers < 1 || s->num_workers > s->num_queues) {
         error_setg(errp, "zcomp-pci: workers must be 1..queues (%u)",
                    s->num_queues);
-        return;
+        return false;
     }
     if (s->max_ring < 2 || s->max_ring > ZCOMP_RING_LIMIT ||
         !is_power_of_2(s->max_ring)) {
         error_setg(errp, "zcomp-pci: ring-size must be a power of two, "
                    "2..%d", ZCOMP_RING_LIMIT);
-        return;
+        return false;
     }
     if (s->max_req < 4 * KiB || s->max_req > 1 * MiB) {
         error_setg(errp, "zcomp-pci: max-request must be 4 KiB..1 MiB");
-        return;
+        return false;
     }
     if (s->max_sge < 1 || s->max_sge > 4096) {
         error_setg(errp, "zcomp-pci: max-sge must be 1..4096");
-        return;
+        return false;
     }
     if (s->lz4hc_level < ZCOMP_LZ4HC_MIN_LEVEL ||
         s->lz4hc_level > ZCOMP_LZ4HC_MAX_LEVEL) {
         error_setg(errp, "zcomp-pci: lz4hc-level must be %d..%d",
                    ZCOMP_LZ4HC_MIN_LEVEL, ZCOMP_LZ4HC_MAX_LEVEL);
-        return;
+        return false;
     }
     if (s->zstd_level < ZCOMP_ZSTD_MIN_LEVEL ||
         s->zstd_level > ZCOMP_ZSTD_MAX_LEVEL) {
         error_setg(errp, "zcomp-pci: zstd-level must be %d..%d",
                    ZCOMP_ZSTD_MIN_LEVEL, ZCOMP_ZSTD_MAX_LEVEL);
-        return;
+        return false;
     }
     if (s->fault_status < 1 || s->fault_status > ZCOMP_ST_MAX) {
         error_setg(errp, "zcomp-pci: fault-status must be 1..%d",
                    ZCOMP_ST_MAX);
-        return;
+        return false;
     }
     if (s->irq_coalesce_us > ZCOMP_IRQ_HOLD_MAX_US) {
         error_setg(errp, "zcomp-pci: irq-coalesce-us must be 0..%d",
                    ZCOMP_IRQ_HOLD_MAX_US);
+        return false;
+    }
+    return true;
+}
+
+static void zcomp_realize(PCIDevice *pdev, Error **errp)
+{
+    ZcompPCIState *s = ZCOMP_PCI(pdev);
+    uint32_t i;
+
+    if (!zcomp_check_params(s, errp)) {
         return;
     }
     s->core = zcomp_core_new(s);
@@ -2160,7 +2194,8 @@ static void zcomp_class_init(ObjectClass *klass, void *data)
     k->device_id = ZCOMP_PCI_DEVICE_ID;
     k->revision = ZCOMP_PCI_REVISION;
     k->class_id = ZCOMP_PCI_CLASS;
-    dc->desc = "zcomp compression accelerator (lz4, lz4hc, lzo)";
+    dc->desc = "zcomp compression accelerator "
+               "(lz4, lz4hc, lzo, lzo-rle, zstd)";
     dc->vmsd = &vmstate_zcomp;
     set_bit(DEVICE_CATEGORY_MISC, dc->categories);
     device_class_set_props(dc, zcomp_properties);
