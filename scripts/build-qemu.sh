@@ -1,7 +1,8 @@
 #!/bin/bash
 # Fetches QEMU 10.0 from Debian trixie's source package (apt verifies it),
-# links our device, header and qtest into it, applies one small patch and
-# builds qemu-system-x86_64 and the zcomp qtest. Re-running is cheap.
+# links our device, header, qtest, libqos driver and fuzz target into it,
+# applies one small patch and builds qemu-system-x86_64 and the zcomp
+# qtest. Re-running is cheap.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -25,6 +26,9 @@ ln -sf "$ZCOMP_ROOT/include/zcomp-abi.h" "$QEMU_SRC/include/zcomp-abi.h"
 ln -sf "$ZCOMP_ROOT/tests/qtest/zcomp-pci-test.c" "$QEMU_SRC/tests/qtest/zcomp-pci-test.c"
 ln -sf "$ZCOMP_ROOT/tests/qtest/zcomp-sync-guest.h" "$QEMU_SRC/tests/qtest/zcomp-sync-guest.h"
 ln -sf "$ZCOMP_ROOT/tests/qtest/zcomp-vtd.h" "$QEMU_SRC/tests/qtest/zcomp-vtd.h"
+for f in zcomp.c zcomp.h; do
+    ln -sf "$ZCOMP_ROOT/tests/qtest/libqos/$f" "$QEMU_SRC/tests/qtest/libqos/$f"
+done
 ln -sf "$ZCOMP_ROOT/tests/qtest/fuzz/zcomp_fuzz.c" "$QEMU_SRC/tests/qtest/fuzz/zcomp_fuzz.c"
 
 log "building qemu-system-x86_64 and the zcomp qtest (with ccache)"

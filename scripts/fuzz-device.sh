@@ -4,7 +4,9 @@
 # doorbells, resets, bus mastering, queue disables), the same behind
 # intel-iommu (zcomp-pci-iommu-fuzz: page tables changed, invalidated or
 # not, translation toggled under running requests), then QEMU's
-# generic-fuzz limited to the device's regions, from the committed seeds.
+# generic-fuzz with its zcomp-pci config (generic-fuzz-zcomp-pci, in
+# generic_fuzz_configs.h: the device's regions only), from the committed
+# seeds.
 #   fuzz-device.sh [RUNS]      repeatable: RUNS of zcomp-pci-fuzz (default
 #                              20000) and RUNS/4 of generic-fuzz, fixed
 #                              seed, fresh corpus from the committed seeds
@@ -20,8 +22,6 @@ fuzzer=$QEMU_SRC/build-fuzz/qemu-fuzz-x86_64
 seeds=$ZCOMP_ROOT/tests/qtest/fuzz/seeds
 out=$ZCOMP_BUILD/fuzz-device
 mkdir -p "$out"
-export QEMU_FUZZ_ARGS="-machine q35 -m 64 -nodefaults -device zcomp-pci,queues=2,workers=1,ring-size=16,max-request=8192,max-sge=16"
-export QEMU_FUZZ_OBJECTS='zcomp*'
 # Leaks of QEMU's own fuzzing framework are not ours to chase here.
 export ASAN_OPTIONS=detect_leaks=0
 
@@ -51,4 +51,4 @@ run zcomp-pci-fuzz "$seeds/zcomp"
 # The same behind intel-iommu, its tables changed under running requests.
 run zcomp-pci-iommu-fuzz "$seeds/zcomp" $((RUNS / 2))
 # generic-fuzz resets the whole machine per input: a quarter of the runs.
-run generic-fuzz "$seeds/generic" $((RUNS / 4))
+run generic-fuzz-zcomp-pci "$seeds/generic" $((RUNS / 4))

@@ -14,6 +14,7 @@
 #include "libqtest.h"
 #include "libqos/pci.h"
 #include "libqos/pci-pc.h"
+#include "libqos/zcomp.h"
 #include "hw/pci/pci_regs.h"
 #include "qemu/bswap.h"
 #include "qobject/qdict.h"
@@ -34,39 +35,21 @@
 #define NOT_RAM         0x4000000000ull     /* nothing mapped there */
 #define WAIT_US         (20 * G_USEC_PER_SEC)
 
-typedef struct Zc {
-    QTestState *qts;
-    QPCIBus *bus;
-    QPCIDevice *dev;
-    QPCIBar bar;
-    /* driver-side ring state per queue */
-    uint32_t size[ZCOMP_MAX_QUEUES];
-    uint32_t tail[ZCOMP_MAX_QUEUES];
-    uint32_t head[ZCOMP_MAX_QUEUES];
-    uint8_t phase[ZCOMP_MAX_QUEUES];
-} Zc;
-
 static const uint8_t algos[] = { ZCOMP_ALG_LZ4, ZCOMP_ALG_LZ4HC,
                                  ZCOMP_ALG_LZO, ZCOMP_ALG_LZORLE,
                                  ZCOMP_ALG_ZSTD };
 
 /* Find the device of @z's VM at SLOT, @enable it, map BAR0. */
-static void zc_attach(Zc *z, bool enable)
+static void zc_attach(QZcomp *z, bool enable)
 {
-    z->bus = qpci_new_pc(z->qts, NULL);
-    z->dev = qpci_device_find(z->bus, QPCI_DEVFN(SLOT, 0));
-    g_assert_nonnull(z->dev);
-    if (enable) {
-        qpci_device_enable(z->dev);
-    }
-    z->bar = qpci_iomap(z->dev, 0, NULL);
+    qzcomp_init(z, qpci_new_pc(z->qts, NULL), QPCI_DEVFN(SLOT, 0), enable);
 }
 
 /* A VM with the device (@props) and, before it, the devices of @args. */
-static Zc *zc_start_args(const char *args, const char *machine,
-                         const char *props)
+static QZcomp *zc_start_args(const char *args, const char *machine,
+                             const char *props)
 {
-    Zc *z = g_new0(Zc, 1);
+    QZcomp *z = g_new0(QZcomp, 1);
 
     z->qts = qtest_initf("-machine %s -m %d -nodefaults %s "
                          "-device zcomp-pci,addr=%02x.0%s%s",
@@ -76,154 +59,55 @@ static Zc *zc_start_args(const char *args, const char *machine,
     return z;
 }
 
-static Zc *zc_start(const char *machine, const char *props)
+static QZcomp *zc_start(const char *machine, const char *props)
 {
     return zc_start_args("", machine, props);
 }
 
 /* A migration destination @d takes @z's driver-side ring state. */
-static void zc_take_rings(Zc *d, const Zc *z)
+static void zc_take_rings(QZcomp *d, const QZcomp *z)
 {
-    memcpy(d->size, z->size, sizeof(z->size));
-    memcpy(d->tail, z->tail, sizeof(z->tail));
-    memcpy(d->head, z->head, sizeof(z->head));
-    memcpy(d->phase, z->phase, sizeof(z->phase));
+    memcpy(d->queue, z->queue, sizeof(z->queue));
 }
 
-static void zc_stop(Zc *z)
+static void zc_stop(QZcomp *z)
 {
-    if (z->dev->msix_enabled) {
-        qpci_msix_disable(z->dev);
-    }
-    g_free(z->dev);
-    qpci_free_pc(z->bus);
+    QPCIBus *bus = z->bus;
+
+    qzcomp_uninit(z);
+    qpci_free_pc(bus);
     qtest_quit(z->qts);
     g_free(z);
 }
 
-static uint32_t rd32(Zc *z, uint64_t off)
-{
-    return qpci_io_readl(z->dev, z->bar, off);
-}
-
-static uint64_t rd64(Zc *z, uint64_t off)
-{
-    return qpci_io_readq(z->dev, z->bar, off);
-}
-
-static void wr32(Zc *z, uint64_t off, uint32_t v)
-{
-    qpci_io_writel(z->dev, z->bar, off, v);
-}
-
-static void wr64(Zc *z, uint64_t off, uint64_t v)
-{
-    qpci_io_writeq(z->dev, z->bar, off, v);
-}
-
-static uint32_t qstatus(Zc *z, int q)
-{
-    return rd32(z, ZCOMP_QREG(q) + ZCOMP_QREG_STATUS);
-}
-
-static void zc_enable(Zc *z)
-{
-    wr32(z, ZCOMP_REG_CTRL, ZCOMP_CTRL_ENABLE);
-    g_assert_cmphex(rd32(z, ZCOMP_REG_STATUS), ==, ZCOMP_STS_READY);
-}
-
-static void queue_setup_at(Zc *z, int q, uint64_t sq, uint64_t cq,
+/*
+ * Queue @q's rings at SQ_BASE(q) and CQ_BASE(q) in guest memory, the
+ * device told they are at @sq and @cq; not checked.
+ */
+static void queue_setup_at(QZcomp *z, int q, uint64_t sq, uint64_t cq,
                            uint32_t size, uint32_t ctrl)
 {
-    g_autofree void *zero = g_malloc0(size * sizeof(struct zcomp_cqe));
-
-    qtest_memwrite(z->qts, cq, zero, size * sizeof(struct zcomp_cqe));
-    wr64(z, ZCOMP_QREG(q) + ZCOMP_QREG_SQ_BASE, sq);
-    wr64(z, ZCOMP_QREG(q) + ZCOMP_QREG_CQ_BASE, cq);
-    wr32(z, ZCOMP_QREG(q) + ZCOMP_QREG_SIZE_ENTRIES, size);
-    wr32(z, ZCOMP_QREG(q) + ZCOMP_QREG_VECTOR, q);
-    wr32(z, ZCOMP_QREG(q) + ZCOMP_QREG_CTRL, ctrl | ZCOMP_QCTRL_ENABLE);
-    z->size[q] = size;
-    z->tail[q] = z->head[q] = 0;
-    z->phase[q] = 1;
+    qzcomp_queue_init(z, q, SQ_BASE(q), CQ_BASE(q), size);
+    qzcomp_queue_enable(z, q, sq, cq, size, q, ctrl);
 }
 
-static void queue_setup(Zc *z, int q, uint32_t size, uint32_t ctrl)
+static void queue_setup(QZcomp *z, int q, uint32_t size, uint32_t ctrl)
 {
-    queue_setup_at(z, q, SQ_BASE(q), CQ_BASE(q), size, ctrl);
-    g_assert_cmphex(qstatus(z, q), ==, ZCOMP_QSTS_ENABLED);
-}
-
-static struct zcomp_sqe mk_sqe(uint8_t op, uint8_t algo, uint64_t src,
-                               uint32_t slen, uint64_t dst, uint32_t dcap,
-                               uint32_t tag)
-{
-    struct zcomp_sqe s = {
-        .opcode = op, .algo = algo, .tag = cpu_to_le32(tag),
-        .src_addr = cpu_to_le64(src), .src_len = cpu_to_le32(slen),
-        .dst_addr = cpu_to_le64(dst), .dst_cap = cpu_to_le32(dcap),
-    };
-    return s;
-}
-
-/* Queue an entry without ringing. */
-static void push(Zc *z, int q, const struct zcomp_sqe *s)
-{
-    qtest_memwrite(z->qts, SQ_BASE(q) + z->tail[q] * sizeof(*s), s,
-                   sizeof(*s));
-    z->tail[q] = (z->tail[q] + 1) % z->size[q];
-}
-
-static void ring(Zc *z, int q)
-{
-    wr32(z, ZCOMP_DB_OFFSET + q * ZCOMP_DB_STRIDE, z->tail[q]);
-}
-
-/* Next completion of @q, polled by phase bit; false on timeout. */
-static bool try_reap(Zc *z, int q, struct zcomp_cqe *c, int64_t wait_us)
-{
-    uint64_t at = CQ_BASE(q) + z->head[q] * sizeof(*c);
-    int64_t end = g_get_monotonic_time() + wait_us;
-
-    for (;;) {
-        qtest_memread(z->qts, at, c, sizeof(*c));
-        if ((c->flags & ZCOMP_CQE_F_PHASE) == z->phase[q]) {
-            break;
-        }
-        if (g_get_monotonic_time() > end) {
-            return false;
-        }
-        g_usleep(200);
-    }
-    c->tag = le32_to_cpu(c->tag);
-    c->out_len = le32_to_cpu(c->out_len);
-    c->sq_head = le16_to_cpu(c->sq_head);
-    z->head[q] = (z->head[q] + 1) % z->size[q];
-    if (z->head[q] == 0) {
-        z->phase[q] ^= 1;
-    }
-    return true;
-}
-
-static struct zcomp_cqe reap(Zc *z, int q)
-{
-    struct zcomp_cqe c;
-
-    g_assert_true(try_reap(z, q, &c, WAIT_US));
-    return c;
+    qzcomp_queue_setup(z, q, SQ_BASE(q), CQ_BASE(q), size, ctrl);
+    g_assert_cmphex(qzcomp_queue_status(z, q), ==, ZCOMP_QSTS_ENABLED);
 }
 
 /* Submit one request on @q and wait for it; returns its status. */
-static uint8_t run1(Zc *z, int q, struct zcomp_sqe s, uint32_t *out_len)
+static uint8_t run1(QZcomp *z, int q, struct zcomp_sqe s, uint32_t *out_len)
 {
     struct zcomp_cqe c;
     uint32_t tag = le32_to_cpu(s.tag);
 
-    push(z, q, &s);
-    ring(z, q);
-    c = reap(z, q);
+    qzcomp_push(z, q, &s);
+    qzcomp_kick(z, q);
+    c = qzcomp_reap(z, q);
     g_assert_cmpuint(c.tag, ==, tag);
-    g_assert_cmpuint(c.sq_head, ==, z->tail[q]);
+    g_assert_cmpuint(c.sq_head, ==, z->queue[q].tail);
     if (out_len) {
         *out_len = c.out_len;
     }
@@ -260,27 +144,27 @@ static void fill(uint8_t *buf, uint32_t len, int kind, GRand *r)
 }
 
 /* Fill @buf with @kind of content and put it at SRC_BUF in the guest. */
-static void stage(Zc *z, uint8_t *buf, uint32_t len, int kind, GRand *r)
+static void stage(QZcomp *z, uint8_t *buf, uint32_t len, int kind, GRand *r)
 {
     fill(buf, len, kind, r);
     qtest_memwrite(z->qts, SRC_BUF, buf, len);
 }
 
 /* Compress @buf through the device, decompress the result, compare. */
-static void roundtrip(Zc *z, int q, uint8_t algo, const uint8_t *buf,
+static void roundtrip(QZcomp *z, int q, uint8_t algo, const uint8_t *buf,
                       uint32_t len)
 {
     g_autofree uint8_t *back = g_malloc(len);
     uint32_t clen, dlen;
 
     qtest_memwrite(z->qts, SRC_BUF, buf, len);
-    g_assert_cmpint(run1(z, q, mk_sqe(ZCOMP_OP_COMPRESS, algo, SRC_BUF, len,
-                                      DST_BUF, 65536, len), &clen), ==,
-                    ZCOMP_ST_OK);
+    g_assert_cmpint(run1(z, q, qzcomp_sqe(ZCOMP_OP_COMPRESS, algo, SRC_BUF, len,
+                                          DST_BUF, 65536, len), &clen),
+                    ==, ZCOMP_ST_OK);
     g_assert_cmpuint(clen, >, 0);
-    g_assert_cmpint(run1(z, q, mk_sqe(ZCOMP_OP_DECOMPRESS, algo, DST_BUF,
-                                      clen, OUT_BUF, len, ~len), &dlen), ==,
-                    ZCOMP_ST_OK);
+    g_assert_cmpint(run1(z, q, qzcomp_sqe(ZCOMP_OP_DECOMPRESS, algo, DST_BUF,
+                                          clen, OUT_BUF, len, ~len), &dlen),
+                    ==, ZCOMP_ST_OK);
     g_assert_cmpuint(dlen, ==, len);
     qtest_memread(z->qts, OUT_BUF, back, len);
     g_assert_true(memcmp(buf, back, len) == 0);
@@ -290,29 +174,29 @@ static void roundtrip(Zc *z, int q, uint8_t algo, const uint8_t *buf,
 
 static void test_ident(const void *data)
 {
-    Zc *z = zc_start(data, "queues=6,ring-size=256");
+    QZcomp *z = zc_start(data, "queues=6,ring-size=256");
 
-    g_assert_cmphex(qpci_config_readw(z->dev, PCI_VENDOR_ID), ==,
-                    ZCOMP_PCI_VENDOR_ID);
-    g_assert_cmphex(qpci_config_readw(z->dev, PCI_DEVICE_ID), ==,
-                    ZCOMP_PCI_DEVICE_ID);
-    g_assert_cmphex(qpci_config_readw(z->dev, PCI_CLASS_DEVICE), ==,
-                    ZCOMP_PCI_CLASS);
-    g_assert_cmphex(rd32(z, ZCOMP_REG_MAGIC), ==, ZCOMP_MAGIC);
-    g_assert_cmphex(rd32(z, ZCOMP_REG_VERSION), ==, ZCOMP_ABI_VERSION);
-    g_assert_cmphex(rd32(z, ZCOMP_REG_CAP_ALGS), ==, 0x1f);
-    g_assert_cmpuint(rd32(z, ZCOMP_REG_CAP_QUEUES), ==, 6);
-    g_assert_cmpuint(rd32(z, ZCOMP_REG_CAP_RING), ==, 256);
-    g_assert_cmpuint(rd32(z, ZCOMP_REG_CAP_MAX_REQ), ==, 65536);
-    g_assert_cmpuint(rd32(z, ZCOMP_REG_CAP_MAX_SGE), ==, 256);
-    g_assert_cmphex(rd32(z, ZCOMP_REG_CAP_FLAGS), ==,
+    g_assert_cmphex(qpci_config_readw(z->dev, PCI_VENDOR_ID),
+                    ==, ZCOMP_PCI_VENDOR_ID);
+    g_assert_cmphex(qpci_config_readw(z->dev, PCI_DEVICE_ID),
+                    ==, ZCOMP_PCI_DEVICE_ID);
+    g_assert_cmphex(qpci_config_readw(z->dev, PCI_CLASS_DEVICE),
+                    ==, ZCOMP_PCI_CLASS);
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_MAGIC), ==, ZCOMP_MAGIC);
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_VERSION), ==, ZCOMP_ABI_VERSION);
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_CAP_ALGS), ==, 0x1f);
+    g_assert_cmpuint(qzcomp_readl(z, ZCOMP_REG_CAP_QUEUES), ==, 6);
+    g_assert_cmpuint(qzcomp_readl(z, ZCOMP_REG_CAP_RING), ==, 256);
+    g_assert_cmpuint(qzcomp_readl(z, ZCOMP_REG_CAP_MAX_REQ), ==, 65536);
+    g_assert_cmpuint(qzcomp_readl(z, ZCOMP_REG_CAP_MAX_SGE), ==, 256);
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_CAP_FLAGS), ==,
                     ZCOMP_CAP_F_SGL | ZCOMP_CAP_F_SYNC | ZCOMP_CAP_F_MSIX);
-    g_assert_cmphex(rd32(z, ZCOMP_REG_DB_OFFSET), ==, ZCOMP_DB_OFFSET);
-    g_assert_cmphex(rd32(z, ZCOMP_REG_DB_STRIDE), ==, ZCOMP_DB_STRIDE);
-    g_assert_cmpuint(rd32(z, ZCOMP_REG_LZ4HC_LEVEL), ==, 9);
-    g_assert_cmpuint(rd32(z, ZCOMP_REG_ZSTD_LEVEL), ==, 3);
-    g_assert_cmphex(rd32(z, ZCOMP_REG_STATUS), ==, 0);
-    zc_enable(z);
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_DB_OFFSET), ==, ZCOMP_DB_OFFSET);
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_DB_STRIDE), ==, ZCOMP_DB_STRIDE);
+    g_assert_cmpuint(qzcomp_readl(z, ZCOMP_REG_LZ4HC_LEVEL), ==, 9);
+    g_assert_cmpuint(qzcomp_readl(z, ZCOMP_REG_ZSTD_LEVEL), ==, 3);
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_STATUS), ==, 0);
+    qzcomp_enable(z);
     zc_stop(z);
 }
 
@@ -323,13 +207,13 @@ static void test_ident(const void *data)
  */
 static void test_abi_1_0_algorithms(const void *data)
 {
-    Zc *z = zc_start("pc", "lzo-rle=off,zstd=off,zstd-level=7");
+    QZcomp *z = zc_start("pc", "lzo-rle=off,zstd=off,zstd-level=7");
     uint8_t page[4096];
     uint32_t out;
 
-    g_assert_cmphex(rd32(z, ZCOMP_REG_CAP_ALGS), ==, 0x7);
-    g_assert_cmpuint(rd32(z, ZCOMP_REG_ZSTD_LEVEL), ==, 7);
-    zc_enable(z);
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_CAP_ALGS), ==, 0x7);
+    g_assert_cmpuint(qzcomp_readl(z, ZCOMP_REG_ZSTD_LEVEL), ==, 7);
+    qzcomp_enable(z);
     queue_setup(z, 0, 8, 0);
     for (size_t i = 0; i < sizeof(page); i++) {
         page[i] = i % 13 ? (uint8_t)(i / 7) : 0;
@@ -338,11 +222,13 @@ static void test_abi_1_0_algorithms(const void *data)
         roundtrip(z, 0, a, page, sizeof(page));
     }
     qtest_memwrite(z->qts, SRC_BUF, page, sizeof(page));
-    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZORLE,
-                                      SRC_BUF, 4096, DST_BUF, 8192, 1), &out),
+    g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZORLE,
+                                          SRC_BUF, 4096, DST_BUF, 8192, 1),
+                         &out),
                     ==, ZCOMP_ST_BAD_DESC);
-    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_ZSTD,
-                                      SRC_BUF, 4096, DST_BUF, 8192, 2), &out),
+    g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_ZSTD,
+                                          SRC_BUF, 4096, DST_BUF, 8192, 2),
+                         &out),
                     ==, ZCOMP_ST_BAD_DESC);
     zc_stop(z);
 }
@@ -372,28 +258,28 @@ static void test_hostile_lzorle_worst_case(const void *data)
     gsize len, back_len = 65536;
     g_autofree gchar *in = load_data(".", "lzorle-worst-64k.bin", &len);
     g_autofree gchar *back = g_malloc(back_len);
-    Zc *z = zc_start("pc", "");     /* max-request 64 KiB: the tightest */
+    QZcomp *z = zc_start("pc", "");   /* max-request 64 KiB: the tightest */
     uint32_t clen, dlen;
 
     g_assert_cmpuint(len, ==, 65536);
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 0, 8, 0);
     qtest_memwrite(z->qts, SRC_BUF, in, len);
-    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZORLE,
-                                      SRC_BUF, len, DST_BUF, 65536, 1),
+    g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZORLE,
+                                          SRC_BUF, len, DST_BUF, 65536, 1),
                          &clen), ==, ZCOMP_ST_DST_TOO_SMALL);
     zc_stop(z);
 
     z = zc_start("pc", "max-request=131072");
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 0, 8, 0);
     qtest_memwrite(z->qts, SRC_BUF, in, len);
-    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZORLE,
-                                      SRC_BUF, len, DST_BUF, 131072, 2),
+    g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZORLE,
+                                          SRC_BUF, len, DST_BUF, 131072, 2),
                          &clen), ==, ZCOMP_ST_OK);
     g_assert_cmpuint(clen, >, 69701);
-    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_DECOMPRESS, ZCOMP_ALG_LZORLE,
-                                      DST_BUF, clen, OUT_BUF, back_len, 3),
+    g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_DECOMPRESS, ZCOMP_ALG_LZORLE,
+                                          DST_BUF, clen, OUT_BUF, back_len, 3),
                          &dlen), ==, ZCOMP_ST_OK);
     g_assert_cmpuint(dlen, ==, len);
     qtest_memread(z->qts, OUT_BUF, back, len);
@@ -403,17 +289,19 @@ static void test_hostile_lzorle_worst_case(const void *data)
 
 static void test_queue_setup(const void *data)
 {
-    Zc *z = zc_start("q35", "ring-size=64");
+    QZcomp *z = zc_start("q35", "ring-size=64");
     const uint64_t qr = ZCOMP_QREG(1);
 
-    zc_enable(z);
+    qzcomp_enable(z);
     /* Registers read back; 64-bit ones as halves too. */
-    wr64(z, qr + ZCOMP_QREG_SQ_BASE, 0x123456789ab000ull);
-    g_assert_cmphex(rd64(z, qr + ZCOMP_QREG_SQ_BASE), ==, 0x123456789ab000ull);
-    wr32(z, qr + ZCOMP_QREG_CQ_BASE, 0xdead0000);
-    wr32(z, qr + ZCOMP_QREG_CQ_BASE + 4, 0x1);
-    g_assert_cmphex(rd64(z, qr + ZCOMP_QREG_CQ_BASE), ==, 0x1dead0000ull);
-    g_assert_cmphex(rd32(z, qr + ZCOMP_QREG_CQ_BASE + 4), ==, 1);
+    qzcomp_writeq(z, qr + ZCOMP_QREG_SQ_BASE, 0x123456789ab000ull);
+    g_assert_cmphex(qzcomp_readq(z, qr + ZCOMP_QREG_SQ_BASE),
+                    ==, 0x123456789ab000ull);
+    qzcomp_writel(z, qr + ZCOMP_QREG_CQ_BASE, 0xdead0000);
+    qzcomp_writel(z, qr + ZCOMP_QREG_CQ_BASE + 4, 0x1);
+    g_assert_cmphex(qzcomp_readq(z, qr + ZCOMP_QREG_CQ_BASE),
+                    ==, 0x1dead0000ull);
+    g_assert_cmphex(qzcomp_readl(z, qr + ZCOMP_QREG_CQ_BASE + 4), ==, 1);
 
     /* Bad set-ups are refused with SETUP_ERR. */
     static const struct { uint32_t size; uint64_t sq, cq; } bad[] = {
@@ -425,32 +313,34 @@ static void test_queue_setup(const void *data)
     };
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
         queue_setup_at(z, 1, bad[i].sq, bad[i].cq, bad[i].size, 0);
-        g_assert_cmphex(qstatus(z, 1), ==, ZCOMP_QSTS_SETUP_ERR);
-        g_assert_cmphex(rd32(z, qr + ZCOMP_QREG_CTRL) & ZCOMP_QCTRL_ENABLE,
-                        ==, 0);
+        g_assert_cmphex(qzcomp_queue_status(z, 1), ==, ZCOMP_QSTS_SETUP_ERR);
+        g_assert_cmphex(qzcomp_readl(z, qr + ZCOMP_QREG_CTRL) &
+                        ZCOMP_QCTRL_ENABLE, ==, 0);
     }
 
     /* A good one; ring registers are frozen while enabled. */
     queue_setup(z, 1, 16, 0);
-    wr32(z, qr + ZCOMP_QREG_SIZE_ENTRIES, 32);
-    wr64(z, qr + ZCOMP_QREG_SQ_BASE, 0);
-    g_assert_cmpuint(rd32(z, qr + ZCOMP_QREG_SIZE_ENTRIES), ==, 16);
-    g_assert_cmphex(rd64(z, qr + ZCOMP_QREG_SQ_BASE), ==, SQ_BASE(1));
-    g_assert_cmpint(run1(z, 1, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
-                                      SRC_BUF, 4096, DST_BUF, 8192, 5), NULL),
+    qzcomp_writel(z, qr + ZCOMP_QREG_SIZE_ENTRIES, 32);
+    qzcomp_writeq(z, qr + ZCOMP_QREG_SQ_BASE, 0);
+    g_assert_cmpuint(qzcomp_readl(z, qr + ZCOMP_QREG_SIZE_ENTRIES), ==, 16);
+    g_assert_cmphex(qzcomp_readq(z, qr + ZCOMP_QREG_SQ_BASE), ==, SQ_BASE(1));
+    g_assert_cmpint(run1(z, 1, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                          SRC_BUF, 4096, DST_BUF, 8192, 5),
+                         NULL),
                     ==, ZCOMP_ST_OK);
-    g_assert_cmpuint(rd32(z, qr + ZCOMP_QREG_SQ_HEAD), ==, 1);
-    g_assert_cmpuint(rd32(z, qr + ZCOMP_QREG_CQ_TAIL), ==, 1);
-    g_assert_cmpuint(rd32(z, qr + ZCOMP_QREG_SQ_TAIL), ==, 1);
+    g_assert_cmpuint(qzcomp_readl(z, qr + ZCOMP_QREG_SQ_HEAD), ==, 1);
+    g_assert_cmpuint(qzcomp_readl(z, qr + ZCOMP_QREG_CQ_TAIL), ==, 1);
+    g_assert_cmpuint(qzcomp_readl(z, qr + ZCOMP_QREG_SQ_TAIL), ==, 1);
 
     /* Teardown: disabled, doorbells are ignored; re-enable starts at 0. */
-    wr32(z, qr + ZCOMP_QREG_CTRL, 0);
-    g_assert_cmphex(qstatus(z, 1), ==, 0);
-    ring(z, 1);
+    qzcomp_writel(z, qr + ZCOMP_QREG_CTRL, 0);
+    g_assert_cmphex(qzcomp_queue_status(z, 1), ==, 0);
+    qzcomp_kick(z, 1);
     queue_setup(z, 1, 16, 0);
-    g_assert_cmpuint(rd32(z, qr + ZCOMP_QREG_SQ_HEAD), ==, 0);
-    g_assert_cmpint(run1(z, 1, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZO,
-                                      SRC_BUF, 100, DST_BUF, 8192, 6), NULL),
+    g_assert_cmpuint(qzcomp_readl(z, qr + ZCOMP_QREG_SQ_HEAD), ==, 0);
+    g_assert_cmpint(run1(z, 1, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZO,
+                                          SRC_BUF, 100, DST_BUF, 8192, 6),
+                         NULL),
                     ==, ZCOMP_ST_OK);
     zc_stop(z);
 }
@@ -461,9 +351,9 @@ static void test_roundtrip(const void *data)
                                       30000, 65536 };
     g_autoptr(GRand) r = g_rand_new_with_seed(1);
     g_autofree uint8_t *buf = g_malloc(65536);
-    Zc *z = zc_start("q35", "");
+    QZcomp *z = zc_start("q35", "");
 
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 0, 64, 0);
     for (size_t a = 0; a < G_N_ELEMENTS(algos); a++) {
         for (size_t s = 0; s < G_N_ELEMENTS(sizes); s++) {
@@ -474,9 +364,10 @@ static void test_roundtrip(const void *data)
                 if (kind == 3 && sizes[s] == 65536) {
                     /* Random data grows: it cannot fit the largest dst. */
                     qtest_memwrite(z->qts, SRC_BUF, buf, 65536);
-                    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS,
-                                                      algos[a], SRC_BUF, 65536,
-                                                      DST_BUF, 65536, 0),
+                    g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS,
+                                                          algos[a], SRC_BUF,
+                                                          65536, DST_BUF,
+                                                          65536, 0),
                                          &clen), ==, ZCOMP_ST_DST_TOO_SMALL);
                     continue;
                 }
@@ -500,22 +391,23 @@ static void test_roundtrip_corpus(const void *data)
     uint64_t comp[G_N_ELEMENTS(algos)] = { 0 };
     gsize len, step;
     int pages = 0;
-    Zc *z;
+    QZcomp *z;
 
     g_assert_nonnull(path);
     g_assert_true(g_file_get_contents(path, &corpus, &len, NULL));
     z = zc_start("q35", "");
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 0, 64, 0);
     /* 256 pages spread over the whole corpus, every algorithm. */
     step = len / 256 / 4096 * 4096;
     for (gsize off = 0; off + 4096 <= len; off += step) {
         for (size_t a = 0; a < G_N_ELEMENTS(algos); a++) {
-            uint64_t before = rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_BYTES_OUT);
+            uint64_t before = qzcomp_readq(z, ZCOMP_REG_STATS +
+                                           ZCOMP_STAT_BYTES_OUT);
 
             roundtrip(z, 0, algos[a], (uint8_t *)corpus + off, 4096);
             /* bytes out = compressed + 4096 decompressed */
-            comp[a] += rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_BYTES_OUT) -
+            comp[a] += qzcomp_readq(z, ZCOMP_REG_STATS + ZCOMP_STAT_BYTES_OUT) -
                        before - 4096;
         }
         pages++;
@@ -532,13 +424,13 @@ static void test_roundtrip_corpus(const void *data)
     g_test_message("device counters: requests %" PRIu64 ", compress %"
                    PRIu64 ", decompress %" PRIu64 ", bytes in %" PRIu64
                    ", bytes out %" PRIu64 ", errors %" PRIu64,
-                   rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_REQUESTS),
-                   rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_COMPRESS),
-                   rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_DECOMPRESS),
-                   rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_BYTES_IN),
-                   rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_BYTES_OUT),
-                   rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERRORS));
-    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_REQUESTS), ==,
+                   qzcomp_readq(z, ZCOMP_REG_STATS + ZCOMP_STAT_REQUESTS),
+                   qzcomp_readq(z, ZCOMP_REG_STATS + ZCOMP_STAT_COMPRESS),
+                   qzcomp_readq(z, ZCOMP_REG_STATS + ZCOMP_STAT_DECOMPRESS),
+                   qzcomp_readq(z, ZCOMP_REG_STATS + ZCOMP_STAT_BYTES_IN),
+                   qzcomp_readq(z, ZCOMP_REG_STATS + ZCOMP_STAT_BYTES_OUT),
+                   qzcomp_readq(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERRORS));
+    g_assert_cmpuint(qzcomp_readq(z, ZCOMP_REG_STATS + ZCOMP_STAT_REQUESTS), ==,
                      pages * 2 * G_N_ELEMENTS(algos));
     zc_stop(z);
 }
@@ -571,9 +463,9 @@ static void test_kernel_vectors(const void *data)
         { "zstd-comp-0.ref", "zstd-comp-0.in", "4" },
         { "zstd-comp-1.ref", "zstd-comp-1.in", "4" },
     };
-    Zc *z = zc_start("pc", "");
+    QZcomp *z = zc_start("pc", "");
 
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 0, 8, 0);
     for (size_t i = 0; i < G_N_ELEMENTS(vecs); i++) {
         gsize clen, plen;
@@ -583,9 +475,9 @@ static void test_kernel_vectors(const void *data)
         uint32_t out;
 
         qtest_memwrite(z->qts, SRC_BUF, c, clen);
-        g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_DECOMPRESS,
-                                          atoi(vecs[i][2]), SRC_BUF, clen,
-                                          OUT_BUF, 4096, i), &out), ==, 0);
+        g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_DECOMPRESS,
+                                              atoi(vecs[i][2]), SRC_BUF, clen,
+                                              OUT_BUF, 4096, i), &out), ==, 0);
         g_assert_cmpuint(out, ==, plen);
         qtest_memread(z->qts, OUT_BUF, back, plen);
         g_assert_true(memcmp(back, p, plen) == 0);
@@ -599,23 +491,24 @@ static void test_wrap(const void *data)
     g_autoptr(GRand) r = g_rand_new_with_seed(2);
     uint8_t page[4096];
     uint32_t tag = 0, seen = 0;
-    Zc *z = zc_start("q35", "");
+    QZcomp *z = zc_start("q35", "");
 
     stage(z, page, sizeof(page), 1, r);
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 2, 8, 0);
     for (int batch = 0; batch < 12; batch++) {
         uint32_t n = 1 + (batch * 3) % 7;      /* at most size - 1 */
         for (uint32_t i = 0; i < n; i++) {
-            struct zcomp_sqe s = mk_sqe(ZCOMP_OP_COMPRESS, algos[tag % 3],
-                                        SRC_BUF, 4096,
-                                        DST_BUF + tag % 8 * 0x2000, 8192, tag);
-            push(z, 2, &s);
+            struct zcomp_sqe s = qzcomp_sqe(ZCOMP_OP_COMPRESS, algos[tag % 3],
+                                            SRC_BUF, 4096,
+                                            DST_BUF + tag % 8 * 0x2000,
+                                            8192, tag);
+            qzcomp_push(z, 2, &s);
             tag++;
         }
-        ring(z, 2);
+        qzcomp_kick(z, 2);
         for (uint32_t i = 0; i < n; i++) {
-            struct zcomp_cqe c = reap(z, 2);
+            struct zcomp_cqe c = qzcomp_reap(z, 2);
             g_assert_cmpuint(c.tag, ==, seen);
             g_assert_cmpint(c.status, ==, ZCOMP_ST_OK);
             seen++;
@@ -623,8 +516,8 @@ static void test_wrap(const void *data)
     }
     g_assert_cmpuint(seen, ==, tag);
     g_assert_cmpuint(tag, >, 3 * 8);    /* wrapped several times */
-    g_assert_cmpuint(rd64(z, ZCOMP_QREG(2) + ZCOMP_QREG_STATS +
-                             ZCOMP_STAT_REQUESTS), ==, tag);
+    g_assert_cmpuint(qzcomp_readq(z, ZCOMP_QREG(2) + ZCOMP_QREG_STATS +
+                                     ZCOMP_STAT_REQUESTS), ==, tag);
     zc_stop(z);
 }
 
@@ -635,31 +528,32 @@ static void test_multi_queue(const void *data)
     g_autofree uint8_t *pages = g_malloc(4 * 4096);
     enum { nq = 4, per = 30 };
     uint32_t clen[nq][per];
-    Zc *z = zc_start("q35", "queues=4,workers=3");
+    QZcomp *z = zc_start("q35", "queues=4,workers=3");
 
     for (int q = 0; q < nq; q++) {
         fill(pages + q * 4096, 4096, q, r);
     }
     qtest_memwrite(z->qts, SRC_BUF, pages, 4 * 4096);
-    zc_enable(z);
+    qzcomp_enable(z);
     for (int q = 0; q < nq; q++) {
         queue_setup(z, q, 32, 0);
     }
     for (int q = 0; q < nq; q++) {
         for (int i = 0; i < per; i++) {
-            struct zcomp_sqe s = mk_sqe(ZCOMP_OP_COMPRESS, algos[(q + i) % 3],
-                                        SRC_BUF + q * 4096, 4096,
-                                        DST_BUF + (q * per + i) * 0x2000ull,
-                                        8192, q << 16 | i);
-            push(z, q, &s);
+            struct zcomp_sqe s = qzcomp_sqe(ZCOMP_OP_COMPRESS,
+                                            algos[(q + i) % 3],
+                                            SRC_BUF + q * 4096, 4096,
+                                            DST_BUF + (q * per + i) * 0x2000ull,
+                                            8192, q << 16 | i);
+            qzcomp_push(z, q, &s);
         }
     }
     for (int q = 0; q < nq; q++) {
-        ring(z, q);
+        qzcomp_kick(z, q);
     }
     for (int q = 0; q < nq; q++) {
         for (int i = 0; i < per; i++) {
-            struct zcomp_cqe c = reap(z, q);
+            struct zcomp_cqe c = qzcomp_reap(z, q);
 
             g_assert_cmphex(c.tag, ==, q << 16 | i);
             g_assert_cmpint(c.status, ==, 0);
@@ -669,21 +563,21 @@ static void test_multi_queue(const void *data)
     /* Spot-check payloads: decompress some results, compare. */
     for (int q = 0; q < nq; q++) {
         for (int i = 0; i < per; i += 10) {
+            uint64_t dst = DST_BUF + (q * per + i) * 0x2000ull;
             uint8_t back[4096];
             uint32_t dlen;
 
-            g_assert_cmpint(run1(z, q, mk_sqe(ZCOMP_OP_DECOMPRESS,
-                                              algos[(q + i) % 3],
-                                              DST_BUF + (q * per + i) *
-                                              0x2000ull, clen[q][i],
-                                              OUT_BUF, 4096, 99), &dlen),
+            g_assert_cmpint(run1(z, q, qzcomp_sqe(ZCOMP_OP_DECOMPRESS,
+                                                  algos[(q + i) % 3], dst,
+                                                  clen[q][i], OUT_BUF, 4096,
+                                                  99), &dlen),
                             ==, 0);
             g_assert_cmpuint(dlen, ==, 4096);
             qtest_memread(z->qts, OUT_BUF, back, 4096);
             g_assert_true(memcmp(back, pages + q * 4096, 4096) == 0);
         }
     }
-    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_REQUESTS), ==,
+    g_assert_cmpuint(qzcomp_readq(z, ZCOMP_REG_STATS + ZCOMP_STAT_REQUESTS), ==,
                      nq * per + nq * (per / 10));
     zc_stop(z);
 }
@@ -694,7 +588,7 @@ static void test_multi_queue(const void *data)
  */
 static void test_msix(const void *data)
 {
-    Zc *z = zc_start("q35", "queues=2");
+    QZcomp *z = zc_start("q35", "queues=2");
     uint32_t word;
 
     qpci_msix_enable(z->dev);
@@ -712,15 +606,17 @@ static void test_msix(const void *data)
         qpci_io_writel(z->dev, z->dev->msix_table_bar,
                        e + PCI_MSIX_ENTRY_VECTOR_CTRL, 0);
     }
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 0, 8, ZCOMP_QCTRL_IRQ);
     queue_setup(z, 1, 8, 0);
 
-    g_assert_cmpint(run1(z, 1, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
-                                      SRC_BUF, 4096, DST_BUF, 8192, 1), NULL),
+    g_assert_cmpint(run1(z, 1, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                          SRC_BUF, 4096, DST_BUF, 8192, 1),
+                         NULL),
                     ==, 0);
-    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
-                                      SRC_BUF, 4096, DST_BUF, 8192, 2), NULL),
+    g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                          SRC_BUF, 4096, DST_BUF, 8192, 2),
+                         NULL),
                     ==, 0);
     /* The message is written from a main-loop bottom half: let it run. */
     for (int i = 0; i < 1000; i++) {
@@ -737,8 +633,9 @@ static void test_msix(const void *data)
     /* A masked vector leaves its pending bit set instead. */
     qpci_io_writel(z->dev, z->dev->msix_table_bar,
                    z->dev->msix_table_off + PCI_MSIX_ENTRY_VECTOR_CTRL, 1);
-    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
-                                      SRC_BUF, 4096, DST_BUF, 8192, 3), NULL),
+    g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                          SRC_BUF, 4096, DST_BUF, 8192, 3),
+                         NULL),
                     ==, 0);
     for (int i = 0; i < 1000 && !qpci_msix_pending(z->dev, 0); i++) {
         g_usleep(1000);
@@ -747,12 +644,13 @@ static void test_msix(const void *data)
     zc_stop(z);
 }
 
-static void expect_status(Zc *z, struct zcomp_sqe s, uint8_t status)
+static void expect_status(QZcomp *z, struct zcomp_sqe s, uint8_t status)
 {
     g_assert_cmpint(run1(z, 0, s, NULL), ==, status);
     /* ... and the device goes on working. */
-    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
-                                      SRC_BUF, 4096, DST_BUF, 8192, 7), NULL),
+    g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                          SRC_BUF, 4096, DST_BUF, 8192, 7),
+                         NULL),
                     ==, ZCOMP_ST_OK);
 }
 
@@ -763,13 +661,13 @@ static void test_errors(const void *data)
     struct zcomp_sqe s;
     struct zcomp_cqe c;
     uint32_t clen;
-    Zc *z = zc_start("q35", "");
+    QZcomp *z = zc_start("q35", "");
 
     stage(z, page, sizeof(page), 3, r);
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 0, 16, 0);
-    s = mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4, SRC_BUF, 4096, DST_BUF,
-               8192, 1);
+    s = qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4, SRC_BUF, 4096, DST_BUF,
+                   8192, 1);
 
 #define WITH(field, value) ({ struct zcomp_sqe t = s; t.field = value; t; })
     expect_status(z, WITH(opcode, 0), ZCOMP_ST_BAD_DESC);
@@ -815,68 +713,74 @@ static void test_errors(const void *data)
     g_assert_cmpint(run1(z, 0, s, &clen), ==, 0);
     qtest_writeb(z->qts, DST_BUF, 0xff);
     qtest_writeb(z->qts, DST_BUF + 1, 0xff);
-    expect_status(z, mk_sqe(ZCOMP_OP_DECOMPRESS, ZCOMP_ALG_LZ4, DST_BUF, clen,
-                            OUT_BUF, 4096, 2), ZCOMP_ST_CORRUPT_INPUT);
+    expect_status(z, qzcomp_sqe(ZCOMP_OP_DECOMPRESS, ZCOMP_ALG_LZ4, DST_BUF,
+                                clen, OUT_BUF, 4096, 2),
+                  ZCOMP_ST_CORRUPT_INPUT);
     qtest_memwrite(z->qts, SRC_BUF, page, sizeof(page));
-    expect_status(z, mk_sqe(ZCOMP_OP_DECOMPRESS, ZCOMP_ALG_LZO, SRC_BUF, 4096,
-                            OUT_BUF, 4096, 3), ZCOMP_ST_CORRUPT_INPUT);
+    expect_status(z, qzcomp_sqe(ZCOMP_OP_DECOMPRESS, ZCOMP_ALG_LZO, SRC_BUF,
+                                4096, OUT_BUF, 4096, 3),
+                  ZCOMP_ST_CORRUPT_INPUT);
 
     /* A doorbell beyond the ring is ignored and flagged. */
-    wr32(z, ZCOMP_DB_OFFSET, 16);
-    wr32(z, ZCOMP_DB_OFFSET, 0xffffffff);
-    g_assert_cmphex(qstatus(z, 0), ==, ZCOMP_QSTS_ENABLED | ZCOMP_QSTS_DB_ERR);
-    g_assert_false(try_reap(z, 0, &c, 100000));
+    qzcomp_writel(z, ZCOMP_DB_OFFSET, 16);
+    qzcomp_writel(z, ZCOMP_DB_OFFSET, 0xffffffff);
+    g_assert_cmphex(qzcomp_queue_status(z, 0), ==,
+                    ZCOMP_QSTS_ENABLED | ZCOMP_QSTS_DB_ERR);
+    g_assert_false(qzcomp_try_reap(z, 0, &c, 100000));
     /* Doorbells of queues that do not exist, odd offsets, RO registers. */
-    wr32(z, ZCOMP_DB_OFFSET + 63 * ZCOMP_DB_STRIDE, 1);
-    wr32(z, ZCOMP_DB_OFFSET + 4, 1);
-    wr32(z, ZCOMP_REG_MAGIC, 0);
-    g_assert_cmphex(rd32(z, ZCOMP_REG_MAGIC), ==, ZCOMP_MAGIC);
+    qzcomp_writel(z, ZCOMP_DB_OFFSET + 63 * ZCOMP_DB_STRIDE, 1);
+    qzcomp_writel(z, ZCOMP_DB_OFFSET + 4, 1);
+    qzcomp_writel(z, ZCOMP_REG_MAGIC, 0);
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_MAGIC), ==, ZCOMP_MAGIC);
     expect_status(z, s, ZCOMP_ST_OK);
 
     /* Device disabled, queue still enabled: NOT_ENABLED completions. */
-    wr32(z, ZCOMP_REG_CTRL, 0);
+    qzcomp_writel(z, ZCOMP_REG_CTRL, 0);
     g_assert_cmpint(run1(z, 0, s, NULL), ==, ZCOMP_ST_NOT_ENABLED);
-    zc_enable(z);
+    qzcomp_enable(z);
     expect_status(z, s, ZCOMP_ST_OK);
 
     /* Per-status counters match what was provoked. */
-    g_assert_cmpuint(rd64(z, ZCOMP_QREG(0) + ZCOMP_QREG_STATS +
-                             ZCOMP_STAT_ERR_BASE + 8 * ZCOMP_ST_BAD_DESC),
+    g_assert_cmpuint(qzcomp_readq(z, ZCOMP_QREG(0) + ZCOMP_QREG_STATS +
+                                     ZCOMP_STAT_ERR_BASE +
+                                     8 * ZCOMP_ST_BAD_DESC),
                      ==, 11);
-    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERR_BASE +
-                             8 * ZCOMP_ST_DMA_ERROR), ==, 4);
-    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERR_BASE +
-                             8 * ZCOMP_ST_DST_TOO_SMALL), ==, 1);
-    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERR_BASE +
-                             8 * ZCOMP_ST_CORRUPT_INPUT), ==, 2);
-    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERR_BASE +
-                             8 * ZCOMP_ST_NOT_ENABLED), ==, 1);
-    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERRORS), ==, 19);
+    g_assert_cmpuint(qzcomp_readq(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERR_BASE +
+                                     8 * ZCOMP_ST_DMA_ERROR), ==, 4);
+    g_assert_cmpuint(qzcomp_readq(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERR_BASE +
+                                     8 * ZCOMP_ST_DST_TOO_SMALL), ==, 1);
+    g_assert_cmpuint(qzcomp_readq(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERR_BASE +
+                                     8 * ZCOMP_ST_CORRUPT_INPUT), ==, 2);
+    g_assert_cmpuint(qzcomp_readq(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERR_BASE +
+                                     8 * ZCOMP_ST_NOT_ENABLED), ==, 1);
+    g_assert_cmpuint(qzcomp_readq(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERRORS),
+                     ==, 19);
     zc_stop(z);
 }
 
 /* Bus mastering off: the device does no DMA, not even to its rings. */
 static void test_bus_master_off(const void *data)
 {
-    Zc *z = zc_start("q35", "");
+    QZcomp *z = zc_start("q35", "");
     uint16_t cmd;
     struct zcomp_cqe c;
 
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 0, 8, 0);
     cmd = qpci_config_readw(z->dev, PCI_COMMAND);
     qpci_config_writew(z->dev, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER);
-    push(z, 0, &(struct zcomp_sqe) {
+    qzcomp_push(z, 0, &(struct zcomp_sqe) {
         .opcode = ZCOMP_OP_COMPRESS, .algo = ZCOMP_ALG_LZ4, .tag = 1,
         .src_addr = SRC_BUF, .src_len = 4096, .dst_addr = DST_BUF,
         .dst_cap = 8192 });
-    ring(z, 0);
-    g_assert_false(try_reap(z, 0, &c, 200000));
-    g_assert_cmpuint(rd32(z, ZCOMP_QREG(0) + ZCOMP_QREG_SQ_HEAD), ==, 0);
+    qzcomp_kick(z, 0);
+    g_assert_false(qzcomp_try_reap(z, 0, &c, 200000));
+    g_assert_cmpuint(qzcomp_readl(z, ZCOMP_QREG(0) + ZCOMP_QREG_SQ_HEAD),
+                     ==, 0);
     /* Back on: the next doorbell runs what is pending. */
     qpci_config_writew(z->dev, PCI_COMMAND, cmd);
-    ring(z, 0);
-    c = reap(z, 0);
+    qzcomp_kick(z, 0);
+    c = qzcomp_reap(z, 0);
     g_assert_cmpuint(c.tag, ==, 1);
     g_assert_cmpint(c.status, ==, 0);
     zc_stop(z);
@@ -885,53 +789,56 @@ static void test_bus_master_off(const void *data)
 /* A ring outside RAM: sticky fatal status, nothing runs until reset. */
 static void test_fatal(const void *data)
 {
-    Zc *z = zc_start("q35", "");
+    QZcomp *z = zc_start("q35", "");
     struct zcomp_cqe c;
 
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 1, 8, 0);
     queue_setup_at(z, 0, NOT_RAM, CQ_BASE(0), 8, 0);
-    g_assert_cmphex(qstatus(z, 0), ==, ZCOMP_QSTS_ENABLED);
-    ring(z, 0);             /* tail 0: nothing to do yet */
-    wr32(z, ZCOMP_DB_OFFSET, 1);
-    for (int i = 0; i < 1000 && !(rd32(z, ZCOMP_REG_STATUS) &
+    g_assert_cmphex(qzcomp_queue_status(z, 0), ==, ZCOMP_QSTS_ENABLED);
+    qzcomp_kick(z, 0);      /* tail 0: nothing to do yet */
+    qzcomp_writel(z, ZCOMP_DB_OFFSET, 1);
+    for (int i = 0; i < 1000 && !(qzcomp_readl(z, ZCOMP_REG_STATUS) &
                                   ZCOMP_STS_FATAL); i++) {
         g_usleep(1000);
     }
-    g_assert_cmphex(rd32(z, ZCOMP_REG_STATUS), ==, ZCOMP_STS_FATAL);
-    g_assert_cmphex(rd32(z, ZCOMP_REG_FATAL_INFO), ==,
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_STATUS), ==, ZCOMP_STS_FATAL);
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_FATAL_INFO), ==,
                     (0 << 16) | ZCOMP_FATAL_SQ_READ);
     /* Other queues stop too. */
-    push(z, 1, &(struct zcomp_sqe) { .opcode = ZCOMP_OP_COMPRESS,
-                                     .src_addr = SRC_BUF, .src_len = 64,
-                                     .dst_addr = DST_BUF, .dst_cap = 4096 });
-    ring(z, 1);
-    g_assert_false(try_reap(z, 1, &c, 200000));
+    qzcomp_push(z, 1, &(struct zcomp_sqe) { .opcode = ZCOMP_OP_COMPRESS,
+                                            .src_addr = SRC_BUF, .src_len = 64,
+                                            .dst_addr = DST_BUF,
+                                            .dst_cap = 4096 });
+    qzcomp_kick(z, 1);
+    g_assert_false(qzcomp_try_reap(z, 1, &c, 200000));
 
     /* Completion ring outside RAM is fatal as well, after a reset. */
-    wr32(z, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
-    g_assert_cmphex(rd32(z, ZCOMP_REG_STATUS), ==, 0);
-    g_assert_cmphex(qstatus(z, 0), ==, 0);
-    zc_enable(z);
+    qzcomp_writel(z, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_STATUS), ==, 0);
+    g_assert_cmphex(qzcomp_queue_status(z, 0), ==, 0);
+    qzcomp_enable(z);
     queue_setup_at(z, 0, SQ_BASE(0), NOT_RAM, 8, 0);
-    z->tail[0] = 0;
-    push(z, 0, &(struct zcomp_sqe) { .opcode = ZCOMP_OP_COMPRESS,
-                                     .src_addr = SRC_BUF, .src_len = 64,
-                                     .dst_addr = DST_BUF, .dst_cap = 4096 });
-    ring(z, 0);
-    for (int i = 0; i < 1000 && !(rd32(z, ZCOMP_REG_STATUS) &
+    z->queue[0].tail = 0;
+    qzcomp_push(z, 0, &(struct zcomp_sqe) { .opcode = ZCOMP_OP_COMPRESS,
+                                            .src_addr = SRC_BUF, .src_len = 64,
+                                            .dst_addr = DST_BUF,
+                                            .dst_cap = 4096 });
+    qzcomp_kick(z, 0);
+    for (int i = 0; i < 1000 && !(qzcomp_readl(z, ZCOMP_REG_STATUS) &
                                   ZCOMP_STS_FATAL); i++) {
         g_usleep(1000);
     }
-    g_assert_cmphex(rd32(z, ZCOMP_REG_FATAL_INFO), ==,
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_FATAL_INFO), ==,
                     (0 << 16) | ZCOMP_FATAL_CQ_WRITE);
 
     /* Reset: works again. */
-    wr32(z, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
-    zc_enable(z);
+    qzcomp_writel(z, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
+    qzcomp_enable(z);
     queue_setup(z, 0, 8, 0);
-    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
-                                      SRC_BUF, 4096, DST_BUF, 8192, 1), NULL),
+    g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                          SRC_BUF, 4096, DST_BUF, 8192, 1),
+                         NULL),
                     ==, 0);
     zc_stop(z);
 }
@@ -940,13 +847,13 @@ static void test_fatal(const void *data)
  * Queue @n lz4hc level-12 compressions of @len bytes at SRC_BUF into
  * DST_BUF, tags @tag0 on, without ringing.
  */
-static void push_slow(Zc *z, int q, int n, uint32_t len, uint32_t tag0)
+static void push_slow(QZcomp *z, int q, int n, uint32_t len, uint32_t tag0)
 {
     for (int i = 0; i < n; i++) {
-        struct zcomp_sqe s = mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4HC,
-                                    SRC_BUF, len, DST_BUF, len, tag0 + i);
+        struct zcomp_sqe s = qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4HC,
+                                        SRC_BUF, len, DST_BUF, len, tag0 + i);
         s.level = 12;
-        push(z, q, &s);
+        qzcomp_push(z, q, &s);
     }
 }
 
@@ -961,7 +868,7 @@ static void coalesce_case(const char *props, int n, int first, bool step)
 {
     g_autoptr(GRand) r = g_rand_new_with_seed(11);
     g_autofree uint8_t *buf = g_malloc(16384);
-    Zc *z = zc_start("q35", props);
+    QZcomp *z = zc_start("q35", props);
     uint64_t e = z->dev->msix_table_off;
     struct zcomp_cqe c;
     uint32_t word = 0;
@@ -978,12 +885,12 @@ static void coalesce_case(const char *props, int n, int first, bool step)
                    e + PCI_MSIX_ENTRY_DATA, 0xc0de0);
     qpci_io_writel(z->dev, z->dev->msix_table_bar,
                    e + PCI_MSIX_ENTRY_VECTOR_CTRL, 0);
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 0, 32, ZCOMP_QCTRL_IRQ);
     push_slow(z, 0, n, 16384, 0);
-    ring(z, 0);
+    qzcomp_kick(z, 0);
     if (step) {
-        reap(z, 0);
+        qzcomp_reap(z, 0);
         done++;
         qtest_clock_step(z->qts, 2 * 1000 * 1000);   /* 2 ms */
     }
@@ -995,7 +902,7 @@ static void coalesce_case(const char *props, int n, int first, bool step)
     }
     g_assert_cmphex(le32_to_cpu(word), ==, 0xc0de0);
     /* Completions posted when the message was seen */
-    while (try_reap(z, 0, &c, 0)) {
+    while (qzcomp_try_reap(z, 0, &c, 0)) {
         g_assert_cmpint(c.status, ==, ZCOMP_ST_OK);
         done++;
     }
@@ -1005,7 +912,7 @@ static void coalesce_case(const char *props, int n, int first, bool step)
         g_assert_cmpint(done, >=, first);
     }
     while (done < n) {
-        reap(z, 0);
+        qzcomp_reap(z, 0);
         done++;
     }
     zc_stop(z);
@@ -1018,16 +925,17 @@ static void test_irq_coalesce(const void *data)
     coalesce_case("queues=2,irq-coalesce-us=1000", 16, 0, true);
 }
 
-static void fill_slow_batch(Zc *z, int q, int n)
+static void fill_slow_batch(QZcomp *z, int q, int n)
 {
     for (int i = 0; i < n; i++) {
-        struct zcomp_sqe s = mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4HC,
-                                    SRC_BUF, 65536, DST_BUF + i * 0x20000ull,
-                                    65536, i);
+        struct zcomp_sqe s = qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4HC,
+                                        SRC_BUF, 65536,
+                                        DST_BUF + i * 0x20000ull,
+                                        65536, i);
         s.level = 12;
-        push(z, q, &s);
+        qzcomp_push(z, q, &s);
     }
-    ring(z, q);
+    qzcomp_kick(z, q);
 }
 
 /* Device reset and system (bus) reset with requests in flight. */
@@ -1035,33 +943,34 @@ static void test_reset_in_flight(const void *data)
 {
     g_autoptr(GRand) r = g_rand_new_with_seed(6);
     g_autofree uint8_t *buf = g_malloc(65536);
-    Zc *z = zc_start("q35", "queues=2,workers=2");
+    QZcomp *z = zc_start("q35", "queues=2,workers=2");
     uint64_t done;
 
     stage(z, buf, 65536, 1, r);
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 0, 128, 0);
     queue_setup(z, 1, 128, 0);
     fill_slow_batch(z, 0, 100);
     fill_slow_batch(z, 1, 100);
-    wr32(z, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
-    g_assert_cmphex(rd32(z, ZCOMP_REG_STATUS), ==, 0);
-    g_assert_cmphex(qstatus(z, 0), ==, 0);
-    done = rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_REQUESTS);
+    qzcomp_writel(z, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_STATUS), ==, 0);
+    g_assert_cmphex(qzcomp_queue_status(z, 0), ==, 0);
+    done = qzcomp_readq(z, ZCOMP_REG_STATS + ZCOMP_STAT_REQUESTS);
     g_assert_cmpuint(done, ==, 0);  /* counters restart with the device */
     g_usleep(50000);
-    g_assert_cmpuint(rd32(z, ZCOMP_QREG(0) + ZCOMP_QREG_SQ_HEAD), ==, 0);
+    g_assert_cmpuint(qzcomp_readl(z, ZCOMP_QREG(0) + ZCOMP_QREG_SQ_HEAD),
+                     ==, 0);
 
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 0, 128, 0);
     fill_slow_batch(z, 0, 100);
     qtest_system_reset(z->qts);
     qpci_device_enable(z->dev);
     z->bar = qpci_iomap(z->dev, 0, NULL);
-    g_assert_cmphex(rd32(z, ZCOMP_REG_STATUS), ==, 0);
-    g_assert_cmphex(qstatus(z, 0), ==, 0);
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_STATUS), ==, 0);
+    g_assert_cmphex(qzcomp_queue_status(z, 0), ==, 0);
 
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 0, 8, 0);
     roundtrip(z, 0, ZCOMP_ALG_LZ4, buf, 4096);
     zc_stop(z);
@@ -1073,38 +982,42 @@ static void test_stats(const void *data)
     g_autoptr(GRand) r = g_rand_new_with_seed(8);
     uint8_t page[4096];
     uint64_t in = 0, out = 0;
-    Zc *z = zc_start("q35", "queues=3");
+    QZcomp *z = zc_start("q35", "queues=3");
 
     stage(z, page, sizeof(page), 2, r);
-    zc_enable(z);
+    qzcomp_enable(z);
     for (int q = 0; q < 3; q++) {
         queue_setup(z, q, 16, 0);
     }
     for (int q = 0; q < 3; q++) {
         for (int i = 0; i <= q; i++) {
             uint32_t len = 1000 * (i + 1), clen, dlen;
-            g_assert_cmpint(run1(z, q, mk_sqe(ZCOMP_OP_COMPRESS,
-                                              ZCOMP_ALG_LZO, SRC_BUF, len,
-                                              DST_BUF, 8192, i), &clen),
+            g_assert_cmpint(run1(z, q, qzcomp_sqe(ZCOMP_OP_COMPRESS,
+                                                  ZCOMP_ALG_LZO, SRC_BUF, len,
+                                                  DST_BUF, 8192, i), &clen),
                             ==, 0);
-            g_assert_cmpint(run1(z, q, mk_sqe(ZCOMP_OP_DECOMPRESS,
-                                              ZCOMP_ALG_LZO, DST_BUF, clen,
-                                              OUT_BUF, 8192, i), &dlen),
+            g_assert_cmpint(run1(z, q, qzcomp_sqe(ZCOMP_OP_DECOMPRESS,
+                                                  ZCOMP_ALG_LZO, DST_BUF, clen,
+                                                  OUT_BUF, 8192, i), &dlen),
                             ==, 0);
             in += len + clen;
             out += clen + dlen;
         }
-        g_assert_cmpuint(rd64(z, ZCOMP_QREG(q) + ZCOMP_QREG_STATS +
-                                 ZCOMP_STAT_COMPRESS), ==, q + 1);
-        g_assert_cmpuint(rd64(z, ZCOMP_QREG(q) + ZCOMP_QREG_STATS +
-                                 ZCOMP_STAT_DECOMPRESS), ==, q + 1);
+        g_assert_cmpuint(qzcomp_readq(z, ZCOMP_QREG(q) + ZCOMP_QREG_STATS +
+                                         ZCOMP_STAT_COMPRESS), ==, q + 1);
+        g_assert_cmpuint(qzcomp_readq(z, ZCOMP_QREG(q) + ZCOMP_QREG_STATS +
+                                         ZCOMP_STAT_DECOMPRESS), ==, q + 1);
     }
-    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_REQUESTS), ==, 12);
-    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_BYTES_IN), ==, in);
-    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_BYTES_OUT), ==, out);
-    g_assert_cmpuint(rd32(z, ZCOMP_REG_STATS + ZCOMP_STAT_BYTES_IN + 4), ==,
-                     in >> 32);
-    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERRORS), ==, 0);
+    g_assert_cmpuint(qzcomp_readq(z, ZCOMP_REG_STATS + ZCOMP_STAT_REQUESTS),
+                     ==, 12);
+    g_assert_cmpuint(qzcomp_readq(z, ZCOMP_REG_STATS + ZCOMP_STAT_BYTES_IN),
+                     ==, in);
+    g_assert_cmpuint(qzcomp_readq(z, ZCOMP_REG_STATS + ZCOMP_STAT_BYTES_OUT),
+                     ==, out);
+    g_assert_cmpuint(qzcomp_readl(z, ZCOMP_REG_STATS + ZCOMP_STAT_BYTES_IN + 4),
+                     ==, in >> 32);
+    g_assert_cmpuint(qzcomp_readq(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERRORS),
+                     ==, 0);
     zc_stop(z);
 }
 
@@ -1118,19 +1031,19 @@ static void test_sync_mode(const void *data)
 {
     g_autoptr(GRand) r = g_rand_new_with_seed(9);
     uint8_t page[4096];
-    Zc *z = zc_start("q35", "");
+    QZcomp *z = zc_start("q35", "");
 
     stage(z, page, sizeof(page), 1, r);
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 3, 8, ZCOMP_QCTRL_SYNC);
     for (int i = 0; i < 20; i++) {
         struct zcomp_cqe c;
-        push(z, 3, &(struct zcomp_sqe) {
+        qzcomp_push(z, 3, &(struct zcomp_sqe) {
             .opcode = ZCOMP_OP_COMPRESS, .algo = algos[i % 3], .tag = i,
             .src_addr = SRC_BUF, .src_len = 4096, .dst_addr = DST_BUF,
             .dst_cap = 8192 });
-        ring(z, 3);
-        g_assert_true(try_reap(z, 3, &c, WAIT_US));
+        qzcomp_kick(z, 3);
+        g_assert_true(qzcomp_try_reap(z, 3, &c, WAIT_US));
         g_assert_cmpuint(c.tag, ==, i);
         g_assert_cmpint(c.status, ==, 0);
     }
@@ -1140,20 +1053,21 @@ static void test_sync_mode(const void *data)
 
 static void test_fault_injection(const void *data)
 {
-    Zc *z = zc_start("q35", "fault-every=4,fault-status=6");
+    QZcomp *z = zc_start("q35", "fault-every=4,fault-status=6");
     int faults = 0;
 
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 0, 8, 0);
     for (int i = 0; i < 20; i++) {
-        uint8_t st = run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
-                                       SRC_BUF, 4096, DST_BUF, 8192, i), NULL);
+        uint8_t st = run1(z, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                           SRC_BUF, 4096, DST_BUF, 8192, i),
+                          NULL);
         g_assert_cmpint(st, ==, i % 4 == 3 ? ZCOMP_ST_DEVICE_ERROR : 0);
         faults += st != 0;
     }
     g_assert_cmpint(faults, ==, 5);
-    g_assert_cmpuint(rd64(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERR_BASE +
-                             8 * ZCOMP_ST_DEVICE_ERROR), ==, 5);
+    g_assert_cmpuint(qzcomp_readq(z, ZCOMP_REG_STATS + ZCOMP_STAT_ERR_BASE +
+                                     8 * ZCOMP_ST_DEVICE_ERROR), ==, 5);
     zc_stop(z);
 }
 
@@ -1184,27 +1098,28 @@ static void test_stop_and_migrate(const void *data)
     g_autoptr(GRand) r = g_rand_new_with_seed(10);
     uint8_t page[4096];
     struct zcomp_cqe c;
-    Zc *z = zc_start("q35", "queues=2"), *d;
+    QZcomp *z = zc_start("q35", "queues=2"), *d;
 
     stage(z, page, sizeof(page), 1, r);
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 1, 8, 0);
-    g_assert_cmpint(run1(z, 1, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
-                                      SRC_BUF, 4096, DST_BUF, 8192, 1), NULL),
+    g_assert_cmpint(run1(z, 1, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                          SRC_BUF, 4096, DST_BUF, 8192, 1),
+                         NULL),
                     ==, 0);
     qtest_qmp_assert_success(z->qts, "{'execute': 'stop'}");
-    push(z, 1, &(struct zcomp_sqe) {
+    qzcomp_push(z, 1, &(struct zcomp_sqe) {
         .opcode = ZCOMP_OP_COMPRESS, .algo = ZCOMP_ALG_LZO, .tag = 2,
         .src_addr = SRC_BUF, .src_len = 4096, .dst_addr = DST_BUF,
         .dst_cap = 8192 });
-    ring(z, 1);
-    g_assert_false(try_reap(z, 1, &c, 200000));
+    qzcomp_kick(z, 1);
+    g_assert_false(qzcomp_try_reap(z, 1, &c, 200000));
 
     qtest_qmp_assert_success(z->qts, "{'execute': 'migrate', 'arguments': "
                              "{'uri': %s}}", uri);
     wait_migration(z->qts);
 
-    d = g_new0(Zc, 1);
+    d = g_new0(QZcomp, 1);
     d->qts = qtest_initf("-machine q35 -m %d -nodefaults "
                          "-device zcomp-pci,addr=%02x.0,queues=2 "
                          "-incoming file:%s", RAM_MB, SLOT, file);
@@ -1215,11 +1130,11 @@ static void test_stop_and_migrate(const void *data)
     zc_stop(z);
 
     /* The request rung while stopped completes on the destination. */
-    c = reap(d, 1);
+    c = qzcomp_reap(d, 1);
     g_assert_cmpuint(c.tag, ==, 2);
     g_assert_cmpint(c.status, ==, 0);
-    g_assert_cmpuint(rd64(d, ZCOMP_QREG(1) + ZCOMP_QREG_STATS +
-                             ZCOMP_STAT_REQUESTS), ==, 2);
+    g_assert_cmpuint(qzcomp_readq(d, ZCOMP_QREG(1) + ZCOMP_QREG_STATS +
+                                     ZCOMP_STAT_REQUESTS), ==, 2);
     roundtrip(d, 1, ZCOMP_ALG_LZ4HC, page, 4096);
     zc_stop(d);
     unlink(file);
@@ -1244,11 +1159,11 @@ static void test_every_access(const void *data)
         ZCOMP_DB_OFFSET + 3 * ZCOMP_DB_STRIDE, ZCOMP_DB_OFFSET + 0x100,
         ZCOMP_BAR0_SIZE - 8,
     };
-    Zc *z = zc_start("q35", "queues=3");
+    QZcomp *z = zc_start("q35", "queues=3");
 
     for (int q = 0; q < 3; q++) {
-        g_assert_cmphex(rd32(z, ZCOMP_DB_OFFSET + q * ZCOMP_DB_STRIDE), ==,
-                        0);
+        g_assert_cmphex(qzcomp_readl(z, ZCOMP_DB_OFFSET + q * ZCOMP_DB_STRIDE),
+                        ==, 0);
     }
     for (size_t i = 0; i < G_N_ELEMENTS(offsets); i++) {
         for (uint32_t skew = 0; skew < 8; skew++) {
@@ -1270,12 +1185,13 @@ static void test_every_access(const void *data)
             }
         }
     }
-    g_assert_cmphex(rd32(z, ZCOMP_REG_MAGIC), ==, ZCOMP_MAGIC);
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_MAGIC), ==, ZCOMP_MAGIC);
     /* And it works. */
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 2, 8, 0);
-    g_assert_cmpint(run1(z, 2, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
-                                      SRC_BUF, 4096, DST_BUF, 8192, 7), NULL),
+    g_assert_cmpint(run1(z, 2, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                          SRC_BUF, 4096, DST_BUF, 8192, 7),
+                         NULL),
                     ==, 0);
     zc_stop(z);
 }
@@ -1301,18 +1217,18 @@ static void test_bounded_stalls(const void *data)
     const uint32_t len = 1024 * 1024;
     g_autoptr(GRand) r = g_rand_new_with_seed(11);
     g_autofree uint8_t *buf = g_malloc(len);
-    Zc *z = zc_start("q35", "queues=4,workers=4,max-request=1048576,"
+    QZcomp *z = zc_start("q35", "queues=4,workers=4,max-request=1048576,"
                      "lz4hc-level=12");
     double ping = 0, t;
     uint16_t cmd;
     int64_t t0;
 
     stage(z, buf, len, 4, r);
-    zc_enable(z);
+    qzcomp_enable(z);
     for (int q = 0; q < 4; q++) {
         queue_setup(z, q, 8, 0);
         push_slow(z, q, 7, len, 0);
-        ring(z, q);
+        qzcomp_kick(z, q);
     }
     g_usleep(300 * 1000);       /* every worker is inside a codec now */
     for (int i = 0; i < 10; i++) {
@@ -1337,13 +1253,13 @@ static void test_bounded_stalls(const void *data)
     g_usleep(100 * 1000);
 
     t0 = g_get_monotonic_time();
-    wr32(z, ZCOMP_QREG(1) + ZCOMP_QREG_CTRL, 0);
+    qzcomp_writel(z, ZCOMP_QREG(1) + ZCOMP_QREG_CTRL, 0);
     t = (g_get_monotonic_time() - t0) / 1000.0;
     g_test_message("queue disable: %.1f ms", t);
     g_assert_cmpfloat(t, <, STALL_BOUND_MS);
 
     t0 = g_get_monotonic_time();
-    wr32(z, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
+    qzcomp_writel(z, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
     t = (g_get_monotonic_time() - t0) / 1000.0;
     g_test_message("device reset: %.1f ms", t);
     g_assert_cmpfloat(t, <, STALL_BOUND_MS);
@@ -1366,24 +1282,25 @@ static void test_bus_master_semantics(const void *data)
     g_autofree uint8_t *before = g_malloc(len);
     g_autofree uint8_t *after = g_malloc(len);
     struct zcomp_cqe cq_before[8], cq_after[8];
-    Zc *z = zc_start("q35", "lz4hc-level=12");
+    QZcomp *z = zc_start("q35", "lz4hc-level=12");
     uint16_t cmd = qpci_config_readw(z->dev, PCI_COMMAND);
     struct zcomp_cqe c = { 0 };
 
     stage(z, buf, len, 4, r);
-    zc_enable(z);
+    qzcomp_enable(z);
     qpci_config_writew(z->dev, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER);
     queue_setup(z, 0, 8, 0);
     qpci_config_writew(z->dev, PCI_COMMAND, cmd);
-    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
-                                      SRC_BUF, 4096, DST_BUF, 8192, 1), NULL),
+    g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                          SRC_BUF, 4096, DST_BUF, 8192, 1),
+                         NULL),
                     ==, 0);
-    g_assert_cmphex(rd32(z, ZCOMP_REG_STATUS), ==, ZCOMP_STS_READY);
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_STATUS), ==, ZCOMP_STS_READY);
 
     /* Seven slow requests (about 300 ms each), then bus mastering off. */
     push_slow(z, 0, 7, len, 10);
     qtest_memset(z->qts, DST_BUF, 0x5a, len);
-    ring(z, 0);
+    qzcomp_kick(z, 0);
     g_usleep(100 * 1000);
     qpci_config_writew(z->dev, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER);
     qtest_memread(z->qts, CQ_BASE(0), cq_before, sizeof(cq_before));
@@ -1396,8 +1313,8 @@ static void test_bus_master_semantics(const void *data)
 
     /* Back on: every entry completes, in order, none lost. */
     qpci_config_writew(z->dev, PCI_COMMAND, cmd);
-    while (z->head[0] != z->tail[0]) {
-        c = reap(z, 0);
+    while (z->queue[0].head != z->queue[0].tail) {
+        c = qzcomp_reap(z, 0);
         g_assert_cmpint(c.status, ==, 0);
         g_assert_cmpuint(c.tag, >=, 10);
     }
@@ -1414,9 +1331,9 @@ static void test_no_write_past_out_len(const void *data)
     static const uint32_t lens[] = { 101, 212, 397, 508, 4096 };
     g_autoptr(GRand) r = g_rand_new_with_seed(13);
     uint8_t page[4096], out[16384];
-    Zc *z = zc_start("q35", "");
+    QZcomp *z = zc_start("q35", "");
 
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 0, 8, 0);
     for (size_t l = 0; l < G_N_ELEMENTS(lens); l++) {
         uint32_t len = lens[l];
@@ -1425,13 +1342,14 @@ static void test_no_write_past_out_len(const void *data)
         for (size_t a = 0; a < G_N_ELEMENTS(algos); a++) {
             uint32_t clen, dlen;
 
-            g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, algos[a],
-                                              SRC_BUF, len, DST_BUF, 8192,
-                                              a), &clen), ==, 0);
+            g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS, algos[a],
+                                                  SRC_BUF, len, DST_BUF, 8192,
+                                                  a), &clen), ==, 0);
             qtest_memset(z->qts, OUT_BUF, 0xa5, sizeof(out));
-            g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_DECOMPRESS, algos[a],
-                                              DST_BUF, clen, OUT_BUF,
-                                              sizeof(out), a), &dlen), ==, 0);
+            g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_DECOMPRESS, algos[a],
+                                                  DST_BUF, clen, OUT_BUF,
+                                                  sizeof(out), a), &dlen),
+                            ==, 0);
             g_assert_cmpuint(dlen, ==, len);
             qtest_memread(z->qts, OUT_BUF, out, sizeof(out));
             g_assert_true(memcmp(out, page, len) == 0);
@@ -1446,20 +1364,21 @@ static void test_no_write_past_out_len(const void *data)
 /* A vector no queue has is refused at enable, whatever MSI-X's state. */
 static void test_vector_checked(const void *data)
 {
-    Zc *z = zc_start("q35", "queues=2");
+    QZcomp *z = zc_start("q35", "queues=2");
 
-    zc_enable(z);
-    wr64(z, ZCOMP_QREG(0) + ZCOMP_QREG_SQ_BASE, SQ_BASE(0));
-    wr64(z, ZCOMP_QREG(0) + ZCOMP_QREG_CQ_BASE, CQ_BASE(0));
-    wr32(z, ZCOMP_QREG(0) + ZCOMP_QREG_SIZE_ENTRIES, 8);
+    qzcomp_enable(z);
+    qzcomp_writeq(z, ZCOMP_QREG(0) + ZCOMP_QREG_SQ_BASE, SQ_BASE(0));
+    qzcomp_writeq(z, ZCOMP_QREG(0) + ZCOMP_QREG_CQ_BASE, CQ_BASE(0));
+    qzcomp_writel(z, ZCOMP_QREG(0) + ZCOMP_QREG_SIZE_ENTRIES, 8);
     for (uint32_t ctrl = 0; ctrl <= ZCOMP_QCTRL_IRQ; ctrl += ZCOMP_QCTRL_IRQ) {
-        wr32(z, ZCOMP_QREG(0) + ZCOMP_QREG_VECTOR, 2);
-        wr32(z, ZCOMP_QREG(0) + ZCOMP_QREG_CTRL, ctrl | ZCOMP_QCTRL_ENABLE);
-        g_assert_cmphex(qstatus(z, 0), ==, ZCOMP_QSTS_SETUP_ERR);
+        qzcomp_writel(z, ZCOMP_QREG(0) + ZCOMP_QREG_VECTOR, 2);
+        qzcomp_writel(z, ZCOMP_QREG(0) + ZCOMP_QREG_CTRL,
+                      ctrl | ZCOMP_QCTRL_ENABLE);
+        g_assert_cmphex(qzcomp_queue_status(z, 0), ==, ZCOMP_QSTS_SETUP_ERR);
     }
-    wr32(z, ZCOMP_QREG(0) + ZCOMP_QREG_VECTOR, 1);
-    wr32(z, ZCOMP_QREG(0) + ZCOMP_QREG_CTRL, ZCOMP_QCTRL_ENABLE);
-    g_assert_cmphex(qstatus(z, 0) & ZCOMP_QSTS_ENABLED, ==,
+    qzcomp_writel(z, ZCOMP_QREG(0) + ZCOMP_QREG_VECTOR, 1);
+    qzcomp_writel(z, ZCOMP_QREG(0) + ZCOMP_QREG_CTRL, ZCOMP_QCTRL_ENABLE);
+    g_assert_cmphex(qzcomp_queue_status(z, 0) & ZCOMP_QSTS_ENABLED, ==,
                     ZCOMP_QSTS_ENABLED);
     zc_stop(z);
 }
@@ -1476,31 +1395,32 @@ static void test_reset_drops_running(const void *data)
     g_autofree uint8_t *buf = g_malloc(len);
     g_autofree uint8_t *out = g_malloc(len);
     struct zcomp_cqe c;
-    Zc *z = zc_start("q35", "queues=1,workers=1");
+    QZcomp *z = zc_start("q35", "queues=1,workers=1");
 
     stage(z, buf, len, 4, r);
     qtest_memset(z->qts, DST_BUF, 0x5a, len);
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 0, 8, 0);
-    push(z, 0, &(struct zcomp_sqe) {
+    qzcomp_push(z, 0, &(struct zcomp_sqe) {
         .opcode = ZCOMP_OP_COMPRESS, .algo = ZCOMP_ALG_LZ4HC, .level = 12,
         .tag = 1, .src_addr = SRC_BUF, .src_len = len, .dst_addr = DST_BUF,
         .dst_cap = len });
-    ring(z, 0);
+    qzcomp_kick(z, 0);
     g_usleep(50 * 1000);        /* inside a 300 ms codec */
-    wr32(z, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
-    zc_enable(z);
+    qzcomp_writel(z, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
+    qzcomp_enable(z);
     queue_setup(z, 0, 8, 0);    /* same rings, entry 0 still there */
-    g_assert_false(try_reap(z, 0, &c, 1000 * 1000));
-    g_assert_cmpuint(rd32(z, ZCOMP_QREG(0) + ZCOMP_QREG_SQ_HEAD), ==, 0);
+    g_assert_false(qzcomp_try_reap(z, 0, &c, 1000 * 1000));
+    g_assert_cmpuint(qzcomp_readl(z, ZCOMP_QREG(0) + ZCOMP_QREG_SQ_HEAD),
+                     ==, 0);
     qtest_memread(z->qts, DST_BUF, out, len);
     for (uint32_t i = 0; i < len; i++) {
         g_assert_cmphex(out[i], ==, 0x5a);
     }
     /* The queue works: the entry runs when rung. */
-    z->tail[0] = 1;
-    ring(z, 0);
-    c = reap(z, 0);
+    z->queue[0].tail = 1;
+    qzcomp_kick(z, 0);
+    c = qzcomp_reap(z, 0);
     g_assert_cmpuint(c.tag, ==, 1);
     g_assert_cmpint(c.status, ==, 0);
     zc_stop(z);
@@ -1536,9 +1456,9 @@ static int count_workers(QTestState *qts)
  * @idle, make the device drivable: the port gets bus numbers and a memory
  * window over libqos' MMIO range. Threads are named (for count_workers).
  */
-static Zc *zc_start_behind_port(const char *props, bool idle)
+static QZcomp *zc_start_behind_port(const char *props, bool idle)
 {
-    Zc *z = g_new0(Zc, 1);
+    QZcomp *z = g_new0(QZcomp, 1);
     QPCIDevice *port;
 
     z->qts = qtest_initf("-machine q35 -m %d -nodefaults "
@@ -1559,10 +1479,7 @@ static Zc *zc_start_behind_port(const char *props, bool idle)
     qpci_config_writew(port, PCI_COMMAND,
                        PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
     g_free(port);
-    z->dev = qpci_device_find(z->bus, 1 << 8);     /* 01:00.0 */
-    g_assert_nonnull(z->dev);
-    qpci_device_enable(z->dev);
-    z->bar = qpci_iomap(z->dev, 0, NULL);
+    qzcomp_init(z, z->bus, 1 << 8, true);       /* 01:00.0 */
     return z;
 }
 
@@ -1588,7 +1505,7 @@ static void assert_workers_gone(QTestState *qts)
 
 static void test_unplug_idle(const void *data)
 {
-    Zc *z = zc_start_behind_port("workers=3,queues=3", true);
+    QZcomp *z = zc_start_behind_port("workers=3,queues=3", true);
     double t;
 
     g_assert_cmpint(count_workers(z->qts), ==, 3);
@@ -1605,16 +1522,16 @@ static void test_unplug_busy(const void *data)
     const uint32_t len = 256 * 1024;
     g_autoptr(GRand) r = g_rand_new_with_seed(14);
     g_autofree uint8_t *buf = g_malloc(len);
-    Zc *z = zc_start_behind_port("queues=2,workers=2,max-request=1048576,"
+    QZcomp *z = zc_start_behind_port("queues=2,workers=2,max-request=1048576,"
                                  "lz4hc-level=12", false);
     double t;
 
     stage(z, buf, len, 4, r);
-    zc_enable(z);
+    qzcomp_enable(z);
     for (int q = 0; q < 2; q++) {
         queue_setup(z, q, 8, 0);
         push_slow(z, q, 5, len, 0);
-        ring(z, q);
+        qzcomp_kick(z, q);
     }
     g_usleep(300 * 1000);
     t = unplug_ms(z->qts);
@@ -1654,35 +1571,38 @@ static void put_be(uint8_t *p, int size, uint64_t v)
 }
 
 /* What the spec promises of any device state, read through registers. */
-static void assert_device_sane(Zc *z, int nq)
+static void assert_device_sane(QZcomp *z, int nq)
 {
-    uint32_t st = rd32(z, ZCOMP_REG_STATUS);
+    uint32_t st = qzcomp_readl(z, ZCOMP_REG_STATUS);
 
     g_assert_cmphex(st & ~(ZCOMP_STS_READY | ZCOMP_STS_FATAL), ==, 0);
-    g_assert_cmphex(rd32(z, ZCOMP_REG_CTRL) & ~ZCOMP_CTRL_ENABLE, ==, 0);
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_CTRL) & ~ZCOMP_CTRL_ENABLE, ==,
+                    0);
     if (st & ZCOMP_STS_FATAL) {
-        uint32_t info = rd32(z, ZCOMP_REG_FATAL_INFO);
+        uint32_t info = qzcomp_readl(z, ZCOMP_REG_FATAL_INFO);
 
         g_assert_cmpuint(info >> 16, <, nq);
         g_assert_true((info & 0xffff) == ZCOMP_FATAL_SQ_READ ||
                       (info & 0xffff) == ZCOMP_FATAL_CQ_WRITE);
     }
     for (int q = 0; q < nq; q++) {
-        uint32_t qs = qstatus(z, q);
-        uint32_t ctrl = rd32(z, ZCOMP_QREG(q) + ZCOMP_QREG_CTRL);
-        uint32_t size = rd32(z, ZCOMP_QREG(q) + ZCOMP_QREG_SIZE_ENTRIES);
+        uint32_t qs = qzcomp_queue_status(z, q);
+        uint32_t ctrl = qzcomp_readl(z, ZCOMP_QREG(q) + ZCOMP_QREG_CTRL);
+        uint32_t size = qzcomp_readl(z, ZCOMP_QREG(q) +
+                                     ZCOMP_QREG_SIZE_ENTRIES);
 
         g_assert_cmphex(qs & ~(ZCOMP_QSTS_ENABLED | ZCOMP_QSTS_SETUP_ERR |
                                ZCOMP_QSTS_DB_ERR), ==, 0);
         g_assert_cmphex(!!(qs & ZCOMP_QSTS_ENABLED), ==,
                         !!(ctrl & ZCOMP_QCTRL_ENABLE));
         if (ctrl & ZCOMP_QCTRL_ENABLE) {
-            g_assert_cmpuint(rd32(z, ZCOMP_QREG(q) + ZCOMP_QREG_SQ_HEAD), ==,
-                             rd32(z, ZCOMP_QREG(q) + ZCOMP_QREG_CQ_TAIL));
-            g_assert_cmpuint(rd32(z, ZCOMP_QREG(q) + ZCOMP_QREG_SQ_HEAD), <,
-                             size);
-            g_assert_cmpuint(rd32(z, ZCOMP_QREG(q) + ZCOMP_QREG_VECTOR), <,
-                             nq);
+            uint64_t qr = ZCOMP_QREG(q);
+
+            g_assert_cmpuint(qzcomp_readl(z, qr + ZCOMP_QREG_SQ_HEAD), ==,
+                             qzcomp_readl(z, qr + ZCOMP_QREG_CQ_TAIL));
+            g_assert_cmpuint(qzcomp_readl(z, qr + ZCOMP_QREG_SQ_HEAD),
+                             <, size);
+            g_assert_cmpuint(qzcomp_readl(z, qr + ZCOMP_QREG_VECTOR), <, nq);
         }
     }
 }
@@ -1746,13 +1666,14 @@ static void test_corrupt_migration(const void *data)
     uint8_t pat[32];
     gsize len, at;
     int accepted = 0, refused = 0;
-    Zc *z = zc_start("q35", "queues=2");
+    QZcomp *z = zc_start("q35", "queues=2");
 
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 0, 8, 0);
     queue_setup(z, 1, 16, ZCOMP_QCTRL_IRQ);
-    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
-                                      SRC_BUF, 4096, DST_BUF, 8192, 1), NULL),
+    g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                          SRC_BUF, 4096, DST_BUF, 8192, 1),
+                         NULL),
                     ==, 0);
     qtest_qmp_assert_success(z->qts, "{'execute': 'stop'}");
     qtest_qmp_assert_success(z->qts, "{'execute': 'migrate', 'arguments': "
@@ -1776,7 +1697,7 @@ static void test_corrupt_migration(const void *data)
             edges[g_rand_int_range(r, 0, G_N_ELEMENTS(edges))] :
             ((uint64_t)g_rand_int(r) << 32 | g_rand_int(r));
         QTestState *d;
-        Zc dz = { 0 };
+        QZcomp dz = { 0 };
 
         put_be(copy + at + f->off, f->size, v);
         g_assert_true(g_file_set_contents(bad, (gchar *)copy, len, NULL));
@@ -1795,11 +1716,12 @@ static void test_corrupt_migration(const void *data)
         g_usleep(20 * 1000);
         assert_device_sane(&dz, 2);
         /* And a reset gives a working device. */
-        wr32(&dz, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
-        zc_enable(&dz);
+        qzcomp_writel(&dz, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
+        qzcomp_enable(&dz);
         queue_setup(&dz, 1, 8, 0);
-        g_assert_cmpint(run1(&dz, 1, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZO,
-                                            SRC_BUF, 4096, DST_BUF, 8192, 9),
+        g_assert_cmpint(run1(&dz, 1, qzcomp_sqe(ZCOMP_OP_COMPRESS,
+                                                ZCOMP_ALG_LZO, SRC_BUF, 4096,
+                                                DST_BUF, 8192, 9),
                              NULL), ==, 0);
         g_free(dz.dev);
         qpci_free_pc(dz.bus);
@@ -1826,10 +1748,10 @@ static void test_corrupt_migration(const void *data)
  * so that SYNC doorbells run on a vCPU thread, without the BQL, as under a
  * real guest. (qtest's own register writes come from the main loop.)
  */
-static Zc *zc_start_vcpu_args(const char *machine, const char *props,
+static QZcomp *zc_start_vcpu_args(const char *machine, const char *props,
                               const char *args, gchar **disk)
 {
-    Zc *z = g_new0(Zc, 1);
+    QZcomp *z = g_new0(QZcomp, 1);
     int i;
 
     *disk = g_strdup_printf("%s/zcomp-boot-%d", g_get_tmp_dir(), getpid());
@@ -1853,20 +1775,20 @@ static Zc *zc_start_vcpu_args(const char *machine, const char *props,
     return z;
 }
 
-static Zc *zc_start_vcpu(const char *machine, const char *props,
+static QZcomp *zc_start_vcpu(const char *machine, const char *props,
                          gchar **disk)
 {
     return zc_start_vcpu_args(machine, props, "", disk);
 }
 
 /* Have the vCPU store @q's tail to its doorbell, once or until stopped. */
-static void vcpu_ring(Zc *z, int q, bool once)
+static void vcpu_ring(QZcomp *z, int q, bool once)
 {
     uint32_t rung = qtest_readl(z->qts, MB_RUNG);
 
     qtest_writel(z->qts, MB_DB, z->bar.addr + ZCOMP_DB_OFFSET +
                  q * ZCOMP_DB_STRIDE);
-    qtest_writel(z->qts, MB_CMD, z->tail[q] + 1);
+    qtest_writel(z->qts, MB_CMD, z->queue[q].tail + 1);
     if (once) {
         g_usleep(20 * 1000);
         qtest_writel(z->qts, MB_CMD, 0);
@@ -1874,7 +1796,7 @@ static void vcpu_ring(Zc *z, int q, bool once)
     }
 }
 
-static void zc_stop_vcpu(Zc *z, gchar *disk)
+static void zc_stop_vcpu(QZcomp *z, gchar *disk)
 {
     qtest_writel(z->qts, MB_CMD, 0);
     zc_stop(z);
@@ -1883,14 +1805,14 @@ static void zc_stop_vcpu(Zc *z, gchar *disk)
 }
 
 /* Fill @q's ring but one entry with 4 KiB lz4hc-12 pages of slow input. */
-static void fill_slow_pages(Zc *z, int q)
+static void fill_slow_pages(QZcomp *z, int q)
 {
-    for (uint32_t i = 0; i < z->size[q] - 1; i++) {
-        struct zcomp_sqe s = mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4HC,
-                                    SRC_BUF + (i % 16) * 4096ull, 4096,
-                                    DST_BUF + i * 8192ull, 8192, i);
+    for (uint32_t i = 0; i < z->queue[q].size - 1; i++) {
+        struct zcomp_sqe s = qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4HC,
+                                        SRC_BUF + (i % 16) * 4096ull, 4096,
+                                        DST_BUF + i * 8192ull, 8192, i);
         s.level = 12;
-        push(z, q, &s);
+        qzcomp_push(z, q, &s);
     }
 }
 
@@ -1904,12 +1826,12 @@ static void test_sync_vcpu_bounded(const void *data)
     g_autoptr(GRand) r = g_rand_new_with_seed(16);
     g_autofree uint8_t *buf = g_malloc(16 * 4096);
     gchar *disk;
-    Zc *z = zc_start_vcpu("pc", "ring-size=1024", &disk);
+    QZcomp *z = zc_start_vcpu("pc", "ring-size=1024", &disk);
     double t, worst = 0;
     struct zcomp_cqe c;
 
     stage(z, buf, 16 * 4096, 4, r);
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 0, 1024, ZCOMP_QCTRL_SYNC);
     fill_slow_pages(z, 0);
     vcpu_ring(z, 0, true);
@@ -1923,7 +1845,7 @@ static void test_sync_vcpu_bounded(const void *data)
                    "lz4hc-12 pages: %.1f ms at most", worst);
     g_assert_cmpfloat(worst, <, STALL_BOUND_MS);
     for (uint32_t i = 0; i < 1023; i++) {
-        c = reap(z, 0);
+        c = qzcomp_reap(z, 0);
         g_assert_cmpuint(c.tag, ==, i);
         g_assert_cmpint(c.status, ==, 0);
     }
@@ -1936,12 +1858,12 @@ static void test_unplug_during_sync(const void *data)
     g_autoptr(GRand) r = g_rand_new_with_seed(17);
     g_autofree uint8_t *buf = g_malloc(16 * 4096);
     gchar *disk;
-    Zc *z = zc_start_vcpu("pc", "ring-size=1024", &disk);
+    QZcomp *z = zc_start_vcpu("pc", "ring-size=1024", &disk);
     uint32_t rung;
     double t;
 
     stage(z, buf, 16 * 4096, 4, r);
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 0, 1024, ZCOMP_QCTRL_SYNC);
     fill_slow_pages(z, 0);
     vcpu_ring(z, 0, false);
@@ -1977,16 +1899,16 @@ static void test_writes_tracked(const void *data)
                                 old_imm, sizeof(old_imm));
     uint64_t at = 0x7c00 + (imm - zcomp_sync_guest);
     gchar *disk;
-    Zc *z = zc_start_vcpu("pc", "", &disk);
+    QZcomp *z = zc_start_vcpu("pc", "", &disk);
     uint32_t out_len, mark = 0;
 
     g_assert_nonnull(imm);
     g_assert_cmphex(qtest_readl(z->qts, MB_MARK), ==, 0x11111111);
     qtest_memwrite(z->qts, SRC_BUF, lz4_block, sizeof(lz4_block));
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 0, 8, 0);
-    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_DECOMPRESS, ZCOMP_ALG_LZ4,
-                                      SRC_BUF, sizeof(lz4_block), at, 4, 1),
+    g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_DECOMPRESS, ZCOMP_ALG_LZ4,
+                                          SRC_BUF, sizeof(lz4_block), at, 4, 1),
                          &out_len), ==, 0);
     g_assert_cmpuint(out_len, ==, 4);
     for (int i = 0; i < 2000 && mark != 0x22222222; i++) {
@@ -2075,9 +1997,9 @@ static void vtd_setup(Vtd *v, QTestState *qts, bool enable)
 
 /*
  * The completion entry at @gpa (a CQ page the IOMMU moved there), once
- * its phase bit is set; polled as reap() does.
+ * its phase bit is set; polled as qzcomp_reap() does.
  */
-static struct zcomp_cqe wait_cqe_at(Zc *z, uint64_t gpa)
+static struct zcomp_cqe wait_cqe_at(QZcomp *z, uint64_t gpa)
 {
     struct zcomp_cqe c;
 
@@ -2092,27 +2014,18 @@ static struct zcomp_cqe wait_cqe_at(Zc *z, uint64_t gpa)
     return c;
 }
 
-static Zc *zc_start_iommu(const char *props)
+static QZcomp *zc_start_iommu(const char *props)
 {
     return zc_start_args("-device intel-iommu,aw-bits=39", "q35", props);
 }
 
 /* A queue whose rings the device reaches at @sq and @cq (IOVAs). */
-static void queue_setup_iova(Zc *z, int q, uint64_t sq, uint64_t cq,
+static void queue_setup_iova(QZcomp *z, int q, uint64_t sq, uint64_t cq,
                              uint32_t size)
 {
-    g_autofree void *zero = g_malloc0(size * sizeof(struct zcomp_cqe));
-
-    qtest_memwrite(z->qts, CQ_BASE(q), zero, size * sizeof(struct zcomp_cqe));
-    wr64(z, ZCOMP_QREG(q) + ZCOMP_QREG_SQ_BASE, sq);
-    wr64(z, ZCOMP_QREG(q) + ZCOMP_QREG_CQ_BASE, cq);
-    wr32(z, ZCOMP_QREG(q) + ZCOMP_QREG_SIZE_ENTRIES, size);
-    wr32(z, ZCOMP_QREG(q) + ZCOMP_QREG_VECTOR, q);
-    wr32(z, ZCOMP_QREG(q) + ZCOMP_QREG_CTRL, ZCOMP_QCTRL_ENABLE);
-    g_assert_cmphex(qstatus(z, q), ==, ZCOMP_QSTS_ENABLED);
-    z->size[q] = size;
-    z->tail[q] = z->head[q] = 0;
-    z->phase[q] = 1;
+    qzcomp_queue_init(z, q, SQ_BASE(q), CQ_BASE(q), size);
+    qzcomp_queue_enable(z, q, sq, cq, size, q, 0);
+    g_assert_cmphex(qzcomp_queue_status(z, q), ==, ZCOMP_QSTS_ENABLED);
 }
 
 /*
@@ -2125,7 +2038,7 @@ static void test_iommu_translated(const void *data)
     g_autoptr(GRand) r = g_rand_new_with_seed(21);
     g_autofree uint8_t *buf = g_malloc(16384);
     g_autofree uint8_t *back = g_malloc(16384);
-    Zc *z = zc_start_iommu("");
+    QZcomp *z = zc_start_iommu("");
     Vtd v;
     uint32_t clen, dlen, tag = 0;
 
@@ -2136,16 +2049,16 @@ static void test_iommu_translated(const void *data)
     vtd_map_range(&v, DST_BUF, 65536);
     vtd_map_range(&v, OUT_BUF, 65536);
     vtd_map_range(&v, SGL_BUF, 4096);
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup_iova(z, 0, IOVA(SQ_BASE(0)), IOVA(CQ_BASE(0)), 64);
     stage(z, buf, 16384, 1, r);
     for (unsigned i = 0; i < G_N_ELEMENTS(algos); i++) {
         struct zcomp_sqe s;
         struct zcomp_sge sg[4];
 
-        g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, algos[i],
-                                          IOVA(SRC_BUF), 16384,
-                                          IOVA(DST_BUF), 32768, ++tag),
+        g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS, algos[i],
+                                              IOVA(SRC_BUF), 16384,
+                                              IOVA(DST_BUF), 32768, ++tag),
                              &clen), ==, ZCOMP_ST_OK);
         /* The output back through an SG list of 4 pieces, across pages. */
         for (int k = 0; k < 4; k++) {
@@ -2154,8 +2067,8 @@ static void test_iommu_translated(const void *data)
             sg[k].rsvd = 0;
         }
         qtest_memwrite(z->qts, SGL_BUF, sg, sizeof(sg));
-        s = mk_sqe(ZCOMP_OP_DECOMPRESS, algos[i], IOVA(DST_BUF), clen,
-                   IOVA(SGL_BUF), 16384, ++tag);
+        s = qzcomp_sqe(ZCOMP_OP_DECOMPRESS, algos[i], IOVA(DST_BUF), clen,
+                       IOVA(SGL_BUF), 16384, ++tag);
         s.flags = ZCOMP_SQE_F_DST_SGL;
         s.dst_nsge = cpu_to_le32(4);
         g_assert_cmpint(run1(z, 0, s, &dlen), ==, ZCOMP_ST_OK);
@@ -2167,26 +2080,26 @@ static void test_iommu_translated(const void *data)
         g_assert_true(memcmp(buf, back, 16384) == 0);
     }
     /* An IOVA the guest never mapped: DMA_ERROR, the device lives. */
-    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
-                                      IOVA(SRC_BUF) + 0x100000, 4096,
-                                      IOVA(DST_BUF), 8192, ++tag), NULL),
+    g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                          IOVA(SRC_BUF) + 0x100000, 4096,
+                                          IOVA(DST_BUF), 8192, ++tag), NULL),
                     ==, ZCOMP_ST_DMA_ERROR);
     /* Read-only mapping: the device may read, never write there. */
     vtd_map(&v, IOVA(DST_BUF), DST_BUF, 1);
     vtd_inval_page(&v, IOVA(DST_BUF));
-    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
-                                      IOVA(SRC_BUF), 4096, IOVA(DST_BUF),
-                                      4096, ++tag), NULL),
+    g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                          IOVA(SRC_BUF), 4096, IOVA(DST_BUF),
+                                          4096, ++tag), NULL),
                     ==, ZCOMP_ST_DMA_ERROR);
-    g_assert_cmphex(rd32(z, ZCOMP_REG_STATUS), ==, ZCOMP_STS_READY);
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_STATUS), ==, ZCOMP_STS_READY);
     /*
      * An invalidation across the IOMMU's interrupt window, which splits
      * its region in two sections (a notifier per section would abort).
      */
     vtd_inval_pages(&v, 0xfedff000ull, 1);
-    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
-                                      IOVA(SRC_BUF), 4096, IOVA(OUT_BUF),
-                                      8192, ++tag), NULL), ==, ZCOMP_ST_OK);
+    g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                          IOVA(SRC_BUF), 4096, IOVA(OUT_BUF),
+                                          8192, ++tag), NULL), ==, ZCOMP_ST_OK);
     zc_stop(z);
 }
 
@@ -2201,7 +2114,7 @@ static void test_iommu_invalidate(const void *data)
     g_autoptr(GRand) r = g_rand_new_with_seed(22);
     uint8_t page[4096];
     struct zcomp_cqe c, old[8], alt[8], zero[8] = { 0 };
-    Zc *z = zc_start_iommu("");
+    QZcomp *z = zc_start_iommu("");
     Vtd v;
 
     vtd_setup(&v, z->qts, true);
@@ -2210,21 +2123,21 @@ static void test_iommu_invalidate(const void *data)
     vtd_map_range(&v, SRC_BUF, 4096);
     vtd_map_range(&v, DST_BUF, 8192);
     stage(z, page, sizeof(page), 1, r);
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup_iova(z, 0, IOVA(SQ_BASE(0)), IOVA(CQ_BASE(0)), 8);
-    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
-                                      IOVA(SRC_BUF), 4096, IOVA(DST_BUF),
-                                      8192, 1), NULL), ==, 0);
+    g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                          IOVA(SRC_BUF), 4096, IOVA(DST_BUF),
+                                          8192, 1), NULL), ==, 0);
 
     /* The CQ page moves to ALT_BUF: completion 2 lands there. */
     qtest_memset(z->qts, ALT_BUF, 0, 4096);
     vtd_map(&v, IOVA(CQ_BASE(0)), ALT_BUF, 3);
     vtd_inval_page(&v, IOVA(CQ_BASE(0)));
-    push(z, 0, &(struct zcomp_sqe) {
+    qzcomp_push(z, 0, &(struct zcomp_sqe) {
         .opcode = ZCOMP_OP_COMPRESS, .algo = ZCOMP_ALG_LZ4, .tag = 2,
         .src_addr = IOVA(SRC_BUF), .src_len = 4096,
         .dst_addr = IOVA(DST_BUF), .dst_cap = 8192 });
-    ring(z, 0);
+    qzcomp_kick(z, 0);
     c = wait_cqe_at(z, ALT_BUF + sizeof(c));
     g_assert_cmpuint(le32_to_cpu(c.tag), ==, 2);
     g_assert_cmpint(c.status, ==, 0);
@@ -2236,17 +2149,18 @@ static void test_iommu_invalidate(const void *data)
     qtest_memread(z->qts, ALT_BUF, alt, sizeof(alt));
     vtd_map(&v, IOVA(CQ_BASE(0)), 0, 0);
     vtd_inval_page(&v, IOVA(CQ_BASE(0)));
-    push(z, 0, &(struct zcomp_sqe) {
+    qzcomp_push(z, 0, &(struct zcomp_sqe) {
         .opcode = ZCOMP_OP_COMPRESS, .algo = ZCOMP_ALG_LZ4, .tag = 3,
         .src_addr = IOVA(SRC_BUF), .src_len = 4096,
         .dst_addr = IOVA(DST_BUF), .dst_cap = 8192 });
-    ring(z, 0);
+    qzcomp_kick(z, 0);
     for (int i = 0; i < WAIT_US / 1000 &&
-         rd32(z, ZCOMP_REG_STATUS) != ZCOMP_STS_FATAL; i++) {
+         qzcomp_readl(z, ZCOMP_REG_STATUS) != ZCOMP_STS_FATAL; i++) {
         g_usleep(1000);
     }
-    g_assert_cmphex(rd32(z, ZCOMP_REG_STATUS), ==, ZCOMP_STS_FATAL);
-    g_assert_cmphex(rd32(z, ZCOMP_REG_FATAL_INFO), ==, ZCOMP_FATAL_CQ_WRITE);
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_STATUS), ==, ZCOMP_STS_FATAL);
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_FATAL_INFO),
+                    ==, ZCOMP_FATAL_CQ_WRITE);
     {
         struct zcomp_cqe now_old[8], now_alt[8];
 
@@ -2270,15 +2184,16 @@ static void test_iommu_enable_live(const void *data)
     g_autoptr(GRand) r = g_rand_new_with_seed(23);
     uint8_t page[4096];
     struct zcomp_cqe c;
-    Zc *z = zc_start_iommu("");
+    QZcomp *z = zc_start_iommu("");
     Vtd v;
 
     stage(z, page, sizeof(page), 1, r);
-    zc_enable(z);
+    qzcomp_enable(z);
     /* Translation off: the device's addresses are RAM addresses. */
     queue_setup(z, 0, 8, 0);
-    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
-                                      SRC_BUF, 4096, DST_BUF, 8192, 1), NULL),
+    g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                          SRC_BUF, 4096, DST_BUF, 8192, 1),
+                         NULL),
                     ==, 0);
     /* Identity for the buffers, the ring pages moved to ALT_BUF. */
     vtd_setup(&v, z->qts, false);
@@ -2296,14 +2211,14 @@ static void test_iommu_enable_live(const void *data)
         .opcode = ZCOMP_OP_COMPRESS, .algo = ZCOMP_ALG_LZ4, .tag = 2,
         .src_addr = SRC_BUF, .src_len = 4096, .dst_addr = DST_BUF,
         .dst_cap = 8192 }, 64);
-    z->tail[0] = 2;
-    ring(z, 0);
+    z->queue[0].tail = 2;
+    qzcomp_kick(z, 0);
     c = wait_cqe_at(z, ALT_BUF + 4096 + sizeof(c));
     g_assert_cmpuint(le32_to_cpu(c.tag), ==, 2);
     g_assert_cmpint(c.status, ==, 0);
     qtest_memread(z->qts, CQ_BASE(0) + sizeof(c), &c, sizeof(c));
     g_assert_cmpuint(c.flags, ==, 0);
-    g_assert_cmphex(rd32(z, ZCOMP_REG_STATUS), ==, ZCOMP_STS_READY);
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_STATUS), ==, ZCOMP_STS_READY);
     zc_stop(z);
 }
 
@@ -2318,7 +2233,7 @@ static void test_bus_master_race(const void *data)
     g_autoptr(GRand) r = g_rand_new_with_seed(24);
     g_autofree uint8_t *buf = g_malloc(len);
     g_autofree struct zcomp_sge *sg = g_new0(struct zcomp_sge, nsge);
-    Zc *z = zc_start("q35", "ring-size=64,max-sge=4096");
+    QZcomp *z = zc_start("q35", "ring-size=64,max-sge=4096");
     uint16_t cmd = qpci_config_readw(z->dev, PCI_COMMAND);
     uint32_t done = 0, pushed = 0, toggles = 0;
     struct zcomp_cqe c;
@@ -2335,23 +2250,23 @@ static void test_bus_master_race(const void *data)
         sg[i].addr = cpu_to_le64(SRC_BUF + i * 16);
     }
     qtest_memwrite(z->qts, SGL_BUF + 0x100000, sg, nsge * sizeof(*sg));
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 0, 64, 0);
     start = g_get_monotonic_time();
     while (done < n) {
         uint32_t before = done;
 
         while (pushed < n && pushed - done < 63) {
-            struct zcomp_sqe s = mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
-                                        SGL_BUF + 0x100000, len, SGL_BUF,
-                                        nsge * 16, pushed++);
+            struct zcomp_sqe s = qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                            SGL_BUF + 0x100000, len, SGL_BUF,
+                                            nsge * 16, pushed++);
 
             s.flags = ZCOMP_SQE_F_SRC_SGL | ZCOMP_SQE_F_DST_SGL;
             s.src_nsge = cpu_to_le32(nsge);
             s.dst_nsge = cpu_to_le32(nsge);
-            push(z, 0, &s);
+            qzcomp_push(z, 0, &s);
         }
-        ring(z, 0);
+        qzcomp_kick(z, 0);
         qpci_config_writew(z->dev, PCI_COMMAND, cmd & ~PCI_COMMAND_MASTER);
         g_usleep(g_rand_int_range(r, 0, 500));
         qpci_config_writew(z->dev, PCI_COMMAND, cmd);
@@ -2363,12 +2278,13 @@ static void test_bus_master_race(const void *data)
          * being run).
          */
         do {
-            while (done < n && try_reap(z, 0, &c, 0)) {
+            while (done < n && qzcomp_try_reap(z, 0, &c, 0)) {
                 g_assert_cmpuint(c.tag, ==, done);
                 g_assert_cmpint(c.status, ==, ZCOMP_ST_OK);
                 done++;
             }
-            g_assert_cmphex(rd32(z, ZCOMP_REG_STATUS), ==, ZCOMP_STS_READY);
+            g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_STATUS),
+                            ==, ZCOMP_STS_READY);
             g_assert_cmpint(g_get_monotonic_time() - start, <, 10 * WAIT_US);
         } while (toggles % 8 == 0 && done == before && done < n &&
                  (g_usleep(1000), true));
@@ -2388,14 +2304,15 @@ static bool migrate_to(const char *src_props, const char *dst_props)
     g_autofree gchar *file = g_strdup_printf("%s/zcomp-mig-caps-%d",
                                              g_get_tmp_dir(), getpid());
     g_autofree gchar *uri = g_strdup_printf("file:%s", file);
-    Zc *z = zc_start("q35", src_props);
+    QZcomp *z = zc_start("q35", src_props);
     QTestState *d;
     bool ok;
 
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 0, 8, 0);
-    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
-                                      SRC_BUF, 4096, DST_BUF, 8192, 1), NULL),
+    g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                          SRC_BUF, 4096, DST_BUF, 8192, 1),
+                         NULL),
                     ==, 0);
     qtest_qmp_assert_success(z->qts, "{'execute': 'stop'}");
     qtest_qmp_assert_success(z->qts, "{'execute': 'migrate', 'arguments': "
@@ -2407,11 +2324,11 @@ static bool migrate_to(const char *src_props, const char *dst_props)
                     RAM_MB, SLOT, *dst_props ? "," : "", dst_props);
     ok = incoming_loads(d, uri);
     if (ok) {
-        Zc dz = { .qts = d };
+        QZcomp dz = { .qts = d };
 
         qtest_qmp_assert_success(d, "{'execute': 'cont'}");
         zc_attach(&dz, false);
-        g_assert_cmphex(rd32(&dz, ZCOMP_REG_CAP_ALGS), ==,
+        g_assert_cmphex(qzcomp_readl(&dz, ZCOMP_REG_CAP_ALGS), ==,
                         strstr(dst_props, "zstd=off") ? 0x7 : 0x1f);
         g_free(dz.dev);
         qpci_free_pc(dz.bus);
@@ -2456,13 +2373,14 @@ static void test_migrate_v1(const void *data)
                                              g_get_tmp_dir(), getpid());
     g_autofree gchar *uri = g_strdup_printf("file:%s", file);
     g_autofree uint8_t *stream = NULL;
-    Zc *z = zc_start("q35", ""), *d;
+    QZcomp *z = zc_start("q35", ""), *d;
     gsize len, at, c;
 
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 0, 8, 0);
-    g_assert_cmpint(run1(z, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
-                                      SRC_BUF, 4096, DST_BUF, 8192, 1), NULL),
+    g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                          SRC_BUF, 4096, DST_BUF, 8192, 1),
+                         NULL),
                     ==, 0);
     qtest_qmp_assert_success(z->qts, "{'execute': 'stop'}");
     qtest_qmp_assert_success(z->qts, "{'execute': 'migrate', 'arguments': "
@@ -2481,7 +2399,7 @@ static void test_migrate_v1(const void *data)
     len -= sizeof(caps);
     g_assert_true(g_file_set_contents(file, (gchar *)stream, len, NULL));
 
-    d = g_new0(Zc, 1);
+    d = g_new0(QZcomp, 1);
     d->qts = qtest_initf("-machine q35 -m %d -nodefaults "
                          "-device zcomp-pci,addr=%02x.0 -incoming %s",
                          RAM_MB, SLOT, uri);
@@ -2490,9 +2408,10 @@ static void test_migrate_v1(const void *data)
     zc_attach(d, false);
     zc_take_rings(d, z);
     zc_stop(z);
-    g_assert_cmphex(rd32(d, ZCOMP_REG_CAP_ALGS), ==, 0x1f);
-    g_assert_cmpint(run1(d, 0, mk_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_ZSTD,
-                                      SRC_BUF, 4096, DST_BUF, 8192, 2), NULL),
+    g_assert_cmphex(qzcomp_readl(d, ZCOMP_REG_CAP_ALGS), ==, 0x1f);
+    g_assert_cmpint(run1(d, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_ZSTD,
+                                          SRC_BUF, 4096, DST_BUF, 8192, 2),
+                         NULL),
                     ==, 0);
     zc_stop(d);
     unlink(file);
@@ -2517,7 +2436,7 @@ static void test_sync_priced(const void *data)
     uint32_t len = 0, n = 64000;
     struct zcomp_cqe c;
     gchar *disk;
-    Zc *z;
+    QZcomp *z;
 
     /* A zstd frame of 64000 bytes in 2 raw blocks. */
     memcpy(frame, "\x28\xb5\x2f\xfd\xa0", 5);
@@ -2537,14 +2456,14 @@ static void test_sync_priced(const void *data)
     z = zc_start_vcpu_args("pc", "", trace, &disk);
     qtest_memwrite(z->qts, SRC_BUF + 0x100000, frame, len);
     stage(z, page, sizeof(page), 1, r);
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 0, 8, ZCOMP_QCTRL_SYNC);
-    push(z, 0, &(struct zcomp_sqe) {
+    qzcomp_push(z, 0, &(struct zcomp_sqe) {
         .opcode = ZCOMP_OP_COMPRESS, .algo = ZCOMP_ALG_LZ4, .tag = 1,
         .src_addr = SRC_BUF, .src_len = 4096, .dst_addr = DST_BUF,
         .dst_cap = 8192 });
     vcpu_ring(z, 0, true);
-    c = reap(z, 0);
+    c = qzcomp_reap(z, 0);
     g_assert_cmpint(c.status, ==, 0);
     /*
      * The 64 KiB zstd request: priced and left to the worker. A doorbell
@@ -2558,12 +2477,12 @@ static void test_sync_priced(const void *data)
         if (g_file_get_contents(log, &text, &seen, NULL)) {
             g_clear_pointer(&text, g_free);
         }
-        push(z, 0, &(struct zcomp_sqe) {
+        qzcomp_push(z, 0, &(struct zcomp_sqe) {
             .opcode = ZCOMP_OP_DECOMPRESS, .algo = ZCOMP_ALG_ZSTD,
             .tag = tag, .src_addr = SRC_BUF + 0x100000, .src_len = len,
             .dst_addr = OUT_BUF, .dst_cap = n });
         vcpu_ring(z, 0, true);
-        c = reap(z, 0);
+        c = qzcomp_reap(z, 0);
         g_assert_cmpint(c.status, ==, 0);
         g_assert_cmpuint(c.out_len, ==, n);
         g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
@@ -2616,12 +2535,12 @@ static void test_sync_stall_per_algorithm(const void *data)
     const uint32_t n = 15;
     gsize seen = 0;
     gchar *disk;
-    Zc *z;
+    QZcomp *z;
 
     unlink(log);
     z = zc_start_vcpu_args("pc", "ring-size=16", trace, &disk);
     stage(z, buf, 4096, 4, r);
-    zc_enable(z);
+    qzcomp_enable(z);
     queue_setup(z, 0, 16, ZCOMP_QCTRL_SYNC);
     queue_setup(z, 1, 16, 0);
     for (unsigned i = 0; i < G_N_ELEMENTS(algos); i++) {
@@ -2634,25 +2553,26 @@ static void test_sync_stall_per_algorithm(const void *data)
             gsize len;
 
             if (op == ZCOMP_OP_DECOMPRESS) {
-                struct zcomp_sqe s = mk_sqe(ZCOMP_OP_COMPRESS, algos[i],
-                                            SRC_BUF, 4096, DST_BUF, 8192, 0);
+                struct zcomp_sqe s = qzcomp_sqe(ZCOMP_OP_COMPRESS, algos[i],
+                                                SRC_BUF, 4096, DST_BUF,
+                                                8192, 0);
 
                 s.level = top_level(algos[i]);
                 g_assert_cmpint(run1(z, 1, s, &clen), ==, 0);
             }
             for (uint32_t k = 0; k < n; k++) {
                 struct zcomp_sqe s = op == ZCOMP_OP_COMPRESS ?
-                    mk_sqe(op, algos[i], SRC_BUF, 4096,
-                           OUT_BUF + k * 8192ull, 8192, k) :
-                    mk_sqe(op, algos[i], DST_BUF, clen,
-                           OUT_BUF + k * 8192ull, 4096, k);
+                    qzcomp_sqe(op, algos[i], SRC_BUF, 4096,
+                               OUT_BUF + k * 8192ull, 8192, k) :
+                    qzcomp_sqe(op, algos[i], DST_BUF, clen,
+                               OUT_BUF + k * 8192ull, 4096, k);
 
                 s.level = level;
-                push(z, 0, &s);
+                qzcomp_push(z, 0, &s);
             }
             vcpu_ring(z, 0, true);
             for (uint32_t k = 0; k < n; k++) {
-                struct zcomp_cqe c = reap(z, 0);
+                struct zcomp_cqe c = qzcomp_reap(z, 0);
 
                 g_assert_cmpint(c.status, ==, 0);
             }

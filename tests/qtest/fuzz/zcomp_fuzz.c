@@ -23,6 +23,7 @@
 #include "tests/qtest/libqtest.h"
 #include "tests/qtest/libqos/pci.h"
 #include "tests/qtest/libqos/pci-pc.h"
+#include "tests/qtest/libqos/zcomp.h"
 #include "hw/pci/pci_regs.h"
 #include "qemu/bswap.h"
 #include "qemu/main-loop.h"
@@ -45,9 +46,7 @@
 /* How long an action waits for the worker to catch up with a doorbell. */
 #define SETTLE_US       2000
 
-static QPCIBus *bus;
-static QPCIDevice *dev;
-static QPCIBar bar;
+static QZcomp zc;
 static uint64_t bar_addr;
 
 /* Input: a sequence of actions, each an opcode byte and a fixed payload. */
@@ -93,21 +92,6 @@ static bool take(Input *in, void *buf, size_t n)
     return true;
 }
 
-static void wr32(uint64_t off, uint32_t v)
-{
-    qpci_io_writel(dev, bar, off, v);
-}
-
-static void wr64(uint64_t off, uint64_t v)
-{
-    qpci_io_writeq(dev, bar, off, v);
-}
-
-static uint32_t rd32(uint64_t off)
-{
-    return qpci_io_readl(dev, bar, off);
-}
-
 /*
  * Let the worker run what a doorbell started: a bounded wait, and none
  * when nothing can run.
@@ -117,11 +101,12 @@ static void settle(int q)
     int64_t end = g_get_monotonic_time() + SETTLE_US;
     uint32_t reg = ZCOMP_QREG(q);
 
-    if (rd32(ZCOMP_REG_STATUS) != ZCOMP_STS_READY ||
-        !(rd32(reg + ZCOMP_QREG_STATUS) & ZCOMP_QSTS_ENABLED)) {
+    if (qzcomp_readl(&zc, ZCOMP_REG_STATUS) != ZCOMP_STS_READY ||
+        !(qzcomp_queue_status(&zc, q) & ZCOMP_QSTS_ENABLED)) {
         return;
     }
-    while (rd32(reg + ZCOMP_QREG_SQ_HEAD) != rd32(reg + ZCOMP_QREG_SQ_TAIL) &&
+    while (qzcomp_readl(&zc, reg + ZCOMP_QREG_SQ_HEAD) !=
+           qzcomp_readl(&zc, reg + ZCOMP_QREG_SQ_TAIL) &&
            g_get_monotonic_time() < end) {
         /* Without the BQL: behind an IOMMU the worker translates with it. */
         bql_unlock();
@@ -152,7 +137,7 @@ static void vtd_identity(void)
     for (int i = 0; i < MAPPED_PAGES; i++) {
         pte[i] = cpu_to_le64((MAPPED_BASE + i * 4096ull) | 3);
     }
-    qtest_memwrite(bus->qts, PT_L1, pte, sizeof(pte));
+    qtest_memwrite(zc.qts, PT_L1, pte, sizeof(pte));
 }
 
 /* Root, context and page tables for the device; translation on. */
@@ -161,16 +146,16 @@ static void vtd_setup(void)
     static const uint8_t zero[4096];
 
     for (int i = 0; i < PT_PAGES; i++) {
-        qtest_memwrite(bus->qts, PT_BASE + i * 4096ull, zero, sizeof(zero));
+        qtest_memwrite(zc.qts, PT_BASE + i * 4096ull, zero, sizeof(zero));
     }
-    qtest_writeq(bus->qts, PT_BASE + 2 * 4096, (PT_BASE + 3 * 4096) | 3);
+    qtest_writeq(zc.qts, PT_BASE + 2 * 4096, (PT_BASE + 3 * 4096) | 3);
     for (int i = 0; i < MAPPED_PAGES / 512; i++) {
-        qtest_writeq(bus->qts, PT_BASE + 3 * 4096 + i * 8,
+        qtest_writeq(zc.qts, PT_BASE + 3 * 4096 + i * 8,
                      (PT_L1 + i * 4096ull) | 3);
     }
     vtd_identity();
-    vtd_root(bus->qts, PT_BASE, QPCI_DEVFN(SLOT, 0), PT_BASE + 2 * 4096);
-    vtd_enable(bus->qts);
+    vtd_root(zc.qts, PT_BASE, QPCI_DEVFN(SLOT, 0), PT_BASE + 2 * 4096);
+    vtd_enable(zc.qts);
 }
 
 static void act_iommu(uint8_t a, uint8_t b, uint32_t v)
@@ -180,33 +165,33 @@ static void act_iommu(uint8_t a, uint8_t b, uint32_t v)
 
     switch (a % 8) {
     case 0:     /* unmap */
-        qtest_writeq(bus->qts, at, 0);
+        qtest_writeq(zc.qts, at, 0);
         break;
     case 1:     /* moved to another page */
-        qtest_writeq(bus->qts, at, (MAPPED_BASE + other * 4096ull) | 3);
+        qtest_writeq(zc.qts, at, (MAPPED_BASE + other * 4096ull) | 3);
         break;
     case 2:     /* read-only, or write-only */
-        qtest_writeq(bus->qts, at, iova | (b & 1 ? 1 : 2));
+        qtest_writeq(zc.qts, at, iova | (b & 1 ? 1 : 2));
         break;
     case 3:     /* back to identity */
-        qtest_writeq(bus->qts, at, iova | 3);
+        qtest_writeq(zc.qts, at, iova | 3);
         break;
     case 4:
-        vtd_inval(bus->qts, VTD_INVAL_PAGE, iova);
+        vtd_inval(zc.qts, VTD_INVAL_PAGE, iova);
         return;
     case 5:
-        vtd_inval(bus->qts, b & 1 ? VTD_INVAL_GLOBAL : VTD_INVAL_DOMAIN, 0);
+        vtd_inval(zc.qts, b & 1 ? VTD_INVAL_GLOBAL : VTD_INVAL_DOMAIN, 0);
         return;
     case 6:
-        vtd_te(bus->qts, b & 1);
+        vtd_te(zc.qts, b & 1);
         return;
     default:    /* a 2 MiB page over the first half */
-        qtest_writeq(bus->qts, PT_BASE + 3 * 4096, MAPPED_BASE | 0x83);
+        qtest_writeq(zc.qts, PT_BASE + 3 * 4096, MAPPED_BASE | 0x83);
         break;
     }
     /* Changed tables: invalidated at once, or left for a later action. */
     if (b & 2) {
-        vtd_inval(bus->qts, VTD_INVAL_PAGE, iova);
+        vtd_inval(zc.qts, VTD_INVAL_PAGE, iova);
     }
 }
 
@@ -222,20 +207,16 @@ static void act(Input *in, uint8_t op)
     switch (op % OP_COUNT) {
     case OP_QUEUE_SETUP:
         if (take(in, &hdr, sizeof(hdr))) {
-            uint32_t q = hdr.q % QUEUES, qr = ZCOMP_QREG(q);
+            uint32_t q = hdr.q % QUEUES;
             uint32_t size = hdr.a & 0x80 ? hdr.v : 2u << (hdr.a % 4);
 
-            static const struct zcomp_cqe zero[RING_MAX];
-
-            /* Not qtest_memset: its in-process wrapper leaks. */
-            qtest_memwrite(bus->qts, CQ_BASE(q), zero, sizeof(zero));
-            wr32(qr + ZCOMP_QREG_CTRL, 0);
-            wr64(qr + ZCOMP_QREG_SQ_BASE, hdr.c & 1 ? NOT_RAM : SQ_BASE(q));
-            wr64(qr + ZCOMP_QREG_CQ_BASE, hdr.c & 2 ? NOT_RAM + 64 :
-                 CQ_BASE(q) + (hdr.c & 4));
-            wr32(qr + ZCOMP_QREG_SIZE_ENTRIES, size);
-            wr32(qr + ZCOMP_QREG_VECTOR, hdr.c >> 4);
-            wr32(qr + ZCOMP_QREG_CTRL, ZCOMP_QCTRL_ENABLE | (hdr.b & 0x0e));
+            /* Its CQ zeroed, then disabled, set up as the input says. */
+            qzcomp_queue_init(&zc, q, SQ_BASE(q), CQ_BASE(q), RING_MAX);
+            qzcomp_writel(&zc, ZCOMP_QREG(q) + ZCOMP_QREG_CTRL, 0);
+            qzcomp_queue_enable(&zc, q, hdr.c & 1 ? NOT_RAM : SQ_BASE(q),
+                                hdr.c & 2 ? NOT_RAM + 64 :
+                                CQ_BASE(q) + (hdr.c & 4),
+                                size, hdr.c >> 4, hdr.b & 0x0e);
         }
         break;
     case OP_SQE:
@@ -261,23 +242,21 @@ static void act(Input *in, uint8_t op)
                                SGL((hdr.c >> 2) % 4) :
                                pick_addr(hdr.c >> 3, sqe.dst_addr);
             }
-            qtest_memwrite(bus->qts,
-                           SQ_BASE(q) + (hdr.a % RING_MAX) * sizeof(sqe),
-                           &sqe, sizeof(sqe));
+            qzcomp_put_sqe(&zc, q, hdr.a % RING_MAX, &sqe);
         }
         break;
     case OP_DOORBELL:
         if (take(in, &hdr, sizeof(hdr))) {
             uint32_t q = hdr.q % QUEUES;
 
-            wr32(ZCOMP_DB_OFFSET + (hdr.b & 0x80 ? hdr.v % 0x100 : q) *
-                 ZCOMP_DB_STRIDE, hdr.a & 0x80 ? hdr.v : hdr.a % RING_MAX);
+            qzcomp_doorbell(&zc, hdr.b & 0x80 ? hdr.v % 0x100 : q,
+                            hdr.a & 0x80 ? hdr.v : hdr.a % RING_MAX);
             settle(q);
         }
         break;
     case OP_DATA:
         if (take(in, &hdr, sizeof(hdr)) && take(in, data, sizeof(data))) {
-            qtest_memwrite(bus->qts,
+            qtest_memwrite(zc.qts,
                            BUF(hdr.q % 8) + hdr.v % (MAX_REQ - 16), data,
                            sizeof(data));
         }
@@ -290,7 +269,7 @@ static void act(Input *in, uint8_t op)
                 .rsvd = hdr.c == 0xff,
             };
 
-            qtest_memwrite(bus->qts, SGL(hdr.q % 4) +
+            qtest_memwrite(zc.qts, SGL(hdr.q % 4) +
                            (hdr.a % 16) * sizeof(sge), &sge, sizeof(sge));
         }
         break;
@@ -299,9 +278,9 @@ static void act(Input *in, uint8_t op)
             uint64_t off = ((uint64_t)hdr.a << 8 | hdr.b) % ZCOMP_BAR0_SIZE;
 
             if (hdr.c & 1) {
-                qpci_io_writeq(dev, bar, off & ~7ull, hdr.v);
+                qzcomp_writeq(&zc, off & ~7ull, hdr.v);
             } else {
-                qpci_io_writel(dev, bar, off & ~3ull, hdr.v);
+                qzcomp_writel(&zc, off & ~3ull, hdr.v);
             }
             settle(hdr.q % QUEUES);
         }
@@ -311,44 +290,42 @@ static void act(Input *in, uint8_t op)
             uint64_t off = ((uint64_t)hdr.a << 8 | hdr.b) % ZCOMP_BAR0_SIZE;
 
             if (hdr.c & 1) {
-                qpci_io_readq(dev, bar, off & ~7ull);
+                qzcomp_readq(&zc, off & ~7ull);
             } else {
-                qpci_io_readl(dev, bar, off & ~3ull);
+                qzcomp_readl(&zc, off & ~3ull);
             }
         }
         break;
     case OP_CTRL:
         if (take(in, &hdr, sizeof(hdr))) {
-            wr32(ZCOMP_REG_CTRL, hdr.a & 3);
+            qzcomp_writel(&zc, ZCOMP_REG_CTRL, hdr.a & 3);
         }
         break;
     case OP_BUS_MASTER:
         if (take(in, &hdr, sizeof(hdr))) {
-            qpci_config_writew(dev, PCI_COMMAND, PCI_COMMAND_MEMORY |
+            qpci_config_writew(zc.dev, PCI_COMMAND, PCI_COMMAND_MEMORY |
                                (hdr.a & 1 ? PCI_COMMAND_MASTER : 0));
         }
         break;
     case OP_QUEUE_DISABLE:
         if (take(in, &hdr, sizeof(hdr))) {
-            wr32(ZCOMP_QREG(hdr.q % QUEUES) + ZCOMP_QREG_CTRL, hdr.a & 0x0e);
+            qzcomp_writel(&zc, ZCOMP_QREG(hdr.q % QUEUES) + ZCOMP_QREG_CTRL,
+                          hdr.a & 0x0e);
         }
         break;
     case OP_COMPRESS_INTO:
         /* Queue 0 set up and enabled: compress buffer a into buffer b. */
         if (take(in, &hdr, sizeof(hdr))) {
-            struct zcomp_sqe s = {
-                .opcode = ZCOMP_OP_COMPRESS,
-                .algo = hdr.c % ZCOMP_ALG_COUNT,
-                .src_addr = cpu_to_le64(BUF(hdr.a % 8)),
-                .src_len = cpu_to_le32(1 + hdr.v % MAX_REQ),
-                .dst_addr = cpu_to_le64(BUF(hdr.b % 8)),
-                .dst_cap = cpu_to_le32(MAX_REQ),
-            };
-            uint32_t head = rd32(ZCOMP_QREG(0) + ZCOMP_QREG_SQ_TAIL);
+            struct zcomp_sqe s = qzcomp_sqe(ZCOMP_OP_COMPRESS,
+                                            hdr.c % ZCOMP_ALG_COUNT,
+                                            BUF(hdr.a % 8),
+                                            1 + hdr.v % MAX_REQ,
+                                            BUF(hdr.b % 8), MAX_REQ, 0);
+            uint32_t head = qzcomp_readl(&zc,
+                                         ZCOMP_QREG(0) + ZCOMP_QREG_SQ_TAIL);
 
-            qtest_memwrite(bus->qts, SQ_BASE(0) +
-                           (head % RING_MAX) * sizeof(s), &s, sizeof(s));
-            wr32(ZCOMP_DB_OFFSET, (head + 1) % RING_MAX);
+            qzcomp_put_sqe(&zc, 0, head % RING_MAX, &s);
+            qzcomp_doorbell(&zc, 0, (head + 1) % RING_MAX);
             settle(0);
         }
         break;
@@ -356,11 +333,11 @@ static void act(Input *in, uint8_t op)
         if (take(in, &hdr, sizeof(hdr))) {
             uint32_t q = hdr.q % QUEUES;
 
-            wr32(ZCOMP_DB_OFFSET + q * ZCOMP_DB_STRIDE, hdr.a % RING_MAX);
+            qzcomp_doorbell(&zc, q, hdr.a % RING_MAX);
             g_usleep(hdr.b % 64);
-            qpci_config_writew(dev, PCI_COMMAND, PCI_COMMAND_MEMORY);
+            qpci_config_writew(zc.dev, PCI_COMMAND, PCI_COMMAND_MEMORY);
             g_usleep(hdr.c % 64);
-            qpci_config_writew(dev, PCI_COMMAND, PCI_COMMAND_MEMORY |
+            qpci_config_writew(zc.dev, PCI_COMMAND, PCI_COMMAND_MEMORY |
                                PCI_COMMAND_MASTER);
             settle(q);
         }
@@ -384,15 +361,15 @@ static void zcomp_fuzz(QTestState *s, const unsigned char *data, size_t size)
      * A known start: BAR where it was, memory and bus mastering on, the
      * device reset and enabled (reset is bounded: it waits for no codec).
      */
-    qpci_config_writel(dev, PCI_BASE_ADDRESS_0, (uint32_t)bar_addr | 4);
-    qpci_config_writel(dev, PCI_BASE_ADDRESS_1, bar_addr >> 32);
-    qpci_config_writew(dev, PCI_COMMAND,
+    qpci_config_writel(zc.dev, PCI_BASE_ADDRESS_0, (uint32_t)bar_addr | 4);
+    qpci_config_writel(zc.dev, PCI_BASE_ADDRESS_1, bar_addr >> 32);
+    qpci_config_writew(zc.dev, PCI_COMMAND,
                        PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-    wr32(ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
+    qzcomp_writel(&zc, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
     if (with_iommu) {
         vtd_setup();
     }
-    wr32(ZCOMP_REG_CTRL, ZCOMP_CTRL_ENABLE);
+    qzcomp_writel(&zc, ZCOMP_REG_CTRL, ZCOMP_CTRL_ENABLE);
     while (take(&in, &op, 1)) {
         act(&in, op);
     }
@@ -410,12 +387,12 @@ static void zcomp_fuzz(QTestState *s, const unsigned char *data, size_t size)
 
 static void zcomp_pre_fuzz(QTestState *s)
 {
-    bus = qpci_new_pc(s, NULL);
-    dev = qpci_device_find(bus, QPCI_DEVFN(SLOT, 0));
-    g_assert(dev);
-    qpci_device_enable(dev);
-    bar = qpci_iomap(dev, 0, NULL);
-    bar_addr = bar.addr;
+    qzcomp_init(&zc, qpci_new_pc(s, NULL), QPCI_DEVFN(SLOT, 0), true);
+    bar_addr = zc.bar.addr;
+    /* Where OP_SQE puts entries before any OP_QUEUE_SETUP. */
+    for (int q = 0; q < QUEUES; q++) {
+        qzcomp_queue_init(&zc, q, SQ_BASE(q), CQ_BASE(q), RING_MAX);
+    }
 }
 
 #define ZCOMP_FUZZ_DEVICE "-device zcomp-pci,addr=04.0,queues=2,workers=1," \
