@@ -48,24 +48,54 @@ enum zc_fallback {
 	ZC_FB_NR
 };
 
+struct zc_job;
+
 /*
- * An asynchronous request as the interrupt rings see it. The crypto glue
- * embeds it in its request context and implements zc_job_copy_in(),
- * zc_job_take() and zc_job_done().
+ * How the rings hand a job back to its owner, the crypto glue, as
+ * hisi_zip's qp->req_cb and idxd's desc_complete do: the queue layer and
+ * the software fallback call these, never the glue's functions by name.
+ */
+struct zc_job_ops {
+	/*
+	 * Copy the source, which is not one run (src NULL), to the bounce
+	 * buffer @buf; queue lock held.
+	 */
+	void (*copy_in)(struct zc_job *job, void *buf);
+	/*
+	 * Interrupt queues: take a device completion, queue lock held. @ret
+	 * and @out: the device's answer; @out_buf: the bounce buffer holding
+	 * it, NULL if the device wrote the caller's buffer (mapped). Copy the
+	 * result out, or set software to finish it there.
+	 */
+	void (*take)(struct zc_job *job, int ret, const void *out_buf, u32 out);
+	/*
+	 * Complete the job, no lock held; in software first if it must
+	 * (then in process context: zc_sw_defer()).
+	 */
+	void (*done)(struct zc_job *job, enum zc_fallback why);
+};
+
+/*
+ * A request as the rings see it: the crypto glue embeds it in its request
+ * context (the interrupt queues) or on its stack (the polled queue, which
+ * finishes it before zc_poll_request() returns).
  */
 struct zc_job {
+	/* the owner's callbacks: none needed on the polled queue with src */
+	const struct zc_job_ops *ops;
 	struct list_head node;
 	struct work_struct work;	/* software completion, zc_sw_defer() */
-	/* the caller's buffers where they are DMA-able runs, else NULL */
+	/* the caller's buffers where each is one linear run, else NULL */
 	const void *src;
 	void *dst;
+	bool may_map;		/* and those may be DMA-mapped */
 	/* mapped for the device (dcap bytes of dst), instead of bounced */
 	bool mapped;
 	dma_addr_t src_dma;
 	dma_addr_t dst_dma;
 	u32 dcap;
 	unsigned int slen;
-	unsigned int dlen;
+	unsigned int dlen;	/* room; the polled queue's result */
 	int err;
 	bool software;		/* finish in software, outside the queue lock */
 	enum zc_fallback why;	/* and why */
@@ -172,10 +202,8 @@ void zc_schedule_recovery(struct zc_dev *zd);
 void zc_stall(struct zc_dev *zd);
 
 /* zc_queue.c */
-struct scatterlist;
-int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
-		    struct scatterlist *src_sg, unsigned int slen, u8 *dst,
-		    unsigned int *dlen, bool may_map, enum zc_fallback *why);
+int zc_poll_request(struct zc_dev *zd, struct zc_job *job,
+		    enum zc_fallback *why);
 int zc_irq_submit(struct zc_dev *zd, struct zc_job *job,
 		  enum zc_fallback *why);
 bool zc_reap(struct zc_queue *q);
@@ -187,10 +215,6 @@ int zc_hw_start(struct zc_dev *zd);
 void zc_hw_stop_and_drain(struct zc_dev *zd);
 
 /* zc_crypto.c */
-void zc_job_copy_in(struct zc_job *job, void *buf);
-/* @out_buf NULL: the device wrote the caller's buffer (job->mapped) */
-void zc_job_take(struct zc_job *job, int ret, const void *out_buf, u32 out);
-void zc_job_done(struct zc_job *job, enum zc_fallback why);
 void zc_crypto_setup(void);
 void zc_register_algs(struct device *dev, u32 algs);
 void zc_unregister_algs(void);

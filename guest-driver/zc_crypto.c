@@ -102,22 +102,24 @@ static int zc_comp_run(struct crypto_tfm *tfm, u8 op, const u8 *src,
 {
 	struct zc_comp_ctx *ctx = crypto_tfm_ctx(tfm);
 	u8 algo = zc_alg_of_tfm(tfm)->algo;
+	/* Both buffers are runs: the rings need no callback of it. */
+	struct zc_job job = {
+		.src = src, .dst = dst, .slen = slen, .dlen = *dlen,
+		.may_map = true, .op = op, .algo = algo,
+	};
 	enum zc_fallback why = ZC_FB_NODEV;
-	unsigned int out = *dlen;
 	struct zc_dev *zd;
 	int ret = -EIO;
 
 	rcu_read_lock();
 	zd = zc_device_for(algo, &why);
 	if (zd)
-		ret = zc_poll_request(zd, op, algo, src, NULL, slen, dst, &out,
-				      true,
-				      &why);
+		ret = zc_poll_request(zd, &job, &why);
 	rcu_read_unlock();
 
 	if (!ret) {
-		zc_count_offload(algo, op, slen, out);
-		*dlen = out;
+		zc_count_offload(algo, op, slen, job.dlen);
+		*dlen = job.dlen;
 		return 0;
 	}
 	if (ret != -EIO) {
@@ -285,8 +287,8 @@ static int zc_acomp_software(struct acomp_req *req, u8 op, u8 algo,
 	return ret;
 }
 
-/* Copy the request's source into a bounce buffer (queue lock held). */
-void zc_job_copy_in(struct zc_job *job, void *buf)
+/* zc_job_ops of the acomp requests: the rings' way back to them */
+static void zc_acomp_copy_in(struct zc_job *job, void *buf)
 {
 	struct acomp_req *req = zc_req_of_job(job);
 
@@ -297,7 +299,8 @@ void zc_job_copy_in(struct zc_job *job, void *buf)
  * Take a device completion (queue lock held): copy the result out of the
  * bounce buffer, or mark the job for software, done after unlocking.
  */
-void zc_job_take(struct zc_job *job, int ret, const void *out_buf, u32 out)
+static void zc_acomp_take(struct zc_job *job, int ret, const void *out_buf,
+			  u32 out)
 {
 	struct acomp_req *req = zc_req_of_job(job);
 
@@ -319,7 +322,7 @@ void zc_job_take(struct zc_job *job, int ret, const void *out_buf, u32 out)
  * Complete the request, no lock held; software first if it must (then in
  * process context: zc_finish_jobs() deferred it).
  */
-void zc_job_done(struct zc_job *job, enum zc_fallback why)
+static void zc_acomp_done(struct zc_job *job, enum zc_fallback why)
 {
 	struct acomp_req *req = zc_req_of_job(job);
 
@@ -330,6 +333,12 @@ void zc_job_done(struct zc_job *job, enum zc_fallback why)
 	acomp_request_complete(req, job->err);
 	local_bh_enable();
 }
+
+static const struct zc_job_ops zc_acomp_job_ops = {
+	.copy_in = zc_acomp_copy_in,
+	.take = zc_acomp_take,
+	.done = zc_acomp_done,
+};
 
 /* One scatterlist entry covering @len bytes of the linear map. */
 static bool zc_sg_linear(struct scatterlist *sg, unsigned int len)
@@ -374,22 +383,18 @@ static bool zc_acomp_wants_poll(struct acomp_req *req, bool sync)
  * caller says are not for DMA). 0 or -ENOSPC: done; -EIO: use the
  * interrupt queues, or software if @sync; *@why tells why. Never sleeps.
  */
-static int zc_acomp_poll(struct zc_dev *zd, struct acomp_req *req, u8 op,
-			 u8 algo, bool sync, enum zc_fallback *why)
+static int zc_acomp_poll(struct zc_dev *zd, struct acomp_req *req,
+			 struct zc_job *job, bool sync, enum zc_fallback *why)
 {
-	const u8 *src = zc_req_src_run(req);
-	u8 *dst = zc_req_dst_run(req);
-	unsigned int dlen = req->dlen;
 	int ret;
 
 	*why = ZC_FB_TOO_LARGE;
-	if (!zc_acomp_wants_poll(req, sync) || !zd->npoll || !dst)
+	if (!zc_acomp_wants_poll(req, sync) || !zd->npoll || !job->dst)
 		return -EIO;
-	ret = zc_poll_request(zd, op, algo, src, src ? NULL : req->src,
-			      req->slen, dst, &dlen, !zc_nondma(req), why);
+	ret = zc_poll_request(zd, job, why);
 	if (!ret) {
-		req->dlen = dlen;
-		zc_count_offload(algo, op, req->slen, dlen);
+		req->dlen = job->dlen;
+		zc_count_offload(job->algo, job->op, req->slen, job->dlen);
 	} else if (ret == -ENOSPC) {
 		zc_count_incompressible();
 	}
@@ -426,18 +431,17 @@ static int zc_acomp_run(struct acomp_req *req, u8 op, u8 algo, bool sync)
 	if (zc_nondma(req))
 		sync = true;
 	rctx->req = req;
+	/* DMA-able runs may go to the device as they are (zc_job_load()) */
 	rctx->job = (struct zc_job) {
+		.ops = &zc_acomp_job_ops,
+		.src = zc_req_src_run(req), .dst = zc_req_dst_run(req),
+		.may_map = !zc_nondma(req),
 		.slen = req->slen, .dlen = req->dlen, .op = op, .algo = algo,
 	};
-	/* DMA-able runs may go to the device as they are (zc_irq_submit()) */
-	if (!zc_nondma(req)) {
-		rctx->job.src = zc_req_src_run(req);
-		rctx->job.dst = zc_req_dst_run(req);
-	}
 	rcu_read_lock();
 	zd = zc_device_for(algo, &why);
 	if (zd) {
-		ret = zc_acomp_poll(zd, req, op, algo, sync, &why);
+		ret = zc_acomp_poll(zd, req, &rctx->job, sync, &why);
 		/* Not to a device that just stopped answering (zc_stall()) */
 		if (ret == -EIO && !sync && !READ_ONCE(zd->stalled))
 			ret = zc_irq_submit(zd, &rctx->job, &why);

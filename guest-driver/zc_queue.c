@@ -9,7 +9,6 @@
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/module.h>
-#include <linux/scatterlist.h>
 #include <linux/slab.h>
 
 #include "zc.h"
@@ -84,12 +83,12 @@ static bool zc_can_map(const void *p, unsigned int len)
 }
 
 /*
- * DMA-map the caller's buffers for one polled request. False: use the
- * bounce buffers. On success the device may write up to *@dcap bytes.
+ * DMA-map the caller's buffers for one request. False: use the bounce
+ * buffers. On success the device may write up to *@dcap bytes.
  */
-static bool zc_map_buffers(struct zc_dev *zd, const u8 *src, unsigned int slen,
-			   u8 *dst, unsigned int dlen, dma_addr_t *sa,
-			   dma_addr_t *da, u32 *dcap)
+static bool zc_map_buffers(struct zc_dev *zd, const void *src,
+			   unsigned int slen, void *dst, unsigned int dlen,
+			   dma_addr_t *sa, dma_addr_t *da, u32 *dcap)
 {
 	struct device *dev = &zd->pdev->dev;
 
@@ -108,11 +107,63 @@ static bool zc_map_buffers(struct zc_dev *zd, const u8 *src, unsigned int slen,
 	return true;
 }
 
-static void zc_unmap_buffers(struct zc_dev *zd, dma_addr_t sa,
-			     unsigned int slen, dma_addr_t da, u32 dcap)
+/* The device is done with @job's buffers (completed, or reset) */
+static void zc_job_unmap(struct zc_dev *zd, struct zc_job *job)
 {
-	dma_unmap_single(&zd->pdev->dev, sa, slen, DMA_TO_DEVICE);
-	dma_unmap_single(&zd->pdev->dev, da, dcap, DMA_FROM_DEVICE);
+	if (job->mapped) {
+		dma_unmap_single(&zd->pdev->dev, job->src_dma, job->slen,
+				 DMA_TO_DEVICE);
+		dma_unmap_single(&zd->pdev->dev, job->dst_dma, job->dcap,
+				 DMA_FROM_DEVICE);
+	}
+	job->mapped = false;
+}
+
+/*
+ * Describe @job in entry @idx of @q (lock held): the caller's buffers as
+ * they are where both are runs that may be mapped, else the slot's
+ * bounce buffers. False: it fits neither.
+ */
+static bool zc_job_load(struct zc_queue *q, u32 idx, struct zc_job *job)
+{
+	struct zc_slot *slot = &q->slots[idx];
+
+	job->mapped = job->may_map && job->src && job->dst &&
+		      zc_map_buffers(q->zd, job->src, job->slen, job->dst,
+				     job->dlen, &job->src_dma, &job->dst_dma,
+				     &job->dcap);
+	if (job->mapped) {
+		zc_fill_sqe(&q->sq[idx], job->op, job->algo, idx, job->src_dma,
+			    job->slen, job->dst_dma, job->dcap);
+		return true;
+	}
+	if (job->slen > ZC_SLOT_BYTES)
+		return false;
+	if (job->src)
+		memcpy(slot->src, job->src, job->slen);
+	else
+		job->ops->copy_in(job, slot->src);
+	zc_fill_sqe(&q->sq[idx], job->op, job->algo, idx, slot->src_dma,
+		    job->slen, slot->dst_dma,
+		    min_t(u32, job->dlen, ZC_SLOT_BYTES));
+	return true;
+}
+
+/*
+ * The device's answer to @job, read before zc_job_unmap(): 0 and *@out
+ * bytes, or an errno (-EIO: try software). No output at all is as wrong
+ * as more than the buffer the device had.
+ */
+static int zc_job_result(struct zc_job *job, struct zcomp_cqe *cqe, u32 *out)
+{
+	u32 room = job->mapped ? job->dcap :
+				 min_t(u32, job->dlen, ZC_SLOT_BYTES);
+	int ret = zc_status_errno(job->op, cqe->status, room < job->dlen);
+
+	*out = le32_to_cpu(cqe->out_len);
+	if (!ret && (!*out || *out > room))
+		ret = -EIO;
+	return ret;
 }
 
 /*
@@ -135,28 +186,26 @@ static bool zc_poll_wait(struct zc_queue *q, struct zcomp_cqe *cqe)
 }
 
 /*
- * Polled request on the calling CPU's queue (SYNC mode: under TCG the
- * completion is usually there when the doorbell write returns). The
- * source is @src, or with @src_sg a scatterlist copied to the bounce
- * buffer; buffers the caller says are not for DMA (!@may_map) are
- * copied through the bounce buffers too. Called
- * with rcu_read_lock() held, from zram with preemption disabled too;
- * never sleeps. A caller moved to another CPU only shares a queue.
+ * Run @job on the calling CPU's polled queue (SYNC mode: under TCG the
+ * completion is usually there when the doorbell write returns). Its
+ * destination must be one run (job->dst); a source that is not is copied
+ * to the bounce buffer by job->ops->copy_in, and so are buffers the
+ * caller says are not for DMA (!job->may_map). 0: job->dlen bytes of
+ * result in job->dst; otherwise @job is left as it came, for another
+ * queue or software. Called with rcu_read_lock() held, from zram with
+ * preemption disabled too; never sleeps. A caller moved to another CPU
+ * only shares a queue.
  */
-int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
-		    struct scatterlist *src_sg, unsigned int slen, u8 *dst,
-		    unsigned int *dlen, bool may_map, enum zc_fallback *why)
+int zc_poll_request(struct zc_dev *zd, struct zc_job *job,
+		    enum zc_fallback *why)
 {
 	struct zc_queue *q = &zd->q[raw_smp_processor_id() % zd->npoll];
-	u32 dcap = min_t(u32, *dlen, ZC_SLOT_BYTES);
-	dma_addr_t sa, da;
-	struct zc_slot *slot;
 	struct zcomp_cqe *cqe;
 	u32 idx, out;
 	bool mapped;
 	int ret;
 
-	if (!slen || !*dlen) {
+	if (!job->slen || !job->dlen) {
 		*why = ZC_FB_TOO_LARGE;
 		return -EIO;
 	}
@@ -171,24 +220,11 @@ int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
 		return -EIO;
 	}
 	idx = q->tail;
-	slot = &q->slots[idx];
-	mapped = may_map && !src_sg &&
-		 zc_map_buffers(zd, src, slen, dst, *dlen, &sa, &da, &dcap);
-	if (!mapped) {
-		if (slen > ZC_SLOT_BYTES) {
-			spin_unlock(&q->lock);
-			*why = ZC_FB_TOO_LARGE;
-			return -EIO;
-		}
-		if (src_sg)
-			sg_copy_to_buffer(src_sg, sg_nents_for_len(src_sg, slen),
-					  slot->src, slen);
-		else
-			memcpy(slot->src, src, slen);
-		sa = slot->src_dma;
-		da = slot->dst_dma;
+	if (!zc_job_load(q, idx, job)) {
+		spin_unlock(&q->lock);
+		*why = ZC_FB_TOO_LARGE;
+		return -EIO;
 	}
-	zc_fill_sqe(&q->sq[idx], op, algo, idx, sa, slen, da, dcap);
 	q->tail = (idx + 1) & (q->size - 1);
 	/* writel() orders the descriptor before the doorbell. */
 	writel(q->tail, q->doorbell);
@@ -201,27 +237,20 @@ int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
 		 * caller's buffer later.
 		 */
 		zc_wr(zd, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
-		if (mapped)
-			zc_unmap_buffers(zd, sa, slen, da, dcap);
+		zc_job_unmap(zd, job);
 		q->dead = true;
 		spin_unlock(&q->lock);
 		zc_stall(zd);
 		*why = ZC_FB_TIMEOUT;
 		return -EIO;
 	}
-	out = le32_to_cpu(cqe->out_len);
-	ret = zc_status_errno(op, cqe->status, dcap < *dlen);
-	if (mapped)
-		zc_unmap_buffers(zd, sa, slen, da, dcap);
+	ret = zc_job_result(job, cqe, &out);
+	mapped = job->mapped;
+	zc_job_unmap(zd, job);
 	if (!ret) {
-		/* No output at all is as wrong as too much: software. */
-		if (!out || out > dcap) {
-			ret = -EIO;
-		} else {
-			if (!mapped)
-				memcpy(dst, slot->dst, out);
-			*dlen = out;
-		}
+		if (!mapped)
+			memcpy(job->dst, q->slots[idx].dst, out);
+		job->dlen = out;
 	}
 	q->head = q->tail;
 	if (q->head == 0)
@@ -229,15 +258,6 @@ int zc_poll_request(struct zc_dev *zd, u8 op, u8 algo, const u8 *src,
 	spin_unlock(&q->lock);
 	*why = ZC_FB_ERROR;
 	return ret;
-}
-
-/* The device is done with @job's buffers (completed, or reset) */
-static void zc_job_unmap(struct zc_dev *zd, struct zc_job *job)
-{
-	if (job->mapped)
-		zc_unmap_buffers(zd, job->src_dma, job->slen, job->dst_dma,
-				 job->dcap);
-	job->mapped = false;
 }
 
 /*
@@ -254,7 +274,7 @@ static void zc_finish_jobs(struct list_head *done, enum zc_fallback why)
 			job->why = why;
 			zc_sw_defer(job);
 		} else {
-			zc_job_done(job, why);
+			job->ops->done(job, why);
 		}
 	}
 }
@@ -271,22 +291,17 @@ bool zc_reap(struct zc_queue *q)
 		struct zcomp_cqe *cqe = &q->cq[q->head];
 		struct zc_slot *slot = &q->slots[q->head];
 		struct zc_job *job = slot->job;
-		u32 out, cap;
 		bool mapped;
 		int ret;
+		u32 out;
 
 		if ((READ_ONCE(cqe->flags) & ZCOMP_CQE_F_PHASE) != q->phase)
 			break;
 		dma_rmb();
-		cap = job->mapped ? job->dcap : ZC_SLOT_BYTES;
+		ret = zc_job_result(job, cqe, &out);
 		mapped = job->mapped;
-		out = le32_to_cpu(cqe->out_len);
-		ret = zc_status_errno(job->op, cqe->status, job->dlen > cap);
-		/* Never take more than the buffer the device had. */
-		if (!ret && (!out || out > min_t(u32, job->dlen, cap)))
-			ret = -EIO;
 		zc_job_unmap(q->zd, job);
-		zc_job_take(job, ret, mapped ? NULL : slot->dst, out);
+		job->ops->take(job, ret, mapped ? NULL : slot->dst, out);
 		list_add_tail(&job->node, &done);
 		slot->job = NULL;
 		q->head = (q->head + 1) & (q->size - 1);
@@ -332,7 +347,6 @@ irqreturn_t zc_irq(int irq, void *data)
 int zc_irq_submit(struct zc_dev *zd, struct zc_job *job, enum zc_fallback *why)
 {
 	struct zc_queue *q;
-	struct zc_slot *slot;
 	unsigned long flags;
 	u32 idx;
 
@@ -354,22 +368,13 @@ int zc_irq_submit(struct zc_dev *zd, struct zc_job *job, enum zc_fallback *why)
 		return -EIO;
 	}
 	idx = q->tail;
-	slot = &q->slots[idx];
 	/* The caller's buffers as they are where possible, as zram's path */
-	job->mapped = job->src && job->dst &&
-		      zc_map_buffers(zd, job->src, job->slen, job->dst,
-				     job->dlen, &job->src_dma, &job->dst_dma,
-				     &job->dcap);
-	if (job->mapped) {
-		zc_fill_sqe(&q->sq[idx], job->op, job->algo, idx, job->src_dma,
-			    job->slen, job->dst_dma, job->dcap);
-	} else {
-		zc_job_copy_in(job, slot->src);
-		zc_fill_sqe(&q->sq[idx], job->op, job->algo, idx,
-			    slot->src_dma, job->slen, slot->dst_dma,
-			    min_t(u32, job->dlen, ZC_SLOT_BYTES));
+	if (!zc_job_load(q, idx, job)) {
+		spin_unlock_irqrestore(&q->lock, flags);
+		*why = ZC_FB_TOO_LARGE;
+		return -EIO;
 	}
-	slot->job = job;
+	q->slots[idx].job = job;
 	if (!q->inflight++)
 		q->progress = jiffies;
 	q->tail = (idx + 1) & (q->size - 1);

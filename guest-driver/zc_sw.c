@@ -187,7 +187,7 @@ static void zc_sw_work(struct work_struct *work)
 {
 	struct zc_job *job = container_of(work, struct zc_job, work);
 
-	zc_job_done(job, job->why);
+	job->ops->done(job, job->why);
 }
 
 /* Finish @job (software set) from the workqueue, in process context. */
