@@ -48,6 +48,60 @@ qemu_build() {
         grep -v '^\[' "$dir/zcomp-ninja.log" | tail -60; exit 1; }
 }
 
+# debian_sources SUITE [MORE SUITES]: the apt sources of a Debian root
+# (deb822) as a user of SUITE has them: SUITE and SUITE-updates (and MORE,
+# e.g. SUITE-backports) from the mirror, SUITE-security.
+DEBIAN_MIRROR=http://deb.debian.org/debian
+debian_sources() {
+    local suite=$1
+    shift
+    cat <<SRC
+Types: deb
+URIs: $DEBIAN_MIRROR
+Suites: $suite $suite-updates${*:+ $*}
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://deb.debian.org/debian-security
+Suites: $suite-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+}
+
+# libfuzzer_run NAME OUT SEEDS RUNS FUZZER [OPTIONS]: one libFuzzer target
+# run in OUT (its log OUT/NAME.log, a crash's input OUT/NAME-crash-*),
+# started from the seed directory SEEDS. Repeatable: RUNS runs from a fixed
+# seed on a fresh corpus of the seeds only. With ZCOMP_FUZZ_SECONDS set,
+# open-ended instead: that long, on OUT/corpus-NAME, which grows from run
+# to run (ZCOMP_FUZZ_JOBS processes). A crash prints the log's end and
+# fails.
+libfuzzer_run() {
+    local name=$1 out=$2 seeds=$3 runs=$4 corpus log=$2/$1.log rc=0
+    shift 4
+    if [ -n "${ZCOMP_FUZZ_SECONDS:-}" ]; then
+        corpus=$out/corpus-$name
+        mkdir -p "$corpus"
+        cp -n "$seeds"/* "$corpus/"
+        (cd "$out" && "$@" -max_total_time="$ZCOMP_FUZZ_SECONDS" \
+            ${ZCOMP_FUZZ_JOBS:+-jobs=$ZCOMP_FUZZ_JOBS -workers=$ZCOMP_FUZZ_JOBS} \
+            -artifact_prefix="$out/$name-" "$corpus") > "$log" 2>&1 || rc=$?
+    else
+        corpus=$(mktemp -d)
+        cp "$seeds"/* "$corpus/"
+        (cd "$out" && "$@" -runs="$runs" -seed=1 \
+            -artifact_prefix="$out/$name-" "$corpus") > "$log" 2>&1 || rc=$?
+        rm -rf "$corpus"
+    fi
+    if [ $rc != 0 ]; then
+        grep -v '^#' "$log" | tail -40
+        echo "$name: libFuzzer exit status $rc, log $log" >&2
+        return 1
+    fi
+    echo "$name: $(grep -E '^(Done [0-9]+ runs|#[0-9]+.*DONE)' "$log" | tail -1)"
+}
+
 # The trixie build root (scripts/trixie-root.sh) and a command inside it.
 TRIXIE_ROOT=$ZCOMP_BUILD/trixie-root
 # chroot_run ROOT COMMAND...: a command in a Debian root made with

@@ -20,7 +20,6 @@ tap_ensure
 suite=$1
 d=$ZCOMP_BUILD/debian/$suite
 root=$d/root
-mirror=http://deb.debian.org/debian
 run() { chroot_run "$root" "$@"; }   # a command in the guest's root
 mkdir -p "$d"
 if [ ! -f "$d/root.ready" ]; then
@@ -28,23 +27,11 @@ if [ ! -f "$d/root.ready" ]; then
     rm -rf "$root"
     debootstrap --variant=minbase \
         --include=systemd,systemd-sysv,udev,kmod,procps,util-linux,e2fsprogs \
-        "$suite" "$root" "$mirror" > "$d/debootstrap.log" 2>&1 || {
+        "$suite" "$root" "$DEBIAN_MIRROR" > "$d/debootstrap.log" 2>&1 || {
         tail -20 "$d/debootstrap.log"; exit 1; }
     # A user's sources: the suite, its updates and its security archive.
     rm -f "$root/etc/apt/sources.list"
-    cat > "$root/etc/apt/sources.list.d/debian.sources" <<SRC
-Types: deb
-URIs: $mirror
-Suites: $suite $suite-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb
-URIs: http://deb.debian.org/debian-security
-Suites: $suite-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
+    debian_sources "$suite" > "$root/etc/apt/sources.list.d/debian.sources"
     run apt-get update -qq
     run apt-get install -y -q --no-install-recommends linux-image-amd64 \
         linux-headers-amd64 dkms systemd-zram-generator stress-ng initramfs-tools \

@@ -26,27 +26,11 @@ mkdir -p "$out"
 export ASAN_OPTIONS=detect_leaks=0
 
 run() { # TARGET SEEDDIR [RUNS]
-    local target=$1 seeddir=$2 corpus log=$out/$1.log
-    if [ -n "${ZCOMP_FUZZ_SECONDS:-}" ]; then
-        corpus=$out/corpus-$target
-        mkdir -p "$corpus"
-        cp -n "$seeddir"/* "$corpus/"
-        (cd "$out" && "$fuzzer" --fuzz-target="$target" \
-            -max_total_time="$ZCOMP_FUZZ_SECONDS" -jobs="$JOBS" \
-            -workers="$JOBS" -artifact_prefix="$out/$target-" \
-            "$corpus") > "$log" 2>&1 || { grep -v '^#' "$log" | tail -40; exit 1; }
-    else
-        corpus=$(mktemp -d)
-        cp "$seeddir"/* "$corpus/"
-        (cd "$out" && "$fuzzer" --fuzz-target="$target" -runs="${3:-$RUNS}" -seed=1 \
-            -artifact_prefix="$out/$target-" "$corpus") > "$log" 2>&1 || {
-            grep -v '^#' "$log" | tail -40; rm -rf "$corpus"; exit 1; }
-        rm -rf "$corpus"
-    fi
-    grep -E '^Done [0-9]+ runs' "$log" | tail -1 | sed "s/^/$target: /" || true
+    libfuzzer_run "$1" "$out" "$2" "${3:-$RUNS}" "$fuzzer" --fuzz-target="$1"
 }
 
-RUNS=${1:-20000} JOBS=${1:-1}
+RUNS=${1:-20000}
+[ -z "${ZCOMP_FUZZ_SECONDS:-}" ] || export ZCOMP_FUZZ_JOBS=${1:-1}
 run zcomp-pci-fuzz "$seeds/zcomp"
 # The same behind intel-iommu, its tables changed under running requests.
 run zcomp-pci-iommu-fuzz "$seeds/zcomp" $((RUNS / 2))

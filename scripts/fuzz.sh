@@ -4,7 +4,8 @@
 # (tests/fuzz/fuzz-zstd.c) with libFuzzer, ASan and UBSan for a fixed
 # number of runs from a fixed seed, so that a run is repeatable:
 # fuzz.sh [RUNS] [LZORLE_RUNS] [ZSTD_RUNS] (default 300000, 200000 and
-# 400000). Set ZCOMP_FUZZ_SECONDS for an open-ended session of each instead.
+# 400000). Set ZCOMP_FUZZ_SECONDS for an open-ended session of each instead
+# (corpora kept in .build/fuzz/corpus-fuzz-NAME).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -24,26 +25,8 @@ clang $cflags "$ZCOMP_ROOT/hw/zcomp-engine.c" "$ZCOMP_ROOT/hw/zcomp-lzorle.c" \
 
 # fuzz NAME SEEDS MAX_LEN RUNS: one target, its seeds from tests/fuzz/SEEDS
 fuzz() {
-    local name=$1 seeds=$ZCOMP_ROOT/tests/fuzz/$2 max_len=$3 runs=$4 tmp
-    if [ -n "${ZCOMP_FUZZ_SECONDS:-}" ]; then
-        # open-ended: .build/fuzz/corpus[-NAME] grows from run to run
-        local corpus=$out/corpus-$name
-        [ "$name" != engine ] || corpus=$out/corpus   # its older name
-        mkdir -p "$corpus"
-        cp -n "$seeds"/* "$corpus/"
-        "$out/fuzz-$name" -max_total_time="$ZCOMP_FUZZ_SECONDS" \
-            -max_len="$max_len" "$corpus" 2>&1 | tail -3
-    else
-        # repeatable: fixed seed, a fresh corpus of the seeds only
-        tmp=$(mktemp -d)
-        cp "$seeds"/* "$tmp/"
-        "$out/fuzz-$name" -runs="$runs" -seed=1 -max_len="$max_len" \
-            -artifact_prefix="$out/$name-" "$tmp" > "$out/last-$name.log" 2>&1 || {
-            rm -rf "$tmp"
-            grep -v '^#' "$out/last-$name.log" | tail -40; exit 1; }
-        rm -rf "$tmp"
-        echo "fuzz-$name: $(tail -1 "$out/last-$name.log")"
-    fi
+    libfuzzer_run "fuzz-$1" "$out" "$ZCOMP_ROOT/tests/fuzz/$2" "$4" \
+        "$out/fuzz-$1" -max_len="$3"
 }
 fuzz engine seeds 70000 "${1:-300000}"
 fuzz lzorle seeds-lzorle 140000 "${2:-200000}"

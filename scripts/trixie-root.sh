@@ -10,13 +10,12 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 root=$TRIXIE_ROOT
-mirror=http://deb.debian.org/debian
 if [ ! -f "$root/.zcomp-ready" ]; then
     log "debootstrap: trixie build root in $root (first time: a few minutes)"
     rm -rf "$root"
     mkdir -p "$root"
     debootstrap --variant=minbase --include=build-essential,perl,kmod,bc,libelf-dev \
-        trixie "$root" "$mirror" > "$ZCOMP_BUILD/trixie-root.log" 2>&1 || {
+        trixie "$root" "$DEBIAN_MIRROR" > "$ZCOMP_BUILD/trixie-root.log" 2>&1 || {
         tail -30 "$ZCOMP_BUILD/trixie-root.log"; exit 1; }
     rm -f "$root/etc/apt/sources.list"
     touch "$root/.zcomp-ready"
@@ -24,17 +23,7 @@ fi
 # What a trixie user has: the suite, its updates and security archive, and
 # backports (the 7.x kernels). A change of this list refreshes apt.
 src=$root/etc/apt/sources.list.d/debian.sources
-want="Types: deb
-URIs: $mirror
-Suites: trixie trixie-updates trixie-backports
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb
-URIs: http://deb.debian.org/debian-security
-Suites: trixie-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg"
+want=$(debian_sources trixie trixie-backports)
 if [ "$(cat "$src" 2>/dev/null)" != "$want" ]; then
     printf '%s\n' "$want" > "$src"
     trixie_run apt-get update -qq
