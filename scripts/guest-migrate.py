@@ -13,10 +13,8 @@ all passed (its plan came, its kernel log clean), every round verified, no
 fallback and no error. Prints TAP results (scripts/lib/ztap.py: in a test
 stage they join its stream). Exits non-zero if any failed.
 """
-import json
 import os
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,6 +28,9 @@ QEMU = os.environ.get('ZCOMP_QEMU') or os.path.join(BUILD, 'qemu-src', 'build',
                                                   'qemu-system-x86_64')
 # The 6.1 guest (stock zram offload), as scripts/guest-prep.sh made it.
 GUEST = os.environ.get('ZCOMP_GUEST') or os.path.join(BUILD, 'guest', 'bookworm')
+# QEMU's Python machine library, from the tree scripts/build-qemu.sh unpacked
+sys.path.insert(0, os.path.join(BUILD, 'qemu-src', 'python'))
+from qemu.machine import QEMUMachine  # noqa: E402
 ROUND_TIMEOUT = 300
 MIGRATE_TIMEOUT = 300
 # Without the device (ZMIG_NO_DEVICE=1): the same run in software, to tell
@@ -44,72 +45,44 @@ def log(msg):
     print('== ' + msg, file=sys.stderr, flush=True)
 
 
-class Qmp:
-    def __init__(self, path):
-        for _ in range(600):
-            try:
-                self.sock = socket.socket(socket.AF_UNIX)
-                self.sock.connect(path)
-                break
-            except OSError:
-                self.sock.close()
-                time.sleep(0.1)
-        else:
-            raise RuntimeError('no QMP socket at ' + path)
-        self.file = self.sock.makefile('rw')
-        self.lock = threading.Lock()    # scripts/soak.py probes from a thread
-        self._read()                    # greeting
-        self.cmd('qmp_capabilities')
-
-    def _read(self):
-        line = self.file.readline()
-        if not line:
-            raise RuntimeError('QMP connection closed')
-        return json.loads(line)
-
-    def cmd(self, name, **args):
-        with self.lock:
-            self.file.write(json.dumps({'execute': name, 'arguments': args})
-                            + '\n')
-            self.file.flush()
-            while True:
-                msg = self._read()
-                if 'return' in msg:
-                    return msg['return']
-                if 'error' in msg:
-                    raise RuntimeError('%s: %s' % (name, msg['error']))
-
-
 class Vm:
-    """One QEMU process: its serial console lines and its QMP monitor."""
+    """One QEMU process, run by QEMU's own Python machine library
+    (python/qemu/machine of the QEMU tree build-qemu.sh unpacked): its
+    QMP monitor and its serial console, whose lines a thread collects."""
 
     def __init__(self, index, smp, tmp, incoming_port=None):
         self.index = index
         self.lines = []
         self.cond = threading.Condition()
-        qmp = os.path.join(tmp, 'qmp%d.sock' % index)
+        self.lock = threading.Lock()    # scripts/soak.py probes from a thread
         with open(os.path.join(GUEST, 'kernel')) as f:
             kernel = f.read().strip()
-        args = [QEMU, '-M', 'q35', '-m', '1024', '-smp', str(smp),
-                '-nodefaults', '-vga', 'none', '-display', 'none',
-                '-serial', 'stdio', '-no-reboot',
-                '-kernel', kernel,
-                '-initrd', os.path.join(GUEST, 'initramfs.gz'),
-                '-append', 'console=ttyS0 quiet panic=-1 ztest=' + SCENARIO,
-                *(DEVICE_ARGS if DEVICE else []),
-                '-qmp', 'unix:%s,server=on,wait=off' % qmp]
+        self.m = QEMUMachine(QEMU, name='vm%d' % index, base_temp_dir=tmp,
+                             log_dir=tmp)
+        self.m.set_machine('q35')
+        self.m.set_console()
+        self.m.add_args('-m', '1024', '-smp', str(smp), '-nodefaults',
+                        '-no-reboot', '-kernel', kernel,
+                        '-initrd', os.path.join(GUEST, 'initramfs.gz'),
+                        '-append', 'console=ttyS0 quiet panic=-1 ztest=' +
+                        SCENARIO, *(DEVICE_ARGS if DEVICE else []))
         if incoming_port:
-            args += ['-incoming', 'tcp:127.0.0.1:%d' % incoming_port]
+            self.m.add_args('-incoming', 'tcp:127.0.0.1:%d' % incoming_port)
         self.log = open(os.path.join(GUEST, '%s-smp%d-vm%d.log'
                                      % (SCENARIO, smp, index)), 'w')
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT)
+        self.m.launch()
+        self.console = self.m.console_socket
         threading.Thread(target=self._reader, daemon=True).start()
-        self.qmp = Qmp(qmp)
+
+    def qmp(self, name, **args):
+        with self.lock:
+            return self.m.cmd(name, **args)
+
+    def running(self):
+        return self.m.is_running()
 
     def _reader(self):
-        for raw in self.proc.stdout:
+        for raw in self.console.makefile('rb'):
             line = raw.decode(errors='replace').rstrip('\r\n')
             self.log.write(line + '\n')
             self.log.flush()
@@ -144,15 +117,15 @@ class Vm:
                       ROUND_TIMEOUT, '%d rounds' % n)
 
     def type(self, text):
-        self.proc.stdin.write(text.encode())
-        self.proc.stdin.flush()
+        self.console.sendall(text.encode())
 
     def finish(self, timeout):
+        """Waits for QEMU to end (the guest powered off, or 'quit')."""
         try:
-            self.proc.wait(timeout)
+            self.m.wait(timeout)
         finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
+            if self.m.is_running():
+                self.m.kill()
             self.log.close()
 
 
@@ -171,9 +144,9 @@ def free_port():
 
 def migrate(src, dst_port):
     t0 = time.time()
-    src.qmp.cmd('migrate', uri='tcp:127.0.0.1:%d' % dst_port)
+    src.qmp('migrate', uri='tcp:127.0.0.1:%d' % dst_port)
     while time.time() - t0 < MIGRATE_TIMEOUT:
-        info = src.qmp.cmd('query-migrate')
+        info = src.qmp('query-migrate')
         if info.get('status') == 'completed':
             return time.time() - t0, info.get('downtime', -1)
         if info.get('status') in ('failed', 'cancelled'):
@@ -196,7 +169,7 @@ def main():
                 dst = Vm(hop, smp, tmp, incoming_port=port)
                 vms.append(dst)
                 secs, downtime = migrate(vm, port)
-                vm.qmp.cmd('quit')
+                vm.qmp('quit')
                 vm.finish(30)
                 vm = dst
                 vm.wait_rounds(2)
@@ -216,8 +189,8 @@ def main():
             vm.finish(60)
         finally:
             for v in vms:
-                if v.proc.poll() is None:
-                    v.proc.kill()
+                if v.running():
+                    v.m.kill()
         every = [r for v in vms for r in v.rounds()]
         last = vms[-1]
         for v in vms:

@@ -48,7 +48,7 @@ class Probe(threading.Thread):
             if vm and not self.paused.is_set():
                 t0 = time.time()
                 try:
-                    vm.qmp.cmd('query-status')
+                    vm.qmp('query-status')
                 except Exception:
                     pass
                 else:
@@ -84,7 +84,7 @@ def main():
                 vms.append(dst)
                 probe.paused.set()
                 secs, downtime = gm.migrate(vm, port)
-                vm.qmp.cmd('quit')
+                vm.qmp('quit')
                 vm.finish(30)
                 vm = dst
                 probe.vm = vm
@@ -104,8 +104,8 @@ def main():
         finally:
             probe.done = True
             for v in vms:
-                if v.proc.poll() is None:
-                    v.proc.kill()
+                if v.running():
+                    v.m.kill()
     every_round = [r for v in vms for r in v.rounds()]
     last = every_round[-1]
     if not all(r['ok'] for r in every_round):
