@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 pkgs="build-essential pkg-config autoconf automake dpkg-dev ninja-build ccache python3-venv
   liblz4-dev liblzo2-dev libzstd-dev libglib2.0-dev libfdt-dev libpixman-1-dev zlib1g-dev
   seabios qemu-system-data xz-utils cpio busybox-static kmod bc flex bison libelf-dev
-  clang libclang-rt-14-dev debootstrap python3-matplotlib"
+  clang libclang-rt-14-dev debootstrap python3-matplotlib python3-tabulate"
 missing=
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"

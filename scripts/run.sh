@@ -6,7 +6,7 @@
 set -euo pipefail
 usage() {
     cat <<'USAGE'
-usage: scripts/run.sh [--kernel LINE] [--corpus FILE] [--alg LIST] [--help]
+usage: scripts/run.sh [--kernel LINE] [--corpus FILE] [--alg LIST] [--rounds N] [--help]
 
   --kernel LINE  the guest's kernel line, resolved from Debian's archive:
                  6.1 (bookworm, the default), 6.12 (trixie) or 7
@@ -21,12 +21,16 @@ usage: scripts/run.sh [--kernel LINE] [--corpus FILE] [--alg LIST] [--help]
                  number of them; less than one page is an error.
   --alg LIST     the algorithms to compare, comma-separated, from lz4, lzo,
                  lz4hc, lzo-rle, zstd (default: all five).
+  --rounds N     each comparison N times, device and software in turn
+                 first, in one boot (default 3): every figure is printed
+                 as its median (min-max), every ratio too, and a ratio
+                 whose range holds 1.0 is marked n.s. (not significant).
   --help         this text
 
 Prints the tables and writes a plot to .build/results-<kernel>.png.
 USAGE
 }
-kernel=6.1 corpus= algs=lz4,lzo,lz4hc,lzo-rle,zstd
+kernel=6.1 corpus= algs=lz4,lzo,lz4hc,lzo-rle,zstd rounds=3
 need() { [ "$2" -ge 2 ] || { echo "$1 needs a value" >&2; usage >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
     case $1 in
@@ -36,6 +40,8 @@ while [ $# -gt 0 ]; do
     --corpus=*) corpus=${1#--corpus=}; shift ;;
     --alg) need "$1" $#; algs=$2; shift 2 ;;
     --alg=*) algs=${1#--alg=}; shift ;;
+    --rounds) need "$1" $#; rounds=$2; shift 2 ;;
+    --rounds=*) rounds=${1#--rounds=}; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -47,6 +53,9 @@ for a in ${algs//,/ }; do
     esac
 done
 [ -n "${algs//,/}" ] || { echo "--alg: no algorithm given" >&2; exit 2; }
+case $rounds in
+''|*[!0-9]*|0) echo "--rounds: '$rounds' is not a whole number of 1 or more" >&2; exit 2 ;;
+esac
 if [ -n "$corpus" ]; then
     [ -f "$corpus" ] && [ -r "$corpus" ] || { echo "--corpus: cannot read '$corpus'" >&2; exit 2; }
     size=$(stat -L -c %s "$corpus")
@@ -57,7 +66,7 @@ if [ -n "$corpus" ]; then
 fi
 export ZCOMP_KERNEL=$kernel
 . "$(dirname "$0")/common.sh"
-export ZCOMP_APPEND="zalgs=$algs"
+export ZCOMP_APPEND="zalgs=$algs zrounds=$rounds"
 if [ -n "$corpus" ]; then
     # Whole pages only: the guest compares them page by page.
     pages=$((size / 4096))
@@ -87,19 +96,19 @@ log "host codecs alone (zcomp-bench, same corpus)"
 "$ZCOMP_ROOT/build/zcomp-bench" "${ZCOMP_GUEST_CORPUS:-$ZCOMP_CORPUS}" 8192 3 1 |
     tee "$ZCOMP_BUILD/host-bench.txt" | sed -n '3,13p'
 echo
-"$ZCOMP_ROOT/scripts/zram-table.py" "$ZCOMP_GUEST/bench.log" "$ZCOMP_BUILD/host-bench.txt" "$kver"
+results=("$ZCOMP_ROOT/scripts/lib/zresults.py")
+/usr/bin/python3 "${results[@]}" zram "$ZCOMP_GUEST/bench.log" "$ZCOMP_BUILD/host-bench.txt" --kernel "$kver"
 echo
 echo "driver counters after the zram run (debugfs zcomp_pci/stats):"
 grep '^ZINFO stats' "$ZCOMP_GUEST/bench.log" | sed 's/^ZINFO stats /  /'
 echo
 boot zswap-bench
-"$ZCOMP_ROOT/scripts/zswap-table.py" "$ZCOMP_GUEST/zswap-bench.log" "$kver"
+/usr/bin/python3 "${results[@]}" zswap "$ZCOMP_GUEST/zswap-bench.log" --kernel "$kver"
 echo
 echo "driver counters after the zswap run (debugfs zcomp_pci/stats):"
 grep '^ZINFO stats' "$ZCOMP_GUEST/zswap-bench.log" | sed 's/^ZINFO stats /  /'
 plot=$ZCOMP_BUILD/results-$kver.png
-zram="--zram $ZCOMP_GUEST/bench.log"
-/usr/bin/python3 "$ZCOMP_ROOT/scripts/plot.py" "$plot" "$kver" $zram \
-    --zswap "$ZCOMP_GUEST/zswap-bench.log" >/dev/null
+/usr/bin/python3 "${results[@]}" plot "$plot" --kernel "$kver" \
+    --zram "$ZCOMP_GUEST/bench.log" --zswap "$ZCOMP_GUEST/zswap-bench.log" >/dev/null
 echo
 echo "plot: $plot"

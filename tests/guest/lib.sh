@@ -11,6 +11,9 @@ CORPUS_MB=$(((CORPUS_PAGES + 255) / 256))
 # The algorithms to compare (run.sh --alg: zalgs=lz4,lzo on the command line).
 ALGS=$(sed -n 's/.*zalgs=\([^ ]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
 ALGS=${ALGS:-lz4 lzo lz4hc lzo-rle zstd}
+# The benchmarks' rounds (run.sh --rounds: zrounds=N).
+ROUNDS=$(sed -n 's/.*zrounds=\([0-9]*\).*/\1/p' /proc/cmdline)
+ROUNDS=${ROUNDS:-3}
 
 echo "TAP version 13"
 ok() { ZN=$((ZN + 1)); echo "ok $ZN $*"; }

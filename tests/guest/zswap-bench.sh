@@ -5,7 +5,7 @@
 # Per row: wall time, guest CPU time (all CPUs, /proc/stat), pages
 # compressed into zswap (memory.stat zswpout) and read back (zswpin), and
 # at the peak of the run the pages stored and their compressed size.
-#@ limit: 900
+#@ limit: 3600
 #@ device: zcomp-pci
 . /tests/lib.sh
 load_driver
@@ -34,24 +34,37 @@ row() { # LABEL DRIVER
     t1=$(now) b1=$(busy) o1=$(mstat zswpout) i1=$(mstat zswpin)
     touch /tmp/stop
     wait
-    check "zswap-bench-$1-verified" [ $v = ok ]
-    echo "ZSWAP $1 driver $2 wall_s $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
+    check "zswap-bench-$1-round-$round-verified" [ $v = ok ]
+    echo "ZSWAP $1 round $round driver $2 wall_s $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
          "cpu_s $(awk -v a="$b0" -v b="$b1" 'BEGIN { print (b - a) / 100 }')" \
          "zswpout $((o1 - o0)) zswpin $((i1 - i0)) peak_pages $(cat /tmp/peak)"
     zswap_off
     swap_off zram1
 }
-for alg in $ALGS; do
-    before=$(offloaded $alg)
-    row "$alg-software" "$(acomp_sw $alg)"
-    check "zswap-bench-$alg-software-not-offloaded" [ "$(offloaded $alg)" = "$before" ]
-    row "$alg-device" "$alg-zcomp-acomp"
-    check "zswap-bench-$alg-device-offloaded" [ $(($(offloaded $alg) - before)) -ge 10000 ]
+sw_row() { # ALG
+    before=$(offloaded $1)
+    row "$1-software" "$(acomp_sw $1)"
+    check "zswap-bench-$1-software-round-$round-not-offloaded" [ "$(offloaded $1)" = "$before" ]
+}
+device_rows() { # ALG: polled queues, then interrupt queues
+    before=$(offloaded $1)
+    row "$1-device" "$1-zcomp-acomp"
+    check "zswap-bench-$1-device-round-$round-offloaded" [ $(($(offloaded $1) - before)) -ge 10000 ]
     echo 0 > /sys/module/zcomp_pci/parameters/acomp_poll
-    before=$(offloaded $alg)
-    row "$alg-irq" "$alg-zcomp-acomp"
-    check "zswap-bench-$alg-irq-offloaded" [ $(($(offloaded $alg) - before)) -ge 10000 ]
+    before=$(offloaded $1)
+    row "$1-irq" "$1-zcomp-acomp"
+    check "zswap-bench-$1-irq-round-$round-offloaded" [ $(($(offloaded $1) - before)) -ge 10000 ]
     echo 1 > /sys/module/zcomp_pci/parameters/acomp_poll
+}
+# ROUNDS rounds (zrounds=N, run.sh --rounds), software and device in turn
+# first.
+round=1
+while [ $round -le $ROUNDS ]; do
+    for alg in $ALGS; do
+        if [ $((round % 2)) = 1 ]; then sw_row $alg; device_rows $alg
+        else device_rows $alg; sw_row $alg; fi
+    done
+    round=$((round + 1))
 done
 cat $STATS | sed 's/^/ZINFO stats /'
 finish

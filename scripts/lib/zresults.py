@@ -1,0 +1,371 @@
+#!/usr/bin/python3
+"""The main job's results, read once: tables and the plot.
+
+    zresults.py zram GUEST_LOG [ZCOMP_BENCH_OUTPUT] [--kernel K]
+    zresults.py zswap GUEST_LOG [--kernel K]
+    zresults.py plot OUT.png [--zram GUEST_LOG] [--zswap GUEST_LOG] [--kernel K]
+    zresults.py batch RAW                (scripts/zram-batch-bench.sh's rows)
+
+The guest's benchmarks (tests/guest/bench.sh, zswap-bench.sh) run every
+comparison in rounds (run.sh --rounds, default 3), device and software
+alternating in one boot, and print one line per row and round:
+  ZTABLE LABEL round R orig N compr N used N W ZBENCH write ... R ZBENCH read ...
+  ZSWAP LABEL round R driver D wall_s S cpu_s S zswpout N zswpin N peak_pages N N
+Each figure is given as its median and, in brackets, its min-max over the
+rounds. A ratio is taken per round (device and software of the same round)
+and given so too; where its min-max holds 1.0 it is marked "n.s." (not
+significant): the run cannot tell which side is faster.
+"""
+import argparse
+import datetime
+import os
+import platform
+import re
+import statistics
+import sys
+from collections import defaultdict
+
+from tabulate import tabulate
+
+ALGS = ("lz4", "lzo", "lz4hc", "lzo-rle", "zstd")
+
+ZRAM = re.compile(
+    r"ZTABLE (\S+) round (\d+) orig (\d+) compr (\d+) used (\d+) W ZBENCH write "
+    r"bytes (\d+) wall_s (\S+) mbps (\S+) busy_s (\S+) R ZBENCH read "
+    r"bytes \d+ wall_s (\S+) mbps (\S+) busy_s (\S+)")
+ZSWAP = re.compile(
+    r"ZSWAP (\S+) round (\d+) driver (\S+) wall_s (\S+) cpu_s (\S+) "
+    r"zswpout (\d+) zswpin (\d+) peak_pages (\d+) (\d+)")
+
+
+def zram_rows(path):
+    """{label: {round: row}}"""
+    rows = defaultdict(dict)
+    for line in open(path, errors="replace"):
+        m = ZRAM.match(line)
+        if m:
+            g = m.groups()
+            rows[g[0]][int(g[1])] = dict(
+                orig=int(g[2]), compr=int(g[3]), bytes=int(g[5]),
+                w_s=float(g[6]), w=float(g[7]), w_cpu=float(g[8]),
+                r_s=float(g[9]), r=float(g[10]), r_cpu=float(g[11]),
+                cpu=float(g[8]) + float(g[11]))
+    return rows
+
+
+def zswap_rows(path):
+    rows = defaultdict(dict)
+    for line in open(path, errors="replace"):
+        m = ZSWAP.match(line)
+        if m:
+            g = m.groups()
+            rows[g[0]][int(g[1])] = dict(
+                drv=g[2], wall=float(g[3]), cpu=float(g[4]), out=int(g[5]),
+                inn=int(g[6]), peak=int(g[7]), size=int(g[8]))
+    return rows
+
+
+def spread(vals, fmt="%.0f"):
+    """median (min-max)"""
+    if not vals:
+        return "-"
+    med = statistics.median(vals)
+    if len(vals) == 1:
+        return fmt % med
+    return (fmt + " (" + fmt + "-" + fmt + ")") % (med, min(vals), max(vals))
+
+
+def ratios(rows, a, b, key, invert=False):
+    """Per round: rows[a][r][key] / rows[b][r][key] (inverted: b / a)."""
+    out = []
+    for r in sorted(set(rows.get(a, {})) & set(rows.get(b, {}))):
+        x, y = rows[a][r][key], rows[b][r][key]
+        if invert:
+            x, y = y, x
+        if y > 0:
+            out.append(x / y)
+    return out
+
+
+def ratio_cell(vals):
+    if not vals:
+        return "-"
+    text = spread(vals, "%.2f") + "x"
+    if len(vals) > 1 and min(vals) <= 1.0 <= max(vals):
+        text += " n.s."
+    return text
+
+
+def stat(rows, label, key):
+    return [v[key] for v in rows.get(label, {}).values()]
+
+
+def algs_in(rows):
+    return [a for a in ALGS if any(k.startswith(a + "-") for k in rows)]
+
+
+def nrounds(rows):
+    return max((len(v) for v in rows.values()), default=0)
+
+
+def zram_table(log, host_bench=None, kernel="6.1"):
+    rows = zram_rows(log)
+    mib = max((r["bytes"] for k, v in rows.items() if k != "zero"
+               for r in v.values()), default=0) / 2**20
+    print("zram on zcomp-pci vs zram in software: %.1f MiB corpus, written "
+          "with O_DIRECT, read back after drop_caches (guest %s, TCG), %d "
+          "rounds, device and software alternating; median (min-max); "
+          "'device' DMA-maps zram's buffers, 'bounce' copies them "
+          "(dma_map=0); dev/sw: per-round ratios, device over software for "
+          "throughput, software over device for CPU time: >1 is the device "
+          "better; n.s.: the range holds 1" % (mib, kernel,
+                                                       nrounds(rows)))
+    table = []
+    for alg in algs_in(rows):
+        for impl in ("software", "bounce", "device"):
+            label = "%s-%s" % (alg, impl)
+            if label not in rows:
+                if impl != "bounce":
+                    table.append([alg, impl, "missing"])
+                continue
+            v = rows[label]
+            table.append([alg, impl, spread(stat(rows, label, "w")),
+                          spread(stat(rows, label, "r")),
+                          "%.2f" % statistics.median(
+                              r["bytes"] / max(r["compr"], 1)
+                              for r in v.values()),
+                          spread(stat(rows, label, "cpu"), "%.2f")])
+        s, d = alg + "-software", alg + "-device"
+        table.append([alg, "dev/sw", ratio_cell(ratios(rows, d, s, "w")),
+                      ratio_cell(ratios(rows, d, s, "r")), "",
+                      ratio_cell(ratios(rows, d, s, "cpu", invert=True))])
+    print(tabulate(table, headers=("algorithm", "impl", "write MB/s",
+                                   "read MB/s", "ratio", "guest CPU s (w+r)"),
+                   tablefmt="simple", disable_numparse=True))
+    if not host_bench or "zero" not in rows:
+        return
+    names = {"lz4 compress": "lz4", "lzo1x-1 compress": "lzo",
+             "lz4hc-9 compress": "lz4hc", "lzo-rle compress": "lzo-rle",
+             "zstd-3 compress": "zstd"}
+    codec = {}
+    for line in open(host_bench):
+        for k, alg in names.items():
+            if line.startswith(k):
+                codec[alg] = 4096 / (float(line[len(k):].split()[0]) * 1e6) * 1e6
+    z = list(rows["zero"].values())
+    pages = z[0]["bytes"] / 4096
+    zram_us = statistics.median(r["w_s"] for r in z) / pages * 1e6
+    print("\nper-page write time split (us, medians): zram's own cost is "
+          "taken from writing zero pages (stored without a codec; a lower "
+          "bound), the codec from the host loop, the rest is offload "
+          "overhead")
+    split = []
+    for alg in algs_in(rows):
+        d = rows.get(alg + "-device")
+        if d and alg in codec:
+            total = statistics.median(r["w_s"] for r in d.values()) / pages * 1e6
+            split.append([alg, "%.2f" % total, "%.2f" % zram_us,
+                          "%.2f" % codec[alg],
+                          "%.2f" % (total - zram_us - codec[alg])])
+    print(tabulate(split, headers=("alg", "total", "zram", "codec", "offload"),
+                   tablefmt="simple", disable_numparse=True))
+
+
+def zswap_table(log, kernel):
+    rows = zswap_rows(log)
+    print("zswap on zcomp-pci vs zswap in software, guest %s (TCG): memtouch "
+          "writes and verifies 128 MiB in a 96 MiB memory cgroup; %d rounds, "
+          "device and software alternating; median (min-max); 'device': "
+          "polled queues (acomp_poll=1, the default), 'irq': interrupt "
+          "queues (acomp_poll=0); speedup: software's time over the "
+          "device's, per round, >1 is the device better; n.s.: the range "
+          "holds 1" % (kernel, nrounds(rows)))
+    table = []
+    for alg in algs_in(rows):
+        for impl in ("software", "device", "irq"):
+            label = "%s-%s" % (alg, impl)
+            v = rows.get(label)
+            if not v:
+                table.append([alg, impl, "missing"])
+                continue
+            first = next(iter(v.values()))
+            table.append([
+                alg, impl, first["drv"], spread(stat(rows, label, "wall"), "%.2f"),
+                spread(stat(rows, label, "cpu"), "%.2f"),
+                spread(stat(rows, label, "out")), spread(stat(rows, label, "inn")),
+                "%.2f" % statistics.median(
+                    r["peak"] * 4096 / r["size"] if r["size"] else 0
+                    for r in v.values())])
+        s = alg + "-software"
+        for impl in ("device", "irq"):
+            d = "%s-%s" % (alg, impl)
+            table.append([alg, impl[:3] + "/sw speedup", "",
+                          ratio_cell(ratios(rows, d, s, "wall", invert=True)),
+                          ratio_cell(ratios(rows, d, s, "cpu", invert=True))])
+    print(tabulate(table, headers=("alg", "impl", "driver", "wall s", "CPU s",
+                                   "zswpout", "zswpin", "ratio"),
+                   tablefmt="simple", disable_numparse=True))
+
+
+def machine():
+    cpu = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return "%s, %d cores, %s" % (platform.node(), os.cpu_count() or 0, cpu)
+
+
+def bars(ax, rows, impls, key, title, unit):
+    """Medians as bars, the rounds' min-max as error bars."""
+    algs = [a for a in ALGS if any("%s-%s" % (a, i) in rows for i in impls)]
+    width = 0.8 / len(impls)
+    for n, impl in enumerate(impls):
+        med, lo, hi = [], [], []
+        for a in algs:
+            vals = stat(rows, "%s-%s" % (a, impl), key) or [0]
+            m = statistics.median(vals)
+            med.append(m)
+            lo.append(m - min(vals))
+            hi.append(max(vals) - m)
+        xs = [i + (n - (len(impls) - 1) / 2) * width for i in range(len(algs))]
+        ax.bar(xs, med, width, yerr=[lo, hi], capsize=2, label=impl,
+               error_kw={"elinewidth": 0.8})
+    ax.set_xticks(range(len(algs)))
+    ax.set_xticklabels(algs)
+    ax.set_title(title, fontsize=9)
+    ax.set_ylabel(unit, fontsize=8)
+    ax.legend(fontsize=7)
+
+
+def plot(out, kernel, zram=None, zswap=None):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    panels = []
+    rounds = 0
+    if zram:
+        z = zram_rows(zram)
+        rounds = max(rounds, nrounds(z))
+        impls = ("software", "device")
+        panels += [(z, impls, "w", "zram write", "MB/s"),
+                   (z, impls, "r", "zram read", "MB/s"),
+                   (z, impls, "cpu", "zram guest CPU (write + read)", "s")]
+    if zswap:
+        z = zswap_rows(zswap)
+        rounds = max(rounds, nrounds(z))
+        impls = ("software", "device", "irq")
+        panels += [(z, impls, "wall", "zswap wall time (lower is better)", "s"),
+                   (z, impls, "cpu", "zswap guest CPU time", "s")]
+    if not panels:
+        sys.exit("nothing to plot: give --zram and/or --zswap")
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.4))
+    if len(panels) == 1:
+        axes = [axes]
+    for ax, panel in zip(axes, panels):
+        bars(ax, *panel)
+    fig.suptitle("zcomp-pci: device vs software, guest %s under TCG "
+                 "(median of %d rounds, bars: min-max)" % (kernel, rounds),
+                 fontsize=10)
+    when = max(os.path.getmtime(f) for f in (zram, zswap) if f)
+    fig.text(0.5, 0.01, "run of %s UTC · %s · QEMU TCG, 1 vCPU" % (
+        datetime.datetime.utcfromtimestamp(when).strftime("%Y-%m-%d %H:%M"),
+        machine()), ha="center", fontsize=7)
+    fig.tight_layout(rect=(0, 0.05, 1, 0.93))
+    fig.savefig(out, dpi=110)
+    print(out)
+
+
+def batch_table(raw):
+    """scripts/zram-batch-bench.sh: rows "smp=S workers=W ALG MODE REP W
+    mbps R mbps compr N req/page X irq/page Y"."""
+    w, r = defaultdict(dict), defaultdict(dict)
+    rq, iq = defaultdict(list), defaultdict(list)
+    modes = []
+    for line in open(raw):
+        f = line.split()
+        if "error" in f:
+            continue
+        key = (f[0], f[1], f[2], f[3])          # smp, workers, alg, mode
+        rep = int(f[4])
+        w[key][rep] = float(f[6])
+        r[key][rep] = float(f[8])
+        rq[key].append(float(f[12]))
+        iq[key].append(float(f[14]))
+        if f[3] not in modes:
+            modes.append(f[3])
+
+    def vs(a, b):
+        """median ratio, and the widest range the runs allow (the modes
+        ran one after the other, not alternating: no pairs)"""
+        if not a or not b:
+            return "-"
+        a, b = list(a.values()), list(b.values())
+        lo, hi = min(a) / max(b), max(a) / min(b)
+        return "%.2fx (%.2f-%.2f)%s" % (
+            statistics.median(a) / statistics.median(b), lo, hi,
+            " n.s." if lo <= 1 <= hi else "")
+
+    table = []
+    for smp, wk, alg in sorted({k[:3] for k in w},
+                               key=lambda t: (t[0], int(t[1].split("=")[1]), t[2])):
+        cells = [spread(list(w[(smp, wk, alg, m)].values()), "%.1f")
+                 if (smp, wk, alg, m) in w else "-" for m in modes]
+        batches = [m for m in modes if m.startswith("batch") and (smp, wk, alg, m) in w]
+        if batches:
+            best = max(batches, key=lambda m: statistics.median(
+                w[(smp, wk, alg, m)].values()))
+            b = w[(smp, wk, alg, best)]
+            vs_page = "%s: %s" % (best, vs(b, w.get((smp, wk, alg, "page-poll"))))
+            vs_sw = vs(b, w.get((smp, wk, alg, "software")))
+        else:
+            vs_page = vs_sw = "-"
+        table.append([smp.split("=")[1], wk.split("=")[1], alg] + cells +
+                     [vs_page, vs_sw])
+    print(tabulate(table, headers=["vCPUs", "workers", "algorithm"] +
+                   ["%s W MB/s" % m for m in modes] +
+                   ["batch/page-poll W", "batch/software W"],
+                   tablefmt="github", disable_numparse=True))
+    print("\nPer page written (medians): device requests, each one doorbell "
+          "write (an MMIO exit), and interrupts:")
+    for k in sorted(rq):
+        print("  " + " ".join(k) + ": requests %.3f, interrupts %.3f" % (
+            statistics.median(rq[k]), statistics.median(iq[k])))
+    print("\nReads (not batched), R MB/s:")
+    for k in sorted(r):
+        print("  " + " ".join(k) + ": " + spread(list(r[k].values()), "%.1f"))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    z = sub.add_parser("zram")
+    z.add_argument("log")
+    z.add_argument("host_bench", nargs="?")
+    z.add_argument("--kernel", default="6.1")
+    s = sub.add_parser("zswap")
+    s.add_argument("log")
+    s.add_argument("--kernel", default="6.1")
+    pl = sub.add_parser("plot")
+    pl.add_argument("out")
+    pl.add_argument("--zram")
+    pl.add_argument("--zswap")
+    pl.add_argument("--kernel", default="6.1")
+    b = sub.add_parser("batch")
+    b.add_argument("raw")
+    a = p.parse_args()
+    if a.cmd == "zram":
+        zram_table(a.log, a.host_bench, a.kernel)
+    elif a.cmd == "zswap":
+        zswap_table(a.log, a.kernel)
+    elif a.cmd == "plot":
+        plot(a.out, a.kernel, a.zram, a.zswap)
+    else:
+        batch_table(a.raw)
+
+
+if __name__ == "__main__":
+    main()
