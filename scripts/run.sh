@@ -15,7 +15,7 @@ usage: scripts/run.sh [--kernel LINE] [--corpus FILE] [--alg LIST] [--rounds N] 
                         offloads through the crypto API), then zswap.
                  6.12+: the same, zram with our acomp backend (stock zram
                         has compile-time backends there: the guest loads
-                        the zram.ko scripts/zram-acomp.sh builds).
+                        the zram.ko scripts/setup/zram-acomp.sh builds).
   --corpus FILE  your own data instead of the shipped corpus
                  (tests/data/corpus): its whole 4 KiB pages are used, any
                  number of them; less than one page is an error.
@@ -65,7 +65,7 @@ if [ -n "$corpus" ]; then
     fi
 fi
 export ZCOMP_KERNEL=$kernel
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/lib/common.sh"
 export ZCOMP_APPEND="zalgs=$algs zrounds=$rounds"
 if [ -n "$corpus" ]; then
     # Whole pages only: the guest compares them page by page.
@@ -75,18 +75,18 @@ if [ -n "$corpus" ]; then
     log "corpus: $corpus, $pages whole pages ($((size - pages * 4096)) bytes left out)"
 fi
 
-"$ZCOMP_ROOT/scripts/install-deps.sh"
-"$ZCOMP_ROOT/scripts/corpus.sh"
-"$ZCOMP_ROOT/scripts/build-qemu.sh"
+"$ZCOMP_ROOT/scripts/setup/install-deps.sh"
+"$ZCOMP_ROOT/scripts/setup/corpus.sh"
+"$ZCOMP_ROOT/scripts/setup/build-qemu.sh"
 if [ ! -f "$ZCOMP_ROOT/build/build.ninja" ]; then
     meson setup "$ZCOMP_ROOT/build" "$ZCOMP_ROOT" -Dcorpus="$ZCOMP_CORPUS" >/dev/null
 fi
 ninja -C "$ZCOMP_ROOT/build" >/dev/null
-"$ZCOMP_ROOT/scripts/guest-prep.sh"
+"$ZCOMP_ROOT/scripts/setup/guest-prep.sh"
 kver=$(cat "$ZCOMP_GUEST/kver")
 # boot SCENARIO: its TAP and log lines in .build, shown if it fails
 boot() {
-    "$ZCOMP_ROOT/scripts/guest-boot.sh" "$1" > "$ZCOMP_GUEST/$1.tap" 2>&1 ||
+    "$ZCOMP_ROOT/scripts/tools/guest-boot.sh" "$1" > "$ZCOMP_GUEST/$1.tap" 2>&1 ||
         { tail -40 "$ZCOMP_GUEST/$1.tap"; exit 1; }
 }
 

@@ -7,13 +7,13 @@
 # counted apart, never as passed).
 #   test.sh [meson test options, e.g. --suite guest-6.12]
 set -euo pipefail
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/lib/common.sh"
 
-"$ZCOMP_ROOT/scripts/install-deps.sh"
-"$ZCOMP_ROOT/scripts/corpus.sh"
+"$ZCOMP_ROOT/scripts/setup/install-deps.sh"
+"$ZCOMP_ROOT/scripts/setup/corpus.sh"
 
 log "engine: configure (the kernel's lib/lzo as an oracle)"
-kernel_lzo=$("$ZCOMP_ROOT/scripts/kernel-lzo.sh")
+kernel_lzo=$("$ZCOMP_ROOT/scripts/setup/kernel-lzo.sh")
 opts=(-Dcorpus="$ZCOMP_CORPUS" -Dkernel_lzo="$kernel_lzo")
 if [ ! -f "$ZCOMP_ROOT/build/build.ninja" ]; then
     meson setup "$ZCOMP_ROOT/build" "$ZCOMP_ROOT" "${opts[@]}" >/dev/null
@@ -21,7 +21,7 @@ else
     meson configure "$ZCOMP_ROOT/build" "${opts[@]}" >/dev/null
 fi
 log "qemu: build (first time: about 7 minutes)"
-"$ZCOMP_ROOT/scripts/build-qemu.sh"
+"$ZCOMP_ROOT/scripts/setup/build-qemu.sh"
 
 log "the test stages (meson test; each stage's output: build/meson-logs/testlog.txt)"
 rc=0

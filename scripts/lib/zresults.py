@@ -4,7 +4,7 @@
     zresults.py zram GUEST_LOG [ZCOMP_BENCH_OUTPUT] [--kernel K]
     zresults.py zswap GUEST_LOG [--kernel K]
     zresults.py plot OUT.png [--zram GUEST_LOG] [--zswap GUEST_LOG] [--kernel K]
-    zresults.py batch RAW                (scripts/zram-batch-bench.sh's rows)
+    zresults.py batch RAW      (scripts/tools/zram-batch-bench.sh's rows)
 
 The guest's benchmarks (tests/guest/bench.sh, zswap-bench.sh) run every
 comparison in rounds (run.sh --rounds, default 3), device and software
@@ -280,7 +280,7 @@ def plot(out, kernel, zram=None, zswap=None):
 
 
 def batch_table(raw):
-    """scripts/zram-batch-bench.sh: rows "smp=S workers=W ALG MODE REP W
+    """scripts/tools/zram-batch-bench.sh: rows "smp=S workers=W ALG MODE REP W
     mbps R mbps compr N req/page X irq/page Y"."""
     w, r = defaultdict(dict), defaultdict(dict)
     rq, iq = defaultdict(list), defaultdict(list)

@@ -10,7 +10,7 @@ the plan "1..N" when the scenario ends, and the kernel-log verdict
 guest boot and host check of the stage adds its results to it, numbered
 across the stage; everything else goes to stderr or into "# " lines.
 
-Used as a module (scripts/guest-migrate.py, scripts/soak.py) and from the
+Used as a module (scripts/tools/guest-migrate.py, soak.py) and from the
 shell (scripts/lib/tap.sh):
   ztap.py begin                      start a stage's stream (ZTAP_STATE)
   ztap.py result ok|fail|skip NAME [WHY]

@@ -1,11 +1,11 @@
 #!/bin/bash
 # Test stage device-fuzz: the whole device fuzzed inside QEMU (ASan, UBSan),
 # its own target, behind intel-iommu, and generic-fuzz: fixed budget and
-# seed (scripts/fuzz-device.sh).
+# seed (scripts/tools/fuzz-device.sh).
 set -euo pipefail
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 . "$ZCOMP_ROOT/scripts/lib/tap.sh"
 tap_begin
 tap_check "device-fuzz: zcomp-pci-fuzz 20000, behind intel-iommu 10000, generic-fuzz 5000 runs, no crash" \
-    "$ZCOMP_ROOT/scripts/fuzz-device.sh" 20000
+    "$ZCOMP_ROOT/scripts/tools/fuzz-device.sh" 20000
 tap_end

@@ -2,19 +2,19 @@
 # Test stage guest-LINE (meson test --suite guest-6.1, guest-6.12,
 # guest-7): the guest scenarios of tests/guest/ whose header names LINE
 # ("#@ lines:"), in their "#@ order:", each booted by
-# scripts/guest-boot.sh with its header's settings, on the kernel of that
+# scripts/tools/guest-boot.sh with its header's settings, on the kernel of that
 # line Debian ships (resolved at run time), with the zcomp_pci module,
 # zram and zswap. TAP on stdout.
 #   stages/guest.sh LINE        LINE: 6.1, 6.12 or 7
 set -euo pipefail
 export ZCOMP_KERNEL=$1
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 . "$ZCOMP_ROOT/scripts/lib/tap.sh"
 tap_begin
 
 ABI10_DRIVER_COMMIT=9adc22d  # the driver's last ABI 1.0 state
-"$ZCOMP_ROOT/scripts/build-qemu.sh"
-"$ZCOMP_ROOT/scripts/guest-prep.sh"
+"$ZCOMP_ROOT/scripts/setup/build-qemu.sh"
+"$ZCOMP_ROOT/scripts/setup/guest-prep.sh"
 
 scenarios=$(for f in "$ZCOMP_ROOT"/tests/guest/*.sh; do
     s=$(basename "$f" .sh)
@@ -46,11 +46,11 @@ for s in $scenarios; do
             tap_fail "$ZCOMP_LINE $s: the ABI 1.0 driver builds"
             continue
         fi
-        ZCOMP_MODULE=$ko "$ZCOMP_ROOT/scripts/guest-prep.sh" ;;
+        ZCOMP_MODULE=$ko "$ZCOMP_ROOT/scripts/setup/guest-prep.sh" ;;
     *) echo "$s: unknown module '$module'" >&2; exit 1 ;;
     esac
-    tap_guard "$ZCOMP_LINE $s" "$ZCOMP_ROOT/scripts/guest-boot.sh" "$s"
+    tap_guard "$ZCOMP_LINE $s" "$ZCOMP_ROOT/scripts/tools/guest-boot.sh" "$s"
     # back to our own driver
-    [ -z "$module" ] || "$ZCOMP_ROOT/scripts/guest-prep.sh"
+    [ -z "$module" ] || "$ZCOMP_ROOT/scripts/setup/guest-prep.sh"
 done
 tap_end

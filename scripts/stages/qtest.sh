@@ -2,10 +2,10 @@
 # Test stage qtest: the qtests of zcomp-pci (tests/qtest/zcomp-pci-test.c)
 # on our QEMU build.
 set -euo pipefail
-. "$(dirname "$0")/../common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 . "$ZCOMP_ROOT/scripts/lib/tap.sh"
 tap_begin
-"$ZCOMP_ROOT/scripts/build-qemu.sh"
+"$ZCOMP_ROOT/scripts/setup/build-qemu.sh"
 cd "$QEMU_BUILD"
 set +e
 ZCOMP_TEST_DATA="$ZCOMP_ROOT/tests/data" ZCOMP_CORPUS="$ZCOMP_CORPUS" \

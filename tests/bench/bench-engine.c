@@ -401,7 +401,7 @@ static void lzorle_compare(const Bench *b, uint32_t rounds, uint8_t *outs)
                best_d[LZR_KERNEL] / best_d[LZR_OURS]);
     } else {
         printf("kernel lzorle1x-1: not built in (meson configure "
-               "-Dkernel_lzo=$(scripts/kernel-lzo.sh))\n");
+               "-Dkernel_lzo=$(scripts/setup/kernel-lzo.sh))\n");
     }
     for (int c = 0; c < ncodecs; c++) {
         free(comp[c]);

@@ -1,4 +1,4 @@
-# The module DKMS built (scripts/dkms-test.sh): it loads, passes the
+# The module DKMS built (scripts/tools/dkms-test.sh): it loads, passes the
 # self-tests and offloads zswap.
 #@ limit: 300
 #@ device: zcomp-pci

@@ -41,7 +41,7 @@ zstat() {
 # fallbacks: requests the driver ran in software, for whatever reason.
 fallbacks() { awk '$1 ~ /^fallback_/ { s += $2 } END { print s + 0 }' $STATS; }
 # host_says_stop: the host typed "stop" on the console within a second
-# (scripts/guest-migrate.py and soak.py end their rounds so).
+# (scripts/tools/guest-migrate.py and soak.py end their rounds so).
 host_says_stop() { read -t 1 _cmd && [ "$_cmd" = stop ]; }
 # zdevreqs: requests the device ran, all algorithms and directions
 zdevreqs() { awk '/_compress |_decompress / { s += $3 } END { print s + 0 }' $STATS; }
@@ -66,7 +66,7 @@ kver_ge() {
 # Stock zram compresses through the crypto API's legacy compress
 # algorithms up to 6.11; from 6.12 it has compile-time backends only,
 # unless the zram loaded is ours with the acomp backend
-# (patches/zram-acomp-*/, scripts/zram-acomp.sh).
+# (patches/zram-acomp-*/, scripts/setup/zram-acomp.sh).
 zram_acomp() { kver_ge 6 12 && grep -q acomp /sys/block/zram0/comp_algorithm 2>/dev/null; }
 zram_uses_crypto() { ! kver_ge 6 12 || zram_acomp; }
 ZRAM_NA="zram in 6.12+ has compile-time backends, no crypto API: stock zram cannot be offloaded"
@@ -215,7 +215,7 @@ zram_selftests() {
 }
 
 # LTP's zram tests (testcases/kernel/device-drivers/zram of LTP 20260529,
-# unmodified; scripts/ltp-build.sh), on the zram loaded (ours from 6.12,
+# unmodified; scripts/setup/ltp-build.sh), on the zram loaded (ours from 6.12,
 # the stock one on 6.1) with the device: each must exit 0 with no TFAIL,
 # TBROK or TWARN. zram01 and zram02 write every name comp_algorithm lists,
 # and keep the last; zram01 fills ext4 on zram, zram02 swaps on a 100 GiB

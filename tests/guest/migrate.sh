@@ -1,4 +1,4 @@
-# Live migration with zram I/O in flight; scripts/guest-migrate.py moves
+# Live migration with zram I/O in flight; scripts/tools/guest-migrate.py moves
 # the VM between QEMU processes meanwhile. Rounds of zram set-up, write and
 # verify through the device, plus a zram written once and verified every
 # round, until the host types "stop" on the console. With 2 vCPUs the

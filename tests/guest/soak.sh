@@ -1,4 +1,4 @@
-# Soak, by hand (scripts/soak.py, which also migrates the VM every few
+# Soak, by hand (scripts/tools/soak.py, which also migrates the VM every few
 # minutes): rounds until the host types "stop" on the console. Each round
 # writes and verifies zram on the device, swaps on a zram of the device
 # and then through zswap on the device under memory pressure (memtouch

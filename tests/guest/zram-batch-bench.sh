@@ -1,5 +1,5 @@
 # zram on 7.x, batched writes against per-page against software, same
-# corpus, same boot (scripts/zram-batch-bench.sh runs it per vCPU count
+# corpus, same boot (scripts/tools/zram-batch-bench.sh runs it per vCPU count
 # and device workers, and makes the table): 1 MiB O_DIRECT writes
 # (a bio of 256 pages), then reads, each row REPS times, every run
 # verified. Modes: software (zram's built-in backend, or the kernel's

@@ -499,7 +499,7 @@ static void test_kernel_edges(void)
 static void test_kernel_oracle(void)
 {
     g_test_skip("no kernel LZO oracle (meson -Dkernel_lzo, "
-                "scripts/kernel-lzo.sh)");
+                "scripts/setup/kernel-lzo.sh)");
 }
 
 static void test_kernel_edges(void)

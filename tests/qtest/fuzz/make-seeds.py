@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the seed inputs of the device fuzzers (scripts/fuzz-device.sh):
+"""Writes the seed inputs of the device fuzzers (scripts/tools/fuzz-device.sh):
 
   seeds/zcomp/    zcomp-pci-fuzz (tests/qtest/fuzz/zcomp_fuzz.c): queues set
                   up in worker and SYNC mode, compressions, decompressions of

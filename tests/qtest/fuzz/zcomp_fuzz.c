@@ -11,7 +11,7 @@
  * also changes: pages unmapped, moved, made read-only, invalidated or
  * not, translation turned off and on, while requests run.
  *
- * Built into qemu-fuzz-x86_64 (scripts/build-qemu-fuzz.sh); run by
+ * Built into qemu-fuzz-x86_64 (scripts/setup/build-qemu-fuzz.sh); run by
  * scripts/fuzz-device.sh. Linked into QEMU's tree as
  * tests/qtest/fuzz/zcomp_fuzz.c.
  *

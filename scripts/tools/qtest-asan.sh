@@ -5,9 +5,9 @@
 # leak whose allocation stack goes through the device (LeakSanitizer at
 # QEMU's exit; leaks of QEMU's own are listed but not ours to fail on).
 set -euo pipefail
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
-"$ZCOMP_ROOT/scripts/build-qemu-asan.sh"
+"$ZCOMP_ROOT/scripts/setup/build-qemu-asan.sh"
 b=$QEMU_SRC/build-asan
 log=$b/qtest-asan.log
 cd "$b"

@@ -8,17 +8,17 @@
 # boots the 6.12 guest with the DKMS-built module (e2e-nodev and a zswap
 # run on the device).
 set -euo pipefail
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 . "$ZCOMP_ROOT/scripts/lib/tap.sh"
 tap_ensure
 
 ok() { tap_ok "dkms: $*"; }
 fail() { tap_fail "dkms: $*"; }
 
-deb=$("$ZCOMP_ROOT/scripts/build-dkms-deb.sh")
+deb=$("$ZCOMP_ROOT/scripts/setup/build-dkms-deb.sh")
 kvers=
 for line in 6.12 7; do
-    ZCOMP_KERNEL=$line "$ZCOMP_ROOT/scripts/guest-prep.sh"   # headers in the root
+    ZCOMP_KERNEL=$line "$ZCOMP_ROOT/scripts/setup/guest-prep.sh"   # headers in the root
     kvers="$kvers $(cat "$ZCOMP_BUILD/guest/$(kernel_suite $line)/kver")"
 done
 log "dkms: installing $(basename "$deb") in the trixie root"
@@ -56,7 +56,7 @@ for s in trixie trixie-backports; do
     esac
 done
 rm -rf "$TRIXIE_ROOT/tmp/modtree"
-ZCOMP_KERNEL=6.1 "$ZCOMP_ROOT/scripts/guest-prep.sh" >/dev/null 2>&1
+ZCOMP_KERNEL=6.1 "$ZCOMP_ROOT/scripts/setup/guest-prep.sh" >/dev/null 2>&1
 conf=$(mktemp -d)
 cp "$ZCOMP_ROOT/guest-driver/modprobe-zcomp-pci.conf" "$conf/zcomp-pci.conf"
 k=$(cat "$ZCOMP_BUILD/guest/bookworm/kver")
@@ -79,12 +79,12 @@ else
 fi
 
 # The module DKMS built, in the 6.12 guest instead of our own build.
-ZCOMP_KERNEL=6.12 ZCOMP_MODULE=$ZCOMP_BUILD/dkms/zcomp_pci.ko "$ZCOMP_ROOT/scripts/guest-prep.sh"
+ZCOMP_KERNEL=6.12 ZCOMP_MODULE=$ZCOMP_BUILD/dkms/zcomp_pci.ko "$ZCOMP_ROOT/scripts/setup/guest-prep.sh"
 if cmp -s "$ZCOMP_BUILD/dkms/zcomp_pci.ko" "$ZCOMP_BUILD/guest/trixie/zcomp_pci.ko"; then
     ok guest-gets-dkms-module
 else
     fail guest-gets-dkms-module
 fi
-ZCOMP_KERNEL=6.12 tap_guard "dkms: guest" "$ZCOMP_ROOT/scripts/guest-boot.sh" dkms-module
-ZCOMP_KERNEL=6.12 "$ZCOMP_ROOT/scripts/guest-prep.sh" >/dev/null 2>&1   # back to our build
+ZCOMP_KERNEL=6.12 tap_guard "dkms: guest" "$ZCOMP_ROOT/scripts/tools/guest-boot.sh" dkms-module
+ZCOMP_KERNEL=6.12 "$ZCOMP_ROOT/scripts/setup/guest-prep.sh" >/dev/null 2>&1   # back to our build
 

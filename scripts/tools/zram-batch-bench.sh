@@ -10,7 +10,7 @@
 # DEPTHS ("8 32"), BENCH_MB (corpus MiB used, 16), DEVICE_OPTS (more
 # zcomp-pci properties, e.g. "irq-coalesce=0").
 set -euo pipefail
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 out=${1:-$ZCOMP_BUILD/zram-batch-bench}
 mkdir -p "$out"
@@ -18,7 +18,7 @@ export ZCOMP_KERNEL=7
 pages=$((${BENCH_MB:-16} * 256))
 export ZCOMP_GUEST_CORPUS=$ZCOMP_BUILD/batch-corpus.bin
 head -c $((pages * 4096)) "$ZCOMP_CORPUS" > "$ZCOMP_GUEST_CORPUS"
-"$ZCOMP_ROOT/scripts/guest-prep.sh" >/dev/null
+"$ZCOMP_ROOT/scripts/setup/guest-prep.sh" >/dev/null
 algs=${ALGS:-lz4 lzo lz4hc lzo-rle zstd}
 depths=${DEPTHS:-8 32}
 raw=$out/raw.txt
@@ -27,7 +27,7 @@ for smp in ${SMPS:-1 2}; do
     for w in ${WORKERS:-1 2 4}; do
         ZCOMP_APPEND="zalgs=${algs// /,} zreps=${REPS:-3} zdepths=${depths// /,}" \
             ZCOMP_SMP=$smp ZCOMP_DEVICE=zcomp-pci,workers=$w${DEVICE_OPTS:+,$DEVICE_OPTS} \
-            "$ZCOMP_ROOT/scripts/guest-boot.sh" zram-batch-bench > "$out/boot-smp$smp-w$w.tap" 2>&1
+            "$ZCOMP_ROOT/scripts/tools/guest-boot.sh" zram-batch-bench > "$out/boot-smp$smp-w$w.tap" 2>&1
         cp "$ZCOMP_GUEST/zram-batch-bench.log" "$out/boot-smp$smp-w$w.log"
         grep '^ZTABLE' "$out/boot-smp$smp-w$w.log" | sed "s/^ZTABLE /smp=$smp workers=$w /" >> "$raw"
     done

@@ -2,7 +2,7 @@
 # Unpacks the corpus (real process memory pages, shipped in
 # tests/data/corpus/) once, verified.
 set -euo pipefail
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 sum=5eeac3575b454481c394066733ad2dd2fe3835e0e5c4328948b3ef18bc62c98b
 if [ -f "$ZCOMP_CORPUS" ] && [ -f "$ZCOMP_CORPUS.ok" ]; then

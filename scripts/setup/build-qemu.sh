@@ -4,7 +4,7 @@
 # applies one small patch and builds qemu-system-x86_64 and the zcomp
 # qtest. Re-running is cheap.
 set -euo pipefail
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 patch=$ZCOMP_ROOT/patches/qemu-10.0-zcomp.patch
 stamp=$QEMU_SRC/.zcomp-stamp

@@ -6,7 +6,7 @@
 # entry that loads it at boot.
 #   build-dkms-deb.sh        prints the path of the .deb
 set -euo pipefail
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 # Version: the ABI's, plus the commit count, so each change sorts higher.
 major=$(awk '/#define ZCOMP_ABI_MAJOR/ { print $3 }' "$ZCOMP_ROOT/include/zcomp-abi.h")

@@ -9,11 +9,11 @@
 # bookworm (6.1): zram swap by systemd-zram-generator (lz4) is offloaded;
 # a second boot loads zcomp_pci late and checks what the docs promise.
 # trixie (6.12): our zram.ko with the acomp backend (patches/zram-acomp-
-# 6.12/, built as scripts/zram-acomp.sh does, installed in updates/ as a
+# 6.12/, built as scripts/setup/zram-acomp.sh does, installed in updates/ as a
 # user would), and zram-generator's config alone names the transform
 # (compression-algorithm = acomp/lz4): zram swap is offloaded; then zswap.
 set -euo pipefail
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 . "$ZCOMP_ROOT/scripts/lib/tap.sh"
 tap_ensure
 
@@ -44,15 +44,15 @@ fi
 
 # The driver's package and the test, reinstalled when either changes;
 # from 6.12 our zram.ko too, for the root's own kernel.
-deb=$("$ZCOMP_ROOT/scripts/build-dkms-deb.sh")
+deb=$("$ZCOMP_ROOT/scripts/setup/build-dkms-deb.sh")
 kver=$(ls "$root/lib/modules" | head -1)
 zram_ko= alg=lz4
 if [ "$suite" != bookworm ]; then
     case $kver in 6.12.*) line=6.12 ;; *) line=7 ;; esac
-    ZCOMP_KERNEL=$line "$ZCOMP_ROOT/scripts/guest-prep.sh" >/dev/null
+    ZCOMP_KERNEL=$line "$ZCOMP_ROOT/scripts/setup/guest-prep.sh" >/dev/null
     [ "$(cat "$ZCOMP_BUILD/guest/$suite/kver")" = "$kver" ] || {
         echo "debian guest: the root's kernel $kver is not the guest's $(cat "$ZCOMP_BUILD/guest/$suite/kver")" >&2; exit 1; }
-    zram_ko=$(ZCOMP_KERNEL=$line "$ZCOMP_ROOT/scripts/zram-acomp.sh")
+    zram_ko=$(ZCOMP_KERNEL=$line "$ZCOMP_ROOT/scripts/setup/zram-acomp.sh")
     alg=acomp/lz4
 fi
 # zram swap as a user configures it, the transform named in the

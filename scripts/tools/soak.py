@@ -3,7 +3,7 @@
 
     soak.py [MINUTES] [MIGRATE_EVERY_S] [SMP]    default 30, 300, 2
 
-Boots the prepared 6.1 guest (scripts/guest-prep.sh) with the 'soak'
+Boots the prepared 6.1 guest (scripts/setup/guest-prep.sh) with the 'soak'
 scenario (tests/guest/soak.sh: zram, swap on zram and zswap on the device
 under memory pressure, every page verified, a device reset every fourth
 round) on a device that injects a fault every 997 requests, and moves it

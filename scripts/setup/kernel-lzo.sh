@@ -5,9 +5,9 @@
 # lzo1x_1_compress and lzo1x_decompress_safe, compiled unmodified as
 # userspace C with the shim headers of tests/kernel-ref/. It is GPL-2.0
 # and never shipped. Prints the directory to pass as meson's kernel_lzo:
-#   meson configure build -Dkernel_lzo=$(scripts/kernel-lzo.sh)
+#   meson configure build -Dkernel_lzo=$(scripts/setup/kernel-lzo.sh)
 set -euo pipefail
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 kdir=$ZCOMP_BUILD/linux-6.1
 if [ ! -f "$kdir/lib/lzo/lzo1x_compress.c" ] ||

@@ -6,7 +6,7 @@
 # Cached: rebuilt only when the tarball changes.
 #   ltp-build.sh
 set -euo pipefail
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 tarball=$ZCOMP_ROOT/third_party/ltp-20260529-zram.tar.xz
 out=$ZCOMP_BUILD/ltp

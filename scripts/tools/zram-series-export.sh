@@ -7,7 +7,7 @@
 #   zram-series-export.sh LINE TREE BASE      e.g. 7.3 ~/zram-7.3 v7.3-base
 set -euo pipefail
 line=$1 tree=$2 base=$3
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 out=$root/patches/zram-acomp-$line
 prefix="RFC PATCH"; [ "$line" = 7.3 ] || prefix="RFC PATCH $line"
 old=$(mktemp); trap 'rm -f "$old"' EXIT

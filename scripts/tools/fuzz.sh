@@ -7,7 +7,7 @@
 # 400000). Set ZCOMP_FUZZ_SECONDS for an open-ended session of each instead
 # (corpora kept in .build/fuzz/corpus-fuzz-NAME).
 set -euo pipefail
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 out=$ZCOMP_BUILD/fuzz
 mkdir -p "$out"

@@ -15,9 +15,9 @@
 #                              processes, corpus kept in .build/fuzz-device
 # A crash leaves its input in .build/fuzz-device/ and fails the script.
 set -euo pipefail
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
-"$ZCOMP_ROOT/scripts/build-qemu-fuzz.sh"
+"$ZCOMP_ROOT/scripts/setup/build-qemu-fuzz.sh"
 fuzzer=$QEMU_SRC/build-fuzz/qemu-fuzz-x86_64
 seeds=$ZCOMP_ROOT/tests/qtest/fuzz/seeds
 out=$ZCOMP_BUILD/fuzz-device

@@ -16,7 +16,8 @@ import os
 import re
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
 PRIMARY = os.path.join(ROOT, 'patches', 'zram-acomp-7.3')
 BACKPORT = os.path.join(ROOT, 'patches', 'zram-acomp-6.12')
 REVIEWED = os.path.join(BACKPORT, 'interdiff')

@@ -3,7 +3,8 @@
 
     guest-migrate.py SMP HOPS
 
-Boots the prepared guest (scripts/guest-prep.sh) with the 'migrate' scenario
+Boots the prepared guest (scripts/setup/guest-prep.sh) with the 'migrate'
+scenario
 (tests/guest/migrate.sh), then moves it HOPS times between QEMU processes on
 this machine over TCP on 127.0.0.1 while it writes and verifies zram through
 the device. After each hop it waits for two rounds on the destination: the
@@ -20,15 +21,16 @@ import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, 'scripts', 'lib'))
 import ztap  # noqa: E402
 BUILD = os.environ.get('ZCOMP_BUILD', os.path.join(ROOT, '.build'))
 QEMU = os.environ.get('ZCOMP_QEMU') or os.path.join(BUILD, 'qemu-src', 'build',
                                                   'qemu-system-x86_64')
-# The 6.1 guest (stock zram offload), as scripts/guest-prep.sh made it.
+# The 6.1 guest (stock zram offload), as scripts/setup/guest-prep.sh made it.
 GUEST = os.environ.get('ZCOMP_GUEST') or os.path.join(BUILD, 'guest', 'bookworm')
-# QEMU's Python machine library, from the tree scripts/build-qemu.sh unpacked
+# QEMU's Python machine library, from the tree build-qemu.sh unpacked
 sys.path.insert(0, os.path.join(BUILD, 'qemu-src', 'python'))
 from qemu.machine import QEMUMachine  # noqa: E402
 ROUND_TIMEOUT = 300
@@ -36,7 +38,7 @@ MIGRATE_TIMEOUT = 300
 # Without the device (ZMIG_NO_DEVICE=1): the same run in software, to tell
 # the device's faults from the rest of the stack's.
 DEVICE = not os.environ.get('ZMIG_NO_DEVICE')
-# What scripts/soak.py changes: the scenario and the device's options.
+# What scripts/tools/soak.py changes: the scenario and the device's options.
 SCENARIO = 'migrate'
 DEVICE_ARGS = ['-device', 'zcomp-pci']
 
@@ -54,7 +56,7 @@ class Vm:
         self.index = index
         self.lines = []
         self.cond = threading.Condition()
-        self.lock = threading.Lock()    # scripts/soak.py probes from a thread
+        self.lock = threading.Lock()    # soak.py probes from a thread
         with open(os.path.join(GUEST, 'kernel')) as f:
             kernel = f.read().strip()
         self.m = QEMUMachine(QEMU, name='vm%d' % index, base_temp_dir=tmp,

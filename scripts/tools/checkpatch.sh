@@ -2,7 +2,7 @@
 # Style. Kernel coding style of guest-driver/: checkpatch.pl --no-tree from the
 # kernel's own source package (linux-source-6.1, fetched once, not installed).
 set -euo pipefail
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 cp_dir=$ZCOMP_BUILD/checkpatch
 if [ ! -x "$cp_dir/scripts/checkpatch.pl" ]; then
@@ -45,7 +45,7 @@ fi
 
 # QEMU's coding style of hw/ and of our qtests and fuzz target: QEMU's own
 # checkpatch.pl from the tree build-qemu.sh unpacked; no error, no warning.
-"$ZCOMP_ROOT/scripts/build-qemu.sh"
+"$ZCOMP_ROOT/scripts/setup/build-qemu.sh"
 unset GIT_DIR
 cd "$ZCOMP_ROOT"      # checkpatch tells tests from paths relative to the root
 for f in hw/*.[ch] tests/qtest/*.c tests/qtest/zcomp-vtd.h tests/qtest/fuzz/*.c; do

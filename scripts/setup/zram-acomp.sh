@@ -8,10 +8,10 @@
 # Debian leaves off) is built in too. Checks that vermagic and the symbol
 # CRCs match the kernel. Cached by kernel and patch: prints the module.
 set -euo pipefail
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 g=$ZCOMP_GUEST
-kver=$(cat "$g/kver")                  # scripts/guest-prep.sh ran first
+kver=$(cat "$g/kver")                  # scripts/setup/guest-prep.sh ran first
 case $kver in
 6.12.*) line=6.12 ;;
 7.3.*) line=7.3 ;;

@@ -1,5 +1,5 @@
 # Shared settings of the zcomp scripts; sourced, not run.
-ZCOMP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ZCOMP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ZCOMP_BUILD=${ZCOMP_BUILD:-$ZCOMP_ROOT/.build}
 QEMU_PKG_VERSION=1:10.0.13+ds-0+deb13u1
 QEMU_SRC=$ZCOMP_BUILD/qemu-src
@@ -102,7 +102,7 @@ libfuzzer_run() {
     echo "$name: $(grep -E '^(Done [0-9]+ runs|#[0-9]+.*DONE)' "$log" | tail -1)"
 }
 
-# The trixie build root (scripts/trixie-root.sh) and a command inside it.
+# The trixie build root (scripts/setup/trixie-root.sh) and a command inside it.
 TRIXIE_ROOT=$ZCOMP_BUILD/trixie-root
 # chroot_run ROOT COMMAND...: a command in a Debian root made with
 # debootstrap. /proc is mounted in a private mount namespace (objtool and

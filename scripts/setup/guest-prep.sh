@@ -8,9 +8,9 @@
 #
 # bookworm's kernel is built here with the host's gcc-12; trixie's kernels
 # need gcc-14: their headers are installed, and the module is built, in the
-# cached trixie build root (scripts/trixie-root.sh).
+# cached trixie build root (scripts/setup/trixie-root.sh).
 set -euo pipefail
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 suite=$ZCOMP_KERNEL_SUITE
 g=$ZCOMP_GUEST
@@ -22,7 +22,7 @@ resolve_kernel() {
         apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-/{print $2; exit}'
         return
     fi
-    "$ZCOMP_ROOT/scripts/trixie-root.sh"
+    "$ZCOMP_ROOT/scripts/setup/trixie-root.sh"
     local meta
     # the newest of the suite and its security and updates archives
     meta=$(trixie_run apt-cache madison linux-image-amd64 |
@@ -99,7 +99,7 @@ if grep -E 'warning:|error:' "$g/module-build.log"; then
 fi
 cp "$src/guest-driver/zcomp_pci.ko" "$g/zcomp_pci.ko"
 # ZCOMP_MODULE: put that build of the module in the guest instead (the
-# one DKMS built, for scripts/dkms-test.sh).
+# one DKMS built, for scripts/tools/dkms-test.sh).
 [ -z "${ZCOMP_MODULE:-}" ] || cp "$ZCOMP_MODULE" "$g/zcomp_pci.ko"
 
 for p in memtouch sync-bench zbench; do
@@ -141,7 +141,7 @@ cp "$g/zcomp_pci.ko" "$r/lib/modules/$kver/extra/"
 # From 6.12: our zram with the acomp backend, beside the stock one (the
 # scenarios load it by hand; zram=stock on the command line keeps the stock).
 if [ "$suite" != bookworm ]; then
-    zram_ko=$("$ZCOMP_ROOT/scripts/zram-acomp.sh")
+    zram_ko=$("$ZCOMP_ROOT/scripts/setup/zram-acomp.sh")
     mkdir -p "$r/lib/zram-acomp"
     cp "$zram_ko" "$r/lib/zram-acomp/zram.ko"
 fi
@@ -175,9 +175,9 @@ for b in /bin/bash /usr/bin/bc /sbin/mkfs.ext4; do
         cp -L "$lib" "$r$lib"
     done
 done
-# LTP's zram01-03, unmodified (scripts/ltp-build.sh), run by
+# LTP's zram01-03, unmodified (scripts/setup/ltp-build.sh), run by
 # zram_ltp (tests/guest/lib.sh); zram03 reads this kernel's config.
-"$ZCOMP_ROOT/scripts/ltp-build.sh"
+"$ZCOMP_ROOT/scripts/setup/ltp-build.sh"
 mkdir -p "$r/ltp"
 cp -a "$ZCOMP_BUILD/ltp/bin" "$r/ltp/bin"
 # (/boot/config-<ver> up to 6.12, lib/modules/<ver>/config from 7.x)

@@ -4,9 +4,9 @@
 # target and QEMU's generic-fuzz. Uses the tree build-qemu.sh prepared.
 # Re-running is cheap.
 set -euo pipefail
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
-"$ZCOMP_ROOT/scripts/build-qemu.sh"
+"$ZCOMP_ROOT/scripts/setup/build-qemu.sh"
 opts="--cc=clang --cxx=clang++ --objcc=clang --enable-fuzzing
   --enable-asan --enable-ubsan --target-list=x86_64-softmmu --without-default-features
   --enable-tcg --disable-docs --disable-install-blobs --disable-werror

@@ -7,7 +7,7 @@
 #   trixie-root.sh            create or refresh (cheap when done)
 # Prints nothing but errors; the root is $ZCOMP_BUILD/trixie-root.
 set -euo pipefail
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 root=$TRIXIE_ROOT
 if [ ! -f "$root/.zcomp-ready" ]; then

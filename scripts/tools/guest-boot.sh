@@ -1,9 +1,9 @@
 #!/bin/bash
-# Boots the prepared guest (scripts/guest-prep.sh) under our QEMU on the
+# Boots the prepared guest (scripts/setup/guest-prep.sh) under our QEMU on the
 # serial console and runs one scenario of tests/guest/.
 #   guest-boot.sh SCENARIO [more QEMU arguments]
 # The scenario's header ("#@ KEY: VALUE" lines, read by scenario_get in
-# scripts/common.sh) gives its time limit, vCPUs, memory, device, other
+# scripts/lib/common.sh) gives its time limit, vCPUs, memory, device, other
 # QEMU options and kernel arguments for the kernel line booted
 # (ZCOMP_KERNEL). ZCOMP_APPEND adds kernel arguments; ZCOMP_DEVICE
 # replaces the header's device (e.g. zcomp-pci,workers=4; empty: none),
@@ -14,7 +14,7 @@
 # In a test stage (scripts/lib/tap.sh) they join the stage's TAP stream.
 # Exits 0 only when all passed.
 set -euo pipefail
-. "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/../lib/common.sh"
 . "$ZCOMP_ROOT/scripts/lib/tap.sh"
 tap_ensure
 
