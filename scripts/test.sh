@@ -25,6 +25,7 @@ log "qemu: build (first time: about 7 minutes)"
 
 log "the test stages (meson test; each stage's output: build/meson-logs/testlog.txt)"
 rc=0
+rm -f "$ZCOMP_ROOT/build/meson-logs/testlog.json"   # counts of this run only
 meson test -C "$ZCOMP_ROOT/build" --num-processes 1 --print-errorlogs "$@" || rc=1
 log "results"
 python3 "$ZCOMP_ROOT/scripts/lib/ztap.py" summary "$ZCOMP_ROOT/build/meson-logs/testlog.json" || rc=1

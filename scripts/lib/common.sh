@@ -132,30 +132,11 @@ case $ZCOMP_KERNEL_SUITE in
 bookworm) ZCOMP_LINE=6.1 ;; trixie) ZCOMP_LINE=6.12 ;; *) ZCOMP_LINE=7 ;;
 esac
 
-# scenario_get SCENARIO KEY: a setting of a guest scenario, from the
-# "#@ KEY: VALUE" lines of its header (tests/guest/SCENARIO.sh), for the
-# kernel line booted. "#@ KEY@6.12,7: VALUE" holds for those lines only;
-# the values of every line that holds are joined by spaces. Keys: lines
-# (the kernel lines whose test stage boots it), order (its place there),
-# limit (seconds), smp, mem (MiB), device (the -device of zcomp-pci, none
-# without), qemu (more QEMU options, before the device), append (kernel
-# arguments), module (abi10: the driver of ABI 1.0 instead of ours).
+# scenario_get SCENARIO KEY: a setting of a guest scenario from its header
+# (tests/guest/SCENARIO.sh), for the kernel line booted: scripts/lib/
+# scenario.py reads it, and says which keys there are.
 scenario_get() {
-    awk -v key="$2" -v line="$ZCOMP_LINE" '
-        !/^#@ / { next }
-        {
-            k = $2; sub(/:$/, "", k)
-            v = $0; sub(/^#@ [^ ]* */, "", v)
-            n = split(k, a, "@")
-            if (a[1] != key) next
-            if (n > 1) {
-                m = split(a[2], ls, ","); hit = 0
-                for (i = 1; i <= m; i++) if (ls[i] == line) hit = 1
-                if (!hit) next
-            }
-            out = out (out == "" ? "" : " ") v
-        }
-        END { print out }' "$ZCOMP_ROOT/tests/guest/$1.sh"
+    /usr/bin/python3 "$ZCOMP_ROOT/scripts/lib/scenario.py" "$1" "$2" "$ZCOMP_LINE"
 }
 
 # kernel_src_extract DIR PATTERN...: the files of Debian's linux-source-6.1

@@ -4,6 +4,10 @@
 # its commands print goes to stderr.
 ztap() { python3 "$ZCOMP_ROOT/scripts/lib/ztap.py" "$@"; }
 tap_begin() {
+    # meson's defaults for test programs (a random MALLOC_PERTURB_,
+    # sanitizer options) are not for the builds, QEMUs and guests a stage
+    # runs: the scripts that need sanitizer options set their own
+    unset MALLOC_PERTURB_ ASAN_OPTIONS UBSAN_OPTIONS MSAN_OPTIONS
     exec 3>&1 1>&2
     export ZTAP_FD=3
     ZTAP_STATE=$(mktemp)
@@ -11,15 +15,17 @@ tap_begin() {
     trap 'rm -f "$ZTAP_STATE"' EXIT
     ztap begin
 }
-# the plan; the stage's exit status: 1 if any result failed
-tap_end() { ztap end; }
+# the plan. A stage then exits 0: meson reads its failures from its TAP
+# (an exit status other than 0 is a stage that broke: meson's ERROR).
+tap_end() { ztap end || true; }
 # tap_ensure: in a stage, nothing; a script run alone (guest-boot.sh,
 # debian-guest.sh, dkms-test.sh) gets a TAP stream of its own, and its
 # plan when it exits.
 tap_ensure() {
     [ -z "${ZTAP_STATE:-}" ] || return 0
     tap_begin
-    trap 'ztap end || true; rm -f "$ZTAP_STATE"' EXIT
+    # the plan, and the script's exit status 1 if a result failed
+    trap '_rc=$?; ztap end || _rc=1; rm -f "$ZTAP_STATE"; exit $_rc' EXIT
 }
 tap_ok() { ztap result ok "$@"; }
 tap_fail() { ztap result fail "$@"; }

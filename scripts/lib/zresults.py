@@ -27,6 +27,8 @@ from collections import defaultdict
 
 from tabulate import tabulate
 
+import ztap  # the guest's console, read once
+
 ALGS = ("lz4", "lzo", "lz4hc", "lzo-rle", "zstd")
 
 ZRAM = re.compile(
@@ -41,7 +43,7 @@ ZSWAP = re.compile(
 def zram_rows(path):
     """{label: {round: row}}"""
     rows = defaultdict(dict)
-    for line in open(path, errors="replace"):
+    for line in ztap.read_guest(path).table:
         m = ZRAM.match(line)
         if m:
             g = m.groups()
@@ -55,7 +57,7 @@ def zram_rows(path):
 
 def zswap_rows(path):
     rows = defaultdict(dict)
-    for line in open(path, errors="replace"):
+    for line in ztap.read_guest(path).table:
         m = ZSWAP.match(line)
         if m:
             g = m.groups()

@@ -6,7 +6,7 @@ Guest scenarios print TAP as the kernel's selftests do
 tests/guest/lib.sh): "ok N name", "not ok N name", "ok N name # SKIP why",
 the plan "1..N" when the scenario ends, and the kernel-log verdict
 "ZKERNEL-LOG clean|bad" from tests/guest/init. A stage of the test command
-(one meson test, tests/meson.build) is one TAP stream on stdout: every
+(one meson test, meson.build) is one TAP stream on stdout: every
 guest boot and host check of the stage adds its results to it, numbered
 across the stage; everything else goes to stderr or into "# " lines.
 
@@ -27,9 +27,13 @@ import os
 import re
 import sys
 
-RESULT = re.compile(r'^(not ok|ok)\s+(\d+)\s*-?\s*(.*?)'
-                    r'(?:\s+#\s*(SKIP|TODO)\b\s*(.*))?$', re.I)
-PLAN = re.compile(r'^1\.\.(\d+)')
+# meson's own TAP grammar (mesonbuild/mtest.py, TAPParser), so that a
+# line means here what it means to meson: a result at the start of a line
+# only (an indented KTAP subtest is not one), SKIP with any suffix.
+DIRECTIVE = (r'(?:\s*\#\s*([Ss][Kk][Ii][Pp]\S*|[Tt][Oo][Dd][Oo])\b'
+             r'\s*(.*))?')
+RESULT = re.compile(r'((?:not )?ok)\s*(?:([0-9]+)\s*)?([^#]*)' + DIRECTIVE)
+PLAN = re.compile(r'1\.\.([0-9]+)' + DIRECTIVE)
 
 
 class Result:
@@ -43,17 +47,22 @@ class Result:
 
 
 def parse_result(line):
-    """A TAP result line as a Result, or None."""
-    m = RESULT.match(line.strip())
+    """A TAP result line as a Result, or None, as meson reads it: "ok #
+    SKIP" is a skip, "not ok # SKIP" a failure; a TODO that passes is
+    unexpected (a failure), one that fails expected (a skip, never a
+    pass)."""
+    m = RESULT.match(line.rstrip('\r\n'))
     if not m:
         return None
     ok, _, name, directive, why = m.groups()
-    if directive and directive.upper() == 'SKIP':
-        return Result('skip', name.strip(), (why or '').strip())
-    # a TODO that fails is expected to: not a failure, not a pass
-    if directive and directive.upper() == 'TODO':
-        return Result('skip', name.strip(), 'TODO ' + (why or '').strip())
-    return Result('pass' if ok.lower() == 'ok' else 'fail', name.strip())
+    ok = ok == 'ok'
+    name, why = name.strip(), (why or '').strip()
+    directive = (directive or '').upper()
+    if directive.startswith('SKIP') and ok:
+        return Result('skip', name, why)
+    if directive == 'TODO':
+        return Result('fail' if ok else 'skip', name, 'TODO ' + why)
+    return Result('pass' if ok else 'fail', name)
 
 
 class GuestRun:
@@ -68,7 +77,7 @@ class GuestRun:
             if r:
                 self.results.append(r)
                 continue
-            m = PLAN.match(ln)
+            m = PLAN.match(ln.rstrip())
             if m:
                 self.plan = int(m.group(1))
             elif ln.startswith('ZKERNEL-LOG '):
@@ -77,8 +86,8 @@ class GuestRun:
                 self.klog.append(ln[6:])
             elif ln.startswith('ZINFO '):
                 self.info.append(ln[6:])
-            elif ln.startswith('ZTABLE '):
-                self.table.append(ln[7:])
+            elif ln.startswith(('ZTABLE ', 'ZSWAP ')):
+                self.table.append(ln)   # the benchmarks' rows (zresults.py)
 
     def finished(self):
         """The scenario ran to its end: its plan, as many results."""
@@ -152,8 +161,6 @@ class Stream:
         """A guest boot's results under PREFIX; True if it passed."""
         for r in run.results:
             self.result(r.status, '%s: %s' % (prefix, r.name), r.why)
-        for ln in run.info:
-            self.diag('%s: %s' % (prefix, ln))
         done = run.finished()
         self.result(done, '%s: finished' % prefix)
         if not done:
@@ -168,6 +175,9 @@ class Stream:
         return run.passed()
 
     def end(self):
+        """The plan; a stream without a result has failed (nothing ran)."""
+        if self.n == 0:
+            self.result('fail', 'no test ran')
         self._print('1..%d' % self.n)
         return 0 if self.fails == 0 else 1
 
@@ -175,10 +185,15 @@ class Stream:
 def summary(testlog):
     """Counts over the test command's meson log: every TAP result of every
     stage; a test that printed none counts once, by its own result."""
-    passed = failed = skipped = 0
+    passed = failed = skipped = tests = 0
     failures = []
+    if not os.path.exists(testlog):
+        print('no test ran (%s missing)' % testlog)
+        print('0 passed, 1 failed')
+        return 1
     with open(testlog) as f:
         for ln in f:
+            tests += 1
             t = json.loads(ln)
             rs = [r for r in map(parse_result, t.get('stdout', '').splitlines())
                   if r]
@@ -200,6 +215,9 @@ def summary(testlog):
     for f in failures:
         print('failed: ' + f)
     print('%d skipped (not counted as passed)' % skipped)
+    if tests == 0:
+        print('no test ran')
+        failed += 1
     print('%d passed, %d failed' % (passed, failed))
     return 0 if failed == 0 and passed > 0 else 1
 

@@ -64,7 +64,7 @@ if [ -n "$zram_ko" ]; then
 else
     conf=$(printf '[zram0]\ncompression-algorithm = %s\nzram-size = 256\n' "$alg")
 fi
-want=$( (cat "$deb" "$ZCOMP_ROOT"/tests/debian/* $zram_ko; echo "$conf") | sha256sum | cut -d' ' -f1)
+want=$( (cat "$deb" "$ZCOMP_ROOT"/tests/debian/* "$ZCOMP_ROOT/tests/guest/klog.sh" $zram_ko; echo "$conf") | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$d/installed.sha256" 2>/dev/null)" != "$want" ]; then
     log "debian guest ($suite): apt install $(basename "$deb") (DKMS builds it in the guest's root)"
     run sh -c 'dpkg -P zcomp-pci-dkms >/dev/null 2>&1 || true'
@@ -84,6 +84,7 @@ if [ "$(cat "$d/installed.sha256" 2>/dev/null)" != "$want" ]; then
     fi
     echo "$conf" > "$root/etc/systemd/zram-generator.conf"
     install -m 755 "$ZCOMP_ROOT/tests/debian/zcomp-test" "$root/usr/local/sbin/zcomp-test"
+    install -D -m 644 "$ZCOMP_ROOT/tests/guest/klog.sh" "$root/usr/local/lib/zcomp/klog.sh"
     install -m 644 "$ZCOMP_ROOT/tests/debian/zcomp-test.service" "$root/etc/systemd/system/"
     ln -sf /etc/systemd/system/zcomp-test.service \
         "$root/etc/systemd/system/multi-user.target.wants/zcomp-test.service"
@@ -118,7 +119,7 @@ boot() { # NAME IMAGE [KERNEL ARGS]
         -initrd "$(ls "$root"/boot/initrd.img-* | head -1)" \
         -append "console=ttyS0 root=/dev/vda rw quiet panic=-1 ${3:-}" \
         -drive "file=$img,if=virtio,format=raw" \
-        -device zcomp-pci,queues=4 2>&1 | tr -d '\r' | tee "$d/$name.log") || true
+        -device zcomp-pci,queues=4 2>&1 3>&- | tr -d '\r' | tee "$d/$name.log") || true
     grep -E '^ZINFO kernel' <<<"$out" >&2 || true
     ztap guest "debian $suite $name" "$d/$name.log"
 }

@@ -5,8 +5,8 @@
 # and installed zcomp_pci for each (vermagic of that kernel), that the
 # softdep orders zcomp_pci before zram (trixie's and bookworm's kmod, each
 # kernel's module tree), that purging removes it all; then
-# boots the 6.12 guest with the DKMS-built module (e2e-nodev and a zswap
-# run on the device).
+# boots the 6.12 guest with the DKMS-built module (tests/guest/dkms-module.sh:
+# it loads, passes the self-tests and offloads zswap). Results in TAP.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 . "$ZCOMP_ROOT/scripts/lib/tap.sh"
@@ -29,9 +29,9 @@ cp "$deb" "$TRIXIE_ROOT/tmp/"
 trixie_run apt-get install -y -q --no-install-recommends "/tmp/$(basename "$deb")" \
     > "$ZCOMP_BUILD/dkms/install.log" 2>&1 || { tail -30 "$ZCOMP_BUILD/dkms/install.log"; exit 1; }
 for k in $kvers; do
-    ko=$(trixie_run sh -c "ls /lib/modules/$k/updates/dkms/zcomp_pci.ko* 2>/dev/null" | head -1)
+    ko=$(trixie_run sh -c "ls /lib/modules/$k/updates/dkms/zcomp_pci.ko* 2>/dev/null || true" | head -1)
     if [ -z "$ko" ]; then
-        fail "built-for-$k"; grep -i error "$ZCOMP_BUILD/dkms/install.log" | head -5
+        fail "built-for-$k"; grep -i error "$ZCOMP_BUILD/dkms/install.log" | head -5 || true
         continue
     fi
     ok "built-for-$k"
@@ -66,7 +66,7 @@ case $order in
 *zcomp_pci.ko*zram.ko*) ok "softdep-zcomp_pci-before-zram-$k ($(kmod --version 2>&1 | head -1))" ;;
 *) fail "softdep-zcomp_pci-before-zram-$k: $order" ;;
 esac
-dkms_ko=$TRIXIE_ROOT$(trixie_run sh -c "ls /lib/modules/$(cat "$ZCOMP_BUILD/guest/trixie/kver")/updates/dkms/zcomp_pci.ko*" | head -1)
+dkms_ko=$TRIXIE_ROOT$(trixie_run sh -c "ls /lib/modules/$(cat "$ZCOMP_BUILD/guest/trixie/kver")/updates/dkms/zcomp_pci.ko* 2>/dev/null || true" | head -1)
 case $dkms_ko in
 *.xz) xz -dc "$dkms_ko" > "$ZCOMP_BUILD/dkms/zcomp_pci.ko" ;;
 *) cp "$dkms_ko" "$ZCOMP_BUILD/dkms/zcomp_pci.ko" ;;

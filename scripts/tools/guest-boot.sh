@@ -7,7 +7,8 @@
 # QEMU options and kernel arguments for the kernel line booted
 # (ZCOMP_KERNEL). ZCOMP_APPEND adds kernel arguments; ZCOMP_DEVICE
 # replaces the header's device (e.g. zcomp-pci,workers=4; empty: none),
-# ZCOMP_SMP its vCPUs, ZCOMP_LIMIT its time limit. A guest that hangs is killed at the limit.
+# ZCOMP_SMP its vCPUs, ZCOMP_LIMIT its time limit. A guest that hangs is
+# killed at the limit. "#@ module: abi10" boots the driver of ABI 1.0.
 # Prints the scenario's results as TAP (scripts/lib/ztap.py): its own, then
 # "SCENARIO: finished" (its plan came) and "SCENARIO: kernel log clean"
 # (no warning, BUG, oops, lockup, stall or sanitizer report: tests/guest/init).
@@ -23,6 +24,31 @@ shift
 [ -f "$ZCOMP_ROOT/tests/guest/$scenario.sh" ] || { echo "no scenario $scenario" >&2; exit 2; }
 hdr() { scenario_get "$scenario" "$1"; }
 g=$ZCOMP_GUEST
+ABI10_DRIVER_COMMIT=9adc22d  # the driver's last ABI 1.0 state
+# abi10_driver: the driver at ABI 1.0, from this clone's history, built
+# for this kernel; it must say ABI 1.0.
+abi10_driver() {
+    local old=$ZCOMP_BUILD/abi10-driver
+    rm -rf "$old"
+    mkdir -p "$old"
+    git -C "$ZCOMP_ROOT" archive "$ABI10_DRIVER_COMMIT" guest-driver include | tar -x -C "$old"
+    grep -q 'ZCOMP_ABI_MINOR *0' "$old/include/zcomp-abi.h" || return 1
+    make -s -C "$old/guest-driver" \
+        KDIR="$g/hdr/usr/src/linux-headers-$(cat "$g/kver")" \
+        > "$old/build.log" 2>&1 || { cat "$old/build.log" >&2; return 1; }
+    echo "$old/guest-driver/zcomp_pci.ko"
+}
+# "#@ module:": another driver in the initramfs for this boot, ours again
+# after it
+module=$(hdr module)
+case $module in
+'') ;;
+abi10)
+    ko=$(abi10_driver)
+    ZCOMP_MODULE=$ko "$ZCOMP_ROOT/scripts/setup/guest-prep.sh"
+    ;;
+*) echo "$scenario: unknown module '$module'" >&2; exit 2 ;;
+esac
 limit=${ZCOMP_LIMIT:-$(hdr limit)}
 # Guest memory: the header's, or 1 GiB, more for a large corpus (it lives
 # in the initramfs, and the guest reads it into its page cache too).
@@ -41,6 +67,10 @@ timeout "${limit:-600}" "$QEMU_BIN" -M q35 -m "$mem" -nodefaults -vga none \
     -display none -serial stdio -no-reboot \
     -kernel "$(cat "$g/kernel")" -initrd "$g/initramfs.gz" \
     -append "console=ttyS0 quiet panic=-1 ztest=$scenario $append" \
-    "${args[@]}" "$@" 2>&1 | tr -d '\r' > "$g/$scenario.log" || true
+    "${args[@]}" "$@" 2>&1 3>&- | tr -d '\r' > "$g/$scenario.log" || true
 grep -E '^(ZINFO|ZTABLE|SYNC-BENCH|ZKLOG)' "$g/$scenario.log" >&2 || true
-ztap guest "$ZCOMP_LINE $scenario" "$g/$scenario.log"
+rc=0
+ztap guest "$ZCOMP_LINE $scenario" "$g/$scenario.log" || rc=$?
+# our own driver in the initramfs again
+[ -z "$module" ] || "$ZCOMP_ROOT/scripts/setup/guest-prep.sh"
+exit $rc

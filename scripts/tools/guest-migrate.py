@@ -24,6 +24,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, 'scripts', 'lib'))
+import scenario  # noqa: E402
 import ztap  # noqa: E402
 BUILD = os.environ.get('ZCOMP_BUILD', os.path.join(ROOT, '.build'))
 QEMU = os.environ.get('ZCOMP_QEMU') or os.path.join(BUILD, 'qemu-src', 'build',
@@ -38,9 +39,13 @@ MIGRATE_TIMEOUT = 300
 # Without the device (ZMIG_NO_DEVICE=1): the same run in software, to tell
 # the device's faults from the rest of the stack's.
 DEVICE = not os.environ.get('ZMIG_NO_DEVICE')
-# What scripts/tools/soak.py changes: the scenario and the device's options.
+# The scenario (soak.py sets its own); its header gives memory and device.
 SCENARIO = 'migrate'
-DEVICE_ARGS = ['-device', 'zcomp-pci']
+
+
+def scenario_get(key):
+    """A setting of the scenario's header, for the 6.1 guest."""
+    return scenario.settings(SCENARIO, '6.1').get(key, '')
 
 
 def log(msg):
@@ -59,15 +64,20 @@ class Vm:
         self.lock = threading.Lock()    # soak.py probes from a thread
         with open(os.path.join(GUEST, 'kernel')) as f:
             kernel = f.read().strip()
-        self.m = QEMUMachine(QEMU, name='vm%d' % index, base_temp_dir=tmp,
-                             log_dir=tmp)
+        # QEMU's own output: GUEST/SCENARIO-smpN-vmI-qemu.log
+        self.m = QEMUMachine(QEMU, name='%s-smp%d-vm%d-qemu'
+                             % (SCENARIO, smp, index), base_temp_dir=tmp,
+                             log_dir=GUEST)
         self.m.set_machine('q35')
         self.m.set_console()
-        self.m.add_args('-m', '1024', '-smp', str(smp), '-nodefaults',
+        device = scenario_get('device')
+        self.m.add_args('-m', scenario_get('mem') or '1024', '-smp', str(smp),
+                        '-nodefaults',
                         '-no-reboot', '-kernel', kernel,
                         '-initrd', os.path.join(GUEST, 'initramfs.gz'),
                         '-append', 'console=ttyS0 quiet panic=-1 ztest=' +
-                        SCENARIO, *(DEVICE_ARGS if DEVICE else []))
+                        SCENARIO, *(['-device', device]
+                                    if DEVICE and device else []))
         if incoming_port:
             self.m.add_args('-incoming', 'tcp:127.0.0.1:%d' % incoming_port)
         self.log = open(os.path.join(GUEST, '%s-smp%d-vm%d.log'
@@ -84,7 +94,9 @@ class Vm:
         return self.m.is_running()
 
     def _reader(self):
+        self.partial = False        # its output ended inside a line
         for raw in self.console.makefile('rb'):
+            self.partial = not raw.endswith(b'\n')
             line = raw.decode(errors='replace').rstrip('\r\n')
             self.log.write(line + '\n')
             self.log.flush()
@@ -124,11 +136,27 @@ class Vm:
     def finish(self, timeout):
         """Waits for QEMU to end (the guest powered off, or 'quit')."""
         try:
-            self.m.wait(timeout)
+            with self.lock:
+                self.m.wait(timeout)
         finally:
             if self.m.is_running():
                 self.m.kill()
             self.log.close()
+
+
+def console(vms):
+    """The guest's console over all its QEMU processes, in order: a line
+    that a migration cut is joined again."""
+    out = []
+    cut = False
+    for v in vms:
+        with v.cond:
+            lines = [ln for ln in v.lines if ln is not None]
+        if cut and out and lines:
+            out[-1] += lines.pop(0)
+        out += lines
+        cut = getattr(v, 'partial', False)
+    return [ln for ln in out if ln]
 
 
 def parse_round(line):
@@ -157,7 +185,7 @@ def migrate(src, dst_port):
     raise RuntimeError('migration did not complete in %d s' % MIGRATE_TIMEOUT)
 
 
-def main():
+def main(tap):
     smp, hops = int(sys.argv[1]), int(sys.argv[2])
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -181,7 +209,7 @@ def main():
                       '%.1f s (downtime %s ms); device requests in the '
                       'first round run wholly on the destination: %d'
                       % (hop, smp, before['n'], secs, downtime, grew),
-                      flush=True)
+                      file=sys.stderr, flush=True)
                 if grew <= 0:
                     failures.append('hop %d: no device work after it' % hop)
             vm.type('stop\n')
@@ -194,7 +222,6 @@ def main():
                 if v.running():
                     v.m.kill()
         every = [r for v in vms for r in v.rounds()]
-        last = vms[-1]
         for v in vms:
             if not v.rounds():
                 failures.append('vm%d ran no round' % v.index)
@@ -202,30 +229,33 @@ def main():
             failures.append('a round failed verification')
         if every[-1]['fallbacks'] or every[-1]['errors']:
             failures.append('fallbacks or errors: %s' % every[-1])
-        with last.cond:
-            out = [l for l in last.lines if l]
+        out = console(vms)
         print('ZMIG smp %d: %d hops, %d rounds verified, %d device requests, '
               '%d fallbacks, %d errors' % (smp, hops, len(every),
                                            every[-1]['offloaded'],
                                            every[-1]['fallbacks'],
-                                           every[-1]['errors']), flush=True)
-    tap = ztap.Stream()
-    if not os.environ.get('ZTAP_STATE'):
-        tap.begin()
+                                           every[-1]['errors']),
+              file=sys.stderr, flush=True)
     name = 'migration smp %d' % smp
     guest_ok = tap.guest(name, ztap.GuestRun(out))
     tap.result(not failures, '%s: %d hops, every round verified, device '
                'work after each, no fallback or error' % (name, hops))
     for f in failures:
         tap.diag('%s: %s' % (name, f))
-    if not os.environ.get('ZTAP_STATE'):
-        tap.end()
     return 0 if guest_ok and not failures else 1
 
 
 if __name__ == '__main__':
+    # alone, a TAP stream of its own; in the migration stage, the stage's
+    alone = not os.environ.get('ZTAP_STATE')
+    stream = ztap.Stream()
+    if alone:
+        stream.begin()
     try:
-        sys.exit(main())
+        rc = main(stream)
     except Exception as e:  # a hang, a QEMU that died: a failure, said
-        ztap.Stream().result(False, 'migration smp %s: %s' % (sys.argv[1], e))
-        sys.exit(1)
+        stream.result(False, 'migration smp %s: %s' % (sys.argv[1], e))
+        rc = 1
+    if alone:
+        stream.end()
+    sys.exit(rc)

@@ -27,8 +27,7 @@ spec = importlib.util.spec_from_file_location(
     'guest_migrate', os.path.join(HERE, 'guest-migrate.py'))
 gm = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(gm)
-gm.SCENARIO = 'soak'
-gm.DEVICE_ARGS = ['-device', 'zcomp-pci,fault-every=997']
+gm.SCENARIO = 'soak'    # its header: the device with fault-every=997
 
 
 class Probe(threading.Thread):
@@ -100,6 +99,8 @@ def main():
             vm.wait_for(lambda ls: any(ln and ln.startswith('ZKERNEL-LOG ')
                                        for ln in ls), gm.ROUND_TIMEOUT,
                         'the end of the scenario')
+            probe.done = True       # no QMP from its thread while QEMU ends
+            probe.join()
             vm.finish(60)
         finally:
             probe.done = True
@@ -112,8 +113,7 @@ def main():
         failures.append('a round failed verification')
     if last['errors']:
         failures.append('errors: %d' % last['errors'])
-    with vms[-1].cond:
-        out = [ln for ln in vms[-1].lines if ln]
+    out = gm.console(vms)
     run = gm.ztap.GuestRun(out)
     if not run.passed():
         failures.append('guest verdict: %s, kernel log %s' % (

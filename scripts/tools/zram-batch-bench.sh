@@ -10,11 +10,11 @@
 # DEPTHS ("8 32"), BENCH_MB (corpus MiB used, 16), DEVICE_OPTS (more
 # zcomp-pci properties, e.g. "irq-coalesce=0").
 set -euo pipefail
+export ZCOMP_KERNEL=7      # before common.sh: its ZCOMP_GUEST is 7.x's
 . "$(dirname "$0")/../lib/common.sh"
 
 out=${1:-$ZCOMP_BUILD/zram-batch-bench}
 mkdir -p "$out"
-export ZCOMP_KERNEL=7
 pages=$((${BENCH_MB:-16} * 256))
 export ZCOMP_GUEST_CORPUS=$ZCOMP_BUILD/batch-corpus.bin
 head -c $((pages * 4096)) "$ZCOMP_CORPUS" > "$ZCOMP_GUEST_CORPUS"

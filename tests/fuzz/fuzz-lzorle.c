@@ -6,7 +6,7 @@
  *    only ever return a status, never touch memory outside (ASan);
  *  - the encoder on the whole input, through the decoder: the same bytes
  *    back, the size bound kept, one byte less room too little.
- * Any mismatch aborts. Run by scripts/fuzz.sh.
+ * Any mismatch aborts. Run by scripts/tools/fuzz.sh.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -18,7 +18,7 @@
  *    libzstd's own ZSTD_decompress gives the same bytes, and the frame
  *    passes the same walk, declares the content size and has no checksum,
  *    as the kernel writes.
- * Any mismatch aborts. Run by scripts/fuzz.sh.
+ * Any mismatch aborts. Run by scripts/tools/fuzz.sh.
  */
 #include <stdbool.h>
 #include <stdlib.h>

@@ -3,6 +3,8 @@
 # verify through the device, plus a zram written once and verified every
 # round, until the host types "stop" on the console. With 2 vCPUs the
 # long-lived device is read while the other is written.
+#@ mem: 1024
+#@ device: zcomp-pci
 . /tests/lib.sh
 load_driver
 zram_setup zram1 lz4hc && zram_write zram1

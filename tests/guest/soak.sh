@@ -5,6 +5,8 @@
 # verifies every page it reads back), with a device reset behind the
 # driver's back every fourth round. The device injects faults
 # (fault-every): fallbacks are expected, errors and bad pages are not.
+#@ mem: 1024
+#@ device: zcomp-pci,fault-every=997
 . /tests/lib.sh
 load_driver
 cgroup_init 32M

@@ -1,7 +1,7 @@
 /*
  * Boot sector for the zcomp-pci qtest: a vCPU that rings doorbells, so
  * that SYNC doorbells run on a vCPU thread as they do under a real guest.
- * Regenerate zcomp-sync-guest.h with scripts/zcomp-sync-guest.sh.
+ * Regenerate zcomp-sync-guest.h with scripts/setup/zcomp-sync-guest.sh.
  *
  * It enters 32-bit protected mode with flat segments, sets READY, then
  * loops: while CMD is non-zero it writes CMD - 1 to the 32-bit address in

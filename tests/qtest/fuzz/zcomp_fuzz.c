@@ -12,7 +12,7 @@
  * not, translation turned off and on, while requests run.
  *
  * Built into qemu-fuzz-x86_64 (scripts/setup/build-qemu-fuzz.sh); run by
- * scripts/fuzz-device.sh. Linked into QEMU's tree as
+ * scripts/tools/fuzz-device.sh. Linked into QEMU's tree as
  * tests/qtest/fuzz/zcomp_fuzz.c.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later

@@ -1,0 +1,93 @@
+#!/usr/bin/python3
+"""A guest scenario's settings, from its header: the one reader of them.
+
+A scenario (tests/guest/NAME.sh) states its settings in "#@" lines of its
+leading comment block:
+    #@ KEY: VALUE             for every kernel line
+    #@ KEY@6.12,7: VALUE      for those lines only
+The values of every line that holds for the kernel line booted are joined
+by spaces. Keys:
+    lines    the kernel lines (6.1, 6.12, 7) whose test stage boots it
+    order    its place in that stage
+    limit    its time limit in seconds
+    smp      vCPUs (1 if not given)
+    mem      MiB of guest memory
+    device   the -device of zcomp-pci, with its properties (none without)
+    qemu     more QEMU options, given before the device
+    append   kernel arguments
+    module   abi10: the driver of ABI 1.0 instead of ours
+An unknown key or a malformed "#@" line is an error.
+
+    scenario.py NAME KEY LINE     the value (empty when not given)
+    scenario.py list LINE         the scenarios whose stage is LINE's, in
+                                  their order
+"""
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+GUEST = os.path.join(ROOT, 'tests', 'guest')
+KEYS = ('lines', 'order', 'limit', 'smp', 'mem', 'device', 'qemu', 'append',
+        'module')
+HEADER = re.compile(r'#@ ([a-z]+)(?:@([0-9.,]+))?: (.*)$')
+
+
+def settings(name, line):
+    """{key: value} of scenario NAME for kernel LINE."""
+    path = os.path.join(GUEST, name + '.sh')
+    out = {}
+    with open(path) as f:
+        for n, ln in enumerate(f, 1):
+            ln = ln.rstrip('\n')
+            if not ln.startswith('#'):
+                break                   # the header is the leading comments
+            if not ln.startswith('#@'):
+                continue
+            m = HEADER.match(ln)
+            if not m or m.group(1) not in KEYS:
+                raise ValueError('%s:%d: not a header line ("#@ KEY: VALUE" '
+                                 'or "#@ KEY@LINES: VALUE", KEY one of %s): %s'
+                                 % (path, n, ', '.join(KEYS), ln))
+            key, lines, value = m.groups()
+            if lines and line not in lines.split(','):
+                continue
+            if key == 'lines':
+                value = value.replace(',', ' ')
+            out[key] = (out[key] + ' ' + value) if key in out else value
+    return out
+
+
+def stage(line):
+    """The scenarios LINE's stage boots, in their order."""
+    found = []
+    for f in os.listdir(GUEST):
+        if not f.endswith('.sh'):
+            continue
+        s = settings(f[:-3], line)
+        if line in s.get('lines', '').split():
+            found.append((int(s.get('order', '0')), f[:-3]))
+    return [name for _, name in sorted(found)]
+
+
+def main(argv):
+    try:
+        if len(argv) == 3 and argv[1] == 'list':
+            print('\n'.join(stage(argv[2])))
+        elif len(argv) == 4:
+            if argv[2] not in KEYS:
+                raise ValueError('unknown key %s (one of %s)'
+                                 % (argv[2], ', '.join(KEYS)))
+            print(settings(argv[1], argv[3]).get(argv[2], ''))
+        else:
+            sys.stderr.write(__doc__)
+            return 2
+    except (OSError, ValueError) as e:
+        sys.stderr.write('scenario.py: %s\n' % e)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
