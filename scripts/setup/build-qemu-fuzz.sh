@@ -1,7 +1,9 @@
 #!/bin/bash
 # Builds qemu-fuzz-x86_64 (QEMU's qtest fuzzing framework, clang, libFuzzer,
 # ASan and UBSan) in .build/qemu-src/build-fuzz, with our zcomp-pci-fuzz
-# target and QEMU's generic-fuzz. Uses the tree build-qemu.sh prepared.
+# target and QEMU's generic-fuzz, and from the same objects
+# qemu-system-x86_64 and the zcomp qtest with ASan and UBSan (the asan
+# stage, scripts/tools/qtest-asan.sh). Uses the tree build-qemu.sh prepared.
 # Re-running is cheap.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
@@ -11,6 +13,8 @@ opts="--cc=clang --cxx=clang++ --objcc=clang --enable-fuzzing
   --enable-asan --enable-ubsan --target-list=x86_64-softmmu --without-default-features
   --enable-tcg --disable-docs --disable-install-blobs --disable-werror
   --python=/usr/bin/python3"
-log "building qemu-fuzz-x86_64 (first time: about 10 minutes)"
-qemu_build "$QEMU_SRC/build-fuzz" "$opts" qemu-fuzz-x86_64
+log "building qemu-fuzz-x86_64, and qemu-system-x86_64 and the qtest with ASan and UBSan (first time: about 10 minutes)"
+qemu_build "$QEMU_SRC/build-fuzz" "$opts" qemu-fuzz-x86_64 qemu-system-x86_64 \
+    tests/qtest/zcomp-pci-test
 test -x "$QEMU_SRC/build-fuzz/qemu-fuzz-x86_64"
+test -x "$QEMU_SRC/build-fuzz/qemu-system-x86_64"

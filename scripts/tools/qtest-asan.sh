@@ -7,8 +7,10 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
-"$ZCOMP_ROOT/scripts/setup/build-qemu-asan.sh"
-b=$QEMU_SRC/build-asan
+# The sanitizer build of QEMU the fuzzers use (clang, ASan, UBSan) has
+# the system emulator and the qtest too: no third build of QEMU.
+"$ZCOMP_ROOT/scripts/setup/build-qemu-fuzz.sh"
+b=$QEMU_SRC/build-fuzz
 log=$b/qtest-asan.log
 cd "$b"
 ZCOMP_TEST_DATA="$ZCOMP_ROOT/tests/data" ZCOMP_CORPUS="$ZCOMP_CORPUS" \
