@@ -195,6 +195,11 @@ struct ZcompPCIState {
     bool fatal;                 /* atomic, sticky until reset */
     uint32_t fatal_info;
     bool paused;                /* atomic: VM stopped, workers idle */
+    /*
+     * atomic: bus mastering is on and the DMA address space follows it
+     * (zcomp_config_write, zcomp_post_load)
+     */
+    bool bm_ready;
     uint64_t fault_count;       /* atomic */
 
     ZcompCore *core;
@@ -249,9 +254,19 @@ static const char *zcomp_status_name(uint8_t status)
 
 /* ---- queue state ---- */
 
+/*
+ * Bus mastering as the device's threads may use it. The command register
+ * alone is not enough: pci_default_write_config() sets it before it
+ * enables the bus master region, so a worker that saw the bit in between
+ * found its rings unmapped, took it for the guest's fault and made the
+ * device fatal (the hostile/bus-master-race qtest, now and then). Off
+ * follows the register at once (cleared before the region goes); on waits
+ * for bm_ready, set once the write is done.
+ */
 static bool zcomp_bus_master(ZcompPCIState *s)
 {
-    return s->parent_obj.config[PCI_COMMAND] & PCI_COMMAND_MASTER;
+    return (s->parent_obj.config[PCI_COMMAND] & PCI_COMMAND_MASTER) &&
+           qatomic_read(&s->bm_ready);
 }
 
 /*
@@ -1721,7 +1736,13 @@ static void zcomp_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val,
     ZcompPCIState *s = ZCOMP_PCI(pdev);
     bool was = zcomp_bus_master(s);
 
+    if (!was) {
+        /* off (a reset clears the register alone): not ready until on */
+        qatomic_set(&s->bm_ready, false);
+    }
     pci_default_write_config(pdev, addr, val, len);
+    qatomic_set(&s->bm_ready,
+                pdev->config[PCI_COMMAND] & PCI_COMMAND_MASTER);
     if (was && !zcomp_bus_master(s)) {
         zcomp_drop_running(s);
     } else if (!was && zcomp_bus_master(s)) {
@@ -1864,6 +1885,9 @@ static int zcomp_post_load(void *opaque, int version_id)
     if (s->ctrl & ~ZCOMP_CTRL_ENABLE) {
         return -EINVAL;
     }
+    /* the PCI state, loaded before ours, has set the bus master region */
+    qatomic_set(&s->bm_ready, PCI_DEVICE(s)->config[PCI_COMMAND] &
+                              PCI_COMMAND_MASTER);
     /* FATAL and its reason come together, or neither. */
     if (s->fatal != !!s->fatal_info ||
         (s->fatal && (fatal_queue >= s->num_queues ||
