@@ -40,31 +40,30 @@ ZSWAP = re.compile(
     r"zswpout (\d+) zswpin (\d+) peak_pages (\d+) (\d+)")
 
 
-def zram_rows(path):
-    """{label: {round: row}}"""
+def table_rows(path, regex, row):
+    """{label: {round: row(groups after label and round)}}: the lines of
+    the guest's console (ztap.GuestRun.table) that REGEX matches."""
     rows = defaultdict(dict)
     for line in ztap.read_guest(path).table:
-        m = ZRAM.match(line)
+        m = regex.match(line)
         if m:
             g = m.groups()
-            rows[g[0]][int(g[1])] = dict(
-                orig=int(g[2]), compr=int(g[3]), bytes=int(g[5]),
-                w_s=float(g[6]), w=float(g[7]), w_cpu=float(g[8]),
-                r_s=float(g[9]), r=float(g[10]), r_cpu=float(g[11]),
-                cpu=float(g[8]) + float(g[11]))
+            rows[g[0]][int(g[1])] = row(g[2:])
     return rows
+
+
+def zram_rows(path):
+    return table_rows(path, ZRAM, lambda g: dict(
+        orig=int(g[0]), compr=int(g[1]), bytes=int(g[3]),
+        w_s=float(g[4]), w=float(g[5]), w_cpu=float(g[6]),
+        r_s=float(g[7]), r=float(g[8]), r_cpu=float(g[9]),
+        cpu=float(g[6]) + float(g[9])))
 
 
 def zswap_rows(path):
-    rows = defaultdict(dict)
-    for line in ztap.read_guest(path).table:
-        m = ZSWAP.match(line)
-        if m:
-            g = m.groups()
-            rows[g[0]][int(g[1])] = dict(
-                drv=g[2], wall=float(g[3]), cpu=float(g[4]), out=int(g[5]),
-                inn=int(g[6]), peak=int(g[7]), size=int(g[8]))
-    return rows
+    return table_rows(path, ZSWAP, lambda g: dict(
+        drv=g[0], wall=float(g[1]), cpu=float(g[2]), out=int(g[3]),
+        inn=int(g[4]), peak=int(g[5]), size=int(g[6])))
 
 
 def spread(vals, fmt="%.0f"):
