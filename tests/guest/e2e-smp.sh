@@ -55,7 +55,7 @@ echo 1 > /sys/module/zcomp_pci/parameters/acomp_poll
 rec_before=$(zstat recoveries)
 zswap_begin lz4-zcomp-acomp
 (sleep 2; echo 1 > /sys/kernel/debug/zcomp_pci/device_reset) &
-check smp-reset-zswap-integrity squeezed 96 2
+check smp-reset-zswap-integrity squeezed 96 2 2
 wait
 zswap_end
 sleep 1

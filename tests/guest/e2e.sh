@@ -266,7 +266,7 @@ fb_before=$(($(zstat fallback_timeout) + $(zstat fallback_no_device)))
 rec_before=$(zstat recoveries)
 zswap_begin zstd-zcomp-acomp
 (sleep 2; echo 1 > /sys/kernel/debug/zcomp_pci/device_reset) &
-check reset-zswap-integrity squeezed 96 1
+check reset-zswap-integrity squeezed 96 1 2
 wait
 zswap_end
 sleep 1
@@ -296,7 +296,7 @@ pci=$(awk '$1 == "device" { print $2 }' $STATS)
 sw_before=$(($(zstat lzo-rle_compress software) + $(zstat lzo-rle_decompress software)))
 zswap_begin lzo-rle-zcomp-acomp
 (sleep 2; echo 1 > /sys/bus/pci/devices/$pci/remove) &
-check remove-zswap-integrity squeezed 96 1
+check remove-zswap-integrity squeezed 96 1 2
 wait
 zswap_end
 check remove-device-gone grep -q '^device none' $STATS

@@ -139,8 +139,12 @@ cgroup_init() {
     mkdir -p /sys/fs/cgroup/squeeze
     echo "${1:-32M}" > /sys/fs/cgroup/squeeze/memory.max
 }
-# squeezed MiB THREADS: memtouch inside the small cgroup, so it swaps.
-squeezed() { sh -c "echo \$\$ > /sys/fs/cgroup/squeeze/cgroup.procs; exec memtouch $1 $2 /corpus.bin"; }
+# squeezed MiB THREADS [PASSES]: memtouch inside the small cgroup, so it
+# swaps. Most checks verify once (every page out and back in, and out
+# again as others come in). Those that reset or remove the device during
+# the run, the benchmark and the soak keep 2 passes: pages read back and
+# pushed out again are checked again, and the run lasts past the event.
+squeezed() { sh -c "echo \$\$ > /sys/fs/cgroup/squeeze/cgroup.procs; exec memtouch $1 $2 /corpus.bin ${3:-1}"; }
 
 swap_on() { # DEV ALG
     zram_setup "$1" "$2" 256M && mkswap /dev/$1 >/dev/null && swapon /dev/$1

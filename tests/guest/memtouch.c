@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * memtouch: fill MiB of anonymous memory with corpus-like pages, each
- * stamped with its index, from THREADS threads, then verify every page.
- * Run inside a memory cgroup smaller than MiB, the pages go to swap (zram,
- * zswap) and come back. Exit 0 only if every byte is right.
+ * stamped with its index, from THREADS threads, then verify every page,
+ * PASSES times (default 2). Run inside a memory cgroup smaller than MiB,
+ * the pages go to swap (zram, zswap) and come back: each pass reads every
+ * page back in and pushes others out again. Exit 0 only if every byte is
+ * right.
  *
- *   memtouch MiB THREADS [CORPUS]
+ *   memtouch MiB THREADS [CORPUS [PASSES]]
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -20,7 +22,7 @@
 
 static uint8_t *mem, *corpus;
 static size_t npages, ncorpus;
-static int nthreads;
+static int nthreads, npasses = 2;
 static long bad;
 
 static void fill(size_t i, uint8_t *p)
@@ -36,7 +38,7 @@ static void *work(void *arg)
 
 	for (size_t i = t; i < npages; i += nthreads)
 		fill(i, mem + i * PAGE);
-	for (int pass = 0; pass < 2; pass++)
+	for (int pass = 0; pass < npasses; pass++)
 		for (size_t i = t; i < npages; i += nthreads) {
 			fill(i, want);
 			if (memcmp(want, mem + i * PAGE, PAGE))
@@ -55,6 +57,10 @@ int main(int argc, char **argv)
 	nthreads = argc > 2 ? atoi(argv[2]) : 1;
 	if (nthreads < 1 || nthreads > 64)
 		nthreads = 1;
+	if (argc > 4)
+		npasses = atoi(argv[4]);
+	if (npasses < 1 || npasses > 16)
+		npasses = 2;
 	npages = mib * 256;
 	ncorpus = 1024;
 	corpus = malloc(ncorpus * PAGE);

@@ -30,7 +30,7 @@ row() { # LABEL DRIVER
     rm -f /tmp/stop /tmp/peak
     sample &
     o0=$(mstat zswpout) i0=$(mstat zswpin) b0=$(busy) t0=$(now)
-    if squeezed 128 1; then v=ok; else v=FAIL; fi
+    if squeezed 128 1 2; then v=ok; else v=FAIL; fi
     t1=$(now) b1=$(busy) o1=$(mstat zswpout) i1=$(mstat zswpin)
     touch /tmp/stop
     wait
