@@ -524,6 +524,34 @@ bool zc_ring_fetch(const ZcRing *ring, const ZcHostOps *ops, void *opaque,
     return true;
 }
 
+unsigned zc_hist_bucket(uint64_t ns)
+{
+    unsigned b = 0;
+
+    while (ns > 1 && b < ZCOMP_HIST_BUCKETS - 1) {
+        ns >>= 1;
+        b++;
+    }
+    return b;
+}
+
+void zc_hist_add(ZcHist *h, uint64_t ns)
+{
+    STAT_ADD(h->bucket[zc_hist_bucket(ns)], 1);
+    STAT_ADD(h->count, 1);
+    STAT_ADD(h->sum_ns, ns);
+}
+
+ZcHist *zc_hist_of(ZcHists *hs, const struct zcomp_sqe *sqe, unsigned kind)
+{
+    if (sqe->algo >= ZCOMP_ALG_COUNT || kind >= ZCOMP_HIST_KINDS ||
+        (sqe->opcode != ZCOMP_OP_COMPRESS &&
+         sqe->opcode != ZCOMP_OP_DECOMPRESS)) {
+        return NULL;
+    }
+    return &hs->h[sqe->algo][sqe->opcode - 1][kind];
+}
+
 ZcRingResult zc_ring_complete(ZcRing *ring, const ZcHostOps *ops,
                               void *opaque, const struct zcomp_sqe *sqe,
                               uint8_t status, uint32_t out_len,

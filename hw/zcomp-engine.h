@@ -39,6 +39,31 @@ typedef struct ZcStats {
 } ZcStats;
 
 /*
+ * One time histogram, laid out as the register window (ZCOMP_REG_HIST):
+ * log2 buckets in ns, the count, the sum. Single writer, relaxed readers.
+ */
+typedef struct ZcHist {
+    uint64_t bucket[ZCOMP_HIST_BUCKETS];
+    uint64_t count;
+    uint64_t sum_ns;
+} ZcHist;
+
+/* A queue's histograms: [algorithm][opcode - 1][ZCOMP_HIST_*]. */
+typedef struct ZcHists {
+    ZcHist h[ZCOMP_ALG_COUNT][2][ZCOMP_HIST_KINDS];
+} ZcHists;
+
+/* The bucket of @ns: floor(log2(ns)), 0 for 0, at most the last. */
+unsigned zc_hist_bucket(uint64_t ns);
+/* Count a time of @ns. */
+void zc_hist_add(ZcHist *h, uint64_t ns);
+/*
+ * The histogram of @kind for @sqe's algorithm and opcode, NULL where the
+ * entry names none (a bad descriptor).
+ */
+ZcHist *zc_hist_of(ZcHists *hs, const struct zcomp_sqe *sqe, unsigned kind);
+
+/*
  * Host side of guest memory access. Each returns false when the range is
  * not (entirely) guest RAM; the engine then fails the request.
  */

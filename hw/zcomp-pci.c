@@ -39,6 +39,10 @@
 #include "qemu/timer.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
+#include "qapi/visitor.h"
+#include "qobject/qdict.h"
+#include "qobject/qlist.h"
+#include "qobject/qnum.h"
 #include "hw/pci/pci_device.h"
 #include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
@@ -145,6 +149,13 @@ typedef struct ZcompQueue {
     hwaddr xlate_inval_last;
     bool xlate_dropped;         /* the request was dropped meanwhile */
     ZcStats stats;              /* single writer: the @lock holder */
+    /*
+     * Time histograms (single writer: the @lock holder), and when each
+     * ring slot's entry was submitted: the clock at the doorbell write
+     * that covered it (0: not known, e.g. after migration).
+     */
+    ZcHists hists;
+    int64_t *db_ns;             /* atomic, max-ring entries; histograms */
 } ZcompQueue;
 
 struct ZcompWorker {
@@ -161,6 +172,7 @@ struct ZcompCore {
     uint32_t num_queues;
     uint32_t num_workers;
     ZcLimits limits;
+    bool histograms;            /* the device's property */
     ZcompQueue *queues;
     ZcompWorker *workers;
 };
@@ -186,6 +198,7 @@ struct ZcompPCIState {
     bool zstd;                  /* offer ZCOMP_ALG_ZSTD */
     uint32_t fault_every;
     uint8_t fault_status;
+    bool histograms;            /* offer ZCOMP_CAP_F_HIST */
     uint32_t irq_coalesce;
     uint32_t irq_coalesce_us;
     QEMUTimer **irq_timers;     /* per queue: irq-coalesce-us ran out */
@@ -201,6 +214,8 @@ struct ZcompPCIState {
      */
     bool bm_ready;
     uint64_t fault_count;       /* atomic */
+    uint32_t hist_sel;          /* ZCOMP_REG_HIST_SEL */
+    bool mig_histograms;        /* the stream carried the histogram state */
 
     ZcompCore *core;
     ZcompQueue *queues;         /* core->queues */
@@ -793,15 +808,43 @@ typedef enum ZcompStep {
 } ZcompStep;
 
 /*
+ * Count the times of the entry at the head, about to complete, whose codec
+ * took @codec_ns (-1: it did not run); @lock held. Before the completion
+ * is posted, so that a guest that sees it sees them too.
+ */
+static void zcomp_time_request(ZcompQueue *q, const struct zcomp_sqe *sqe,
+                               int64_t codec_ns)
+{
+    int64_t submitted = qatomic_read(&q->db_ns[q->ring.sq_head]);
+    ZcHist *h = zc_hist_of(&q->hists, sqe, ZCOMP_HIST_CODEC);
+
+    if (h && codec_ns >= 0) {
+        zc_hist_add(h, codec_ns);
+    }
+    h = zc_hist_of(&q->hists, sqe, ZCOMP_HIST_LATENCY);
+    if (h && submitted > 0) {
+        int64_t now = get_clock();
+
+        zc_hist_add(h, now > submitted ? now - submitted : 0);
+    }
+    smp_wmb();                  /* the counts before the completion */
+}
+
+/*
  * Post the completion of the entry at the head; @lock held. False if the
  * step was dropped while posting it (nothing advanced).
  */
 static bool zcomp_queue_complete(ZcompQueue *q, const struct zcomp_sqe *sqe,
-                                 uint8_t status, uint32_t out_len)
+                                 uint8_t status, uint32_t out_len,
+                                 int64_t codec_ns)
 {
-    ZcRingResult r = zc_ring_complete(&q->ring, &zcomp_host_ops, q, sqe,
-                                      status, status ? 0 : out_len,
-                                      &q->stats);
+    ZcRingResult r;
+
+    if (q->core->histograms) {
+        zcomp_time_request(q, sqe, codec_ns);
+    }
+    r = zc_ring_complete(&q->ring, &zcomp_host_ops, q, sqe, status,
+                         status ? 0 : out_len, &q->stats);
 
     if (r != ZC_RING_OK) {
         if (zcomp_step_dropped(q)) {
@@ -829,6 +872,7 @@ static ZcompStep zcomp_queue_step(ZcompQueue *q, uint64_t *sync_budget)
     ZcompCore *c = q->core;
     struct zcomp_sqe sqe;
     uint32_t out_len = 0, fault;
+    int64_t codec_ns;
     uint8_t status;
 
     qemu_mutex_lock(&q->lock);
@@ -870,7 +914,7 @@ static ZcompStep zcomp_queue_step(ZcompQueue *q, uint64_t *sync_budget)
         *sync_budget -= cost;
     }
     if (!(qatomic_read(&q->dev->ctrl) & ZCOMP_CTRL_ENABLE)) {
-        if (!zcomp_queue_complete(q, &sqe, ZCOMP_ST_NOT_ENABLED, 0)) {
+        if (!zcomp_queue_complete(q, &sqe, ZCOMP_ST_NOT_ENABLED, 0, -1)) {
             goto dropped;
         }
         goto out;
@@ -878,7 +922,7 @@ static ZcompStep zcomp_queue_step(ZcompQueue *q, uint64_t *sync_budget)
     status = zc_fetch_input(&c->limits, q->scratch, &zcomp_host_ops, q, &sqe);
     if (status) {
         if ((status == ZCOMP_ST_DMA_ERROR && zcomp_step_dropped(q)) ||
-            !zcomp_queue_complete(q, &sqe, status, 0)) {
+            !zcomp_queue_complete(q, &sqe, status, 0, -1)) {
             goto dropped;
         }
         goto out;
@@ -888,7 +932,9 @@ static ZcompStep zcomp_queue_step(ZcompQueue *q, uint64_t *sync_budget)
     q->busy = true;
     zcomp_in_request = false;
     qemu_mutex_unlock(&q->lock);
+    codec_ns = c->histograms ? get_clock() : 0;
     status = zc_run_codec(&c->limits, q->scratch, &sqe, &out_len);
+    codec_ns = c->histograms ? get_clock() - codec_ns : -1;
     qemu_mutex_lock(&q->lock);
     zcomp_in_request = true;
     q->busy = false;
@@ -904,7 +950,7 @@ static ZcompStep zcomp_queue_step(ZcompQueue *q, uint64_t *sync_budget)
             goto dropped;
         }
     }
-    if (!zcomp_queue_complete(q, &sqe, status, out_len)) {
+    if (!zcomp_queue_complete(q, &sqe, status, out_len, codec_ns)) {
         goto dropped;
     }
 out:
@@ -921,6 +967,7 @@ static void zcomp_core_free(ZcompCore *c)
 {
     for (uint32_t i = 0; i < c->num_queues; i++) {
         zc_scratch_free(c->queues[i].scratch);
+        g_free(c->queues[i].db_ns);   /* NULL without histograms */
         qemu_mutex_destroy(&c->queues[i].lock);
     }
     for (uint32_t i = 0; i < c->num_workers; i++) {
@@ -1028,6 +1075,10 @@ static void zcomp_queue_reset(ZcompQueue *q)
     zcomp_unmap_rings(q);
     memset(&q->ring, 0, sizeof(q->ring));
     memset(&q->stats, 0, sizeof(q->stats));
+    memset(&q->hists, 0, sizeof(q->hists));
+    if (q->db_ns) {
+        memset(q->db_ns, 0, q->dev->max_ring * sizeof(*q->db_ns));
+    }
     memset(q->atc, 0, sizeof(q->atc));
     q->irq_held = 0;
     qemu_mutex_unlock(&q->lock);
@@ -1238,6 +1289,9 @@ static void zcomp_queue_enable(ZcompPCIState *s, ZcompQueue *q)
     }
     qemu_mutex_lock(&q->lock);
     q->ring = (ZcRing) { .size = q->size, .phase = 1 };
+    if (q->db_ns) {
+        memset(q->db_ns, 0, q->size * sizeof(*q->db_ns));
+    }
     zcomp_unmap_rings(q);
     q->irq_held = 0;
     qatomic_set(&q->sq_tail, 0);
@@ -1319,6 +1373,7 @@ static void zcomp_reset_state(ZcompPCIState *s)
     qatomic_set(&s->fatal, false);
     qatomic_set(&s->fatal_info, 0);
     qatomic_set(&s->fault_count, 0);
+    s->hist_sel = 0;
     trace_zcomp_reset();
 }
 
@@ -1393,6 +1448,38 @@ static uint64_t zcomp_queue_read(ZcompPCIState *s, ZcompQueue *q, hwaddr off,
     return 0;
 }
 
+/*
+ * The histogram window (ZCOMP_REG_HIST) at @off, for the selection in
+ * ZCOMP_REG_HIST_SEL: zero where that names none.
+ */
+static uint64_t zcomp_hist_read(ZcompPCIState *s, hwaddr off)
+{
+    QEMU_BUILD_BUG_ON(sizeof(ZcHist) != ZCOMP_HIST_SIZE);
+    uint32_t sel = s->hist_sel;
+    uint32_t qi = extract32(sel, 0, 8), alg = extract32(sel, 8, 8);
+    uint32_t op = extract32(sel, 16, 8), kind = extract32(sel, 24, 8);
+    uint32_t first = qi, last = qi;
+    uint64_t sum = 0;
+
+    if (!s->histograms || alg >= ZCOMP_ALG_COUNT ||
+        (op != ZCOMP_OP_COMPRESS && op != ZCOMP_OP_DECOMPRESS) ||
+        kind >= ZCOMP_HIST_KINDS) {
+        return 0;
+    }
+    if (qi == ZCOMP_HIST_ALL_QUEUES) {
+        first = 0;
+        last = s->num_queues - 1;
+    } else if (qi >= s->num_queues) {
+        return 0;
+    }
+    for (uint32_t i = first; i <= last; i++) {
+        const ZcHist *h = &s->queues[i].hists.h[alg][op - 1][kind];
+
+        sum += qatomic_read(&((const uint64_t *)h)[off / 8]);
+    }
+    return sum;
+}
+
 /* The algorithms this device offers: bit (1 << ZCOMP_ALG_*). */
 static uint32_t zcomp_algs(ZcompPCIState *s)
 {
@@ -1428,6 +1515,10 @@ static uint64_t zcomp_regs_read(void *opaque, hwaddr addr, unsigned size)
         val = zcomp_reg64(zcomp_stat_read(st, s->num_queues,
                                           (addr - ZCOMP_REG_STATS) & ~7),
                           addr, size);
+    } else if (addr >= ZCOMP_REG_HIST &&
+               addr < ZCOMP_REG_HIST + ZCOMP_HIST_SIZE) {
+        val = zcomp_reg64(zcomp_hist_read(s, (addr - ZCOMP_REG_HIST) & ~7),
+                          addr, size);
     } else {
         switch (addr) {
         case ZCOMP_REG_MAGIC:
@@ -1452,7 +1543,8 @@ static uint64_t zcomp_regs_read(void *opaque, hwaddr addr, unsigned size)
             val = s->max_sge;
             break;
         case ZCOMP_REG_CAP_FLAGS:
-            val = ZCOMP_CAP_F_SGL | ZCOMP_CAP_F_SYNC | ZCOMP_CAP_F_MSIX;
+            val = ZCOMP_CAP_F_SGL | ZCOMP_CAP_F_SYNC | ZCOMP_CAP_F_MSIX |
+                  (s->histograms ? ZCOMP_CAP_F_HIST : 0);
             break;
         case ZCOMP_REG_CTRL:
             val = qatomic_read(&s->ctrl);
@@ -1478,6 +1570,9 @@ static uint64_t zcomp_regs_read(void *opaque, hwaddr addr, unsigned size)
             break;
         case ZCOMP_REG_ZSTD_LEVEL:
             val = s->zstd_level;
+            break;
+        case ZCOMP_REG_HIST_SEL:
+            val = s->histograms ? s->hist_sel : 0;
             break;
         }
     }
@@ -1565,6 +1660,19 @@ static void zcomp_regs_write(void *opaque, hwaddr addr, uint64_t val,
         /* Work submitted while disabled now completes (NOT_ENABLED before). */
         zcomp_kick_all(s);
         return;
+    } else if (addr == ZCOMP_REG_HIST_SEL && size == 4 && s->histograms) {
+        uint32_t qi = extract32(val, 0, 8), op = extract32(val, 16, 8);
+
+        if ((qi >= s->num_queues && qi != ZCOMP_HIST_ALL_QUEUES) ||
+            extract32(val, 8, 8) >= ZCOMP_ALG_COUNT ||
+            (op != ZCOMP_OP_COMPRESS && op != ZCOMP_OP_DECOMPRESS) ||
+            extract32(val, 24, 8) >= ZCOMP_HIST_KINDS) {
+            ZCOMP_GUEST_ERR(zcomp_err_hist_sel,
+                            "histogram selection 0x%x names none: the "
+                            "window reads as zeros", (uint32_t)val);
+        }
+        s->hist_sel = val;
+        return;
     }
     ZCOMP_GUEST_ERR(zcomp_err_reg_reserved,
                     "write to read-only or reserved register 0x%"
@@ -1637,6 +1745,22 @@ static bool zcomp_is_cpu_access(MemTxAttrs attrs)
     return current_cpu && !attrs.unspecified && !attrs.requester_id;
 }
 
+/*
+ * The entries a doorbell write submits, from the last doorbell value to
+ * @tail, were submitted now. At most ring-size - 1 stores (4095), whatever
+ * the guest writes: one per new entry when it submits them in turn.
+ */
+static void zcomp_stamp_doorbell(ZcompQueue *q, uint32_t tail)
+{
+    uint32_t mask = q->size - 1;
+    int64_t now = get_clock();
+
+    for (uint32_t i = qatomic_read(&q->sq_tail); i != tail;
+         i = (i + 1) & mask) {
+        qatomic_set(&q->db_ns[i], now);
+    }
+}
+
 static MemTxResult zcomp_doorbell_write(void *opaque, hwaddr addr,
                                         uint64_t val, unsigned size,
                                         MemTxAttrs attrs)
@@ -1675,6 +1799,9 @@ static MemTxResult zcomp_doorbell_write(void *opaque, hwaddr addr,
                         "ignored", qi, val, q->size);
         q->status |= ZCOMP_QSTS_DB_ERR;
         return MEMTX_OK;
+    }
+    if (q->db_ns) {
+        zcomp_stamp_doorbell(q, val);
     }
     qatomic_store_release(&q->sq_tail, (uint32_t)val);
 
@@ -1823,8 +1950,11 @@ static int zcomp_pre_save(void *opaque)
  */
 static int zcomp_pre_load(void *opaque)
 {
-    zcomp_reset_state(opaque);
-    return zcomp_pre_save(opaque);
+    ZcompPCIState *s = opaque;
+
+    zcomp_reset_state(s);
+    s->mig_histograms = false;  /* until their subsection comes */
+    return zcomp_pre_save(s);
 }
 
 static bool zcomp_cap_matches(const char *prop, uint32_t src, uint32_t here)
@@ -1838,11 +1968,8 @@ static bool zcomp_cap_matches(const char *prop, uint32_t src, uint32_t here)
     return true;
 }
 
-static bool zcomp_alg_matches(const char *prop, uint32_t src_algs,
-                              uint32_t algs, int alg)
+static bool zcomp_flag_matches(const char *prop, bool src, bool here)
 {
-    bool src = src_algs & (1u << alg), here = algs & (1u << alg);
-
     if (src != here) {
         error_report("zcomp-pci: migration: the source has %s=%s, this "
                      "device %s: start it with the source's properties",
@@ -1850,6 +1977,13 @@ static bool zcomp_alg_matches(const char *prop, uint32_t src_algs,
         return false;
     }
     return true;
+}
+
+static bool zcomp_alg_matches(const char *prop, uint32_t src_algs,
+                              uint32_t algs, int alg)
+{
+    return zcomp_flag_matches(prop, src_algs & (1u << alg),
+                              algs & (1u << alg));
 }
 
 /*
@@ -1862,6 +1996,8 @@ static bool zcomp_caps_match(ZcompPCIState *s)
 
     return zcomp_alg_matches("lzo-rle", s->mig_algs, algs,
                              ZCOMP_ALG_LZORLE) &&
+           zcomp_flag_matches("histograms", s->mig_histograms,
+                              s->histograms) &&
            zcomp_alg_matches("zstd", s->mig_algs, algs, ZCOMP_ALG_ZSTD) &&
            zcomp_cap_matches("algorithms (CAP_ALGS)", s->mig_algs, algs) &&
            zcomp_cap_matches("ring-size", s->mig_max_ring, s->max_ring) &&
@@ -1879,6 +2015,9 @@ static int zcomp_post_load(void *opaque, int version_id)
     uint32_t fatal_queue = s->fatal_info >> 16;
     uint32_t fatal_reason = s->fatal_info & 0xffff;
 
+    if (version_id < 2) {
+        s->mig_histograms = s->histograms;      /* no capabilities sent */
+    }
     if (!zcomp_caps_match(s)) {
         return -EINVAL;
     }
@@ -1949,6 +2088,41 @@ static const VMStateDescription vmstate_zcomp_queue = {
     },
 };
 
+static bool zcomp_hist_needed(void *opaque)
+{
+    ZcompPCIState *s = opaque;
+
+    return s->histograms;
+}
+
+static int zcomp_hist_post_load(void *opaque, int version_id)
+{
+    ZcompPCIState *s = opaque;
+
+    s->mig_histograms = true;
+    return 0;
+}
+
+/*
+ * Sent by a device with histograms (ABI 1.2): that it has them (checked
+ * against this device in zcomp_post_load, like the other capabilities),
+ * and the selection, so that a guest reading the window across the
+ * switch-over reads what it chose. Any selection is safe: the window
+ * checks it at each read. The histograms themselves stay behind: they
+ * measure this host's time, and start again from zero on the destination.
+ */
+static const VMStateDescription vmstate_zcomp_hist = {
+    .name = "zcomp-pci/histograms",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = zcomp_hist_needed,
+    .post_load = zcomp_hist_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT32(hist_sel, ZcompPCIState),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 /*
  * Version 2 added the capabilities. A version 1 stream (an older zcomp)
  * carries none: it is taken as offering what this device does.
@@ -1979,6 +2153,10 @@ static const VMStateDescription vmstate_zcomp = {
                                              ZcompQueue),
         VMSTATE_END_OF_LIST()
     },
+    .subsections = (const VMStateDescription * const []) {
+        &vmstate_zcomp_hist,
+        NULL
+    },
 };
 
 /* ---- realize / exit ---- */
@@ -1997,6 +2175,7 @@ static ZcompCore *zcomp_core_new(ZcompPCIState *s)
         .zstd_level = s->zstd_level,
         .algs = zcomp_algs(s),
     };
+    c->histograms = s->histograms;
     c->queues = g_new0(ZcompQueue, c->num_queues);
     c->workers = g_new0(ZcompWorker, c->num_workers);
     for (uint32_t i = 0; i < c->num_workers; i++) {
@@ -2011,6 +2190,9 @@ static ZcompCore *zcomp_core_new(ZcompPCIState *s)
         q->core = c;
         q->index = i;
         q->worker = &c->workers[i % c->num_workers];
+        if (s->histograms) {
+            q->db_ns = g_new0(int64_t, s->max_ring);
+        }
         qemu_mutex_init(&q->lock);
     }
     for (uint32_t i = 0; i < c->num_queues; i++) {
@@ -2204,7 +2386,68 @@ static const Property zcomp_properties[] = {
                        1000),
     DEFINE_PROP_UINT8("fault-status", ZcompPCIState, fault_status,
                       ZCOMP_ST_DEVICE_ERROR),
+    /* Off: no time histograms, as a device of ABI 1.1. */
+    DEFINE_PROP_BOOL("histograms", ZcompPCIState, histograms, true),
 };
+
+static const char *const zcomp_alg_names[ZCOMP_ALG_COUNT] = {
+    [ZCOMP_ALG_LZ4] = "lz4", [ZCOMP_ALG_LZ4HC] = "lz4hc",
+    [ZCOMP_ALG_LZO] = "lzo", [ZCOMP_ALG_LZORLE] = "lzo-rle",
+    [ZCOMP_ALG_ZSTD] = "zstd",
+};
+
+/*
+ * qom-get of "time-histograms": every histogram that counted something,
+ * as a list of {queue, alg, op, kind, count, sum-ns, buckets}.
+ */
+static void zcomp_get_histograms(Object *obj, Visitor *v, const char *name,
+                                 void *opaque, Error **errp)
+{
+    static const char *const ops[] = { "compress", "decompress" };
+    static const char *const kinds[ZCOMP_HIST_KINDS] = {
+        [ZCOMP_HIST_LATENCY] = "latency", [ZCOMP_HIST_CODEC] = "codec",
+    };
+    ZcompPCIState *s = ZCOMP_PCI(obj);
+    QList *list = qlist_new();
+    QObject *o;
+
+    for (uint32_t i = 0; s->histograms && s->queues && i < s->num_queues;
+         i++) {
+        for (int a = 0; a < ZCOMP_ALG_COUNT; a++) {
+            for (int op = 0; op < 2; op++) {
+                for (int k = 0; k < ZCOMP_HIST_KINDS; k++) {
+                    const ZcHist *h = &s->queues[i].hists.h[a][op][k];
+                    uint64_t count = qatomic_read(&h->count);
+                    QList *buckets;
+                    QDict *d;
+
+                    if (!count) {
+                        continue;
+                    }
+                    buckets = qlist_new();
+                    for (int b = 0; b < ZCOMP_HIST_BUCKETS; b++) {
+                        qlist_append(buckets,
+                                     qnum_from_uint(qatomic_read(
+                                         &h->bucket[b])));
+                    }
+                    d = qdict_new();
+                    qdict_put_int(d, "queue", i);
+                    qdict_put_str(d, "alg", zcomp_alg_names[a]);
+                    qdict_put_str(d, "op", ops[op]);
+                    qdict_put_str(d, "kind", kinds[k]);
+                    qdict_put(d, "count", qnum_from_uint(count));
+                    qdict_put(d, "sum-ns",
+                              qnum_from_uint(qatomic_read(&h->sum_ns)));
+                    qdict_put(d, "buckets", buckets);
+                    qlist_append(list, d);
+                }
+            }
+        }
+    }
+    o = QOBJECT(list);
+    visit_type_any(v, name, &o, errp);
+    qobject_unref(o);
+}
 
 static void zcomp_class_init(ObjectClass *klass, void *data)
 {
@@ -2223,6 +2466,11 @@ static void zcomp_class_init(ObjectClass *klass, void *data)
     dc->vmsd = &vmstate_zcomp;
     set_bit(DEVICE_CATEGORY_MISC, dc->categories);
     device_class_set_props(dc, zcomp_properties);
+    object_class_property_add(klass, "time-histograms", "any",
+                              zcomp_get_histograms, NULL, NULL, NULL);
+    object_class_property_set_description(klass, "time-histograms",
+        "per queue, algorithm and opcode: doorbell-to-completion and codec "
+        "times of the requests (log2 buckets in ns)");
     device_class_set_legacy_reset(dc, zcomp_qdev_reset);
 }
 

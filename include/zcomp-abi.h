@@ -33,7 +33,7 @@ typedef uint64_t zc_u64;
 
 #define ZCOMP_MAGIC                 0x504d435aU     /* "ZCMP" */
 #define ZCOMP_ABI_MAJOR             1
-#define ZCOMP_ABI_MINOR             1   /* 1: lzo-rle, zstd */
+#define ZCOMP_ABI_MINOR             2   /* 1: lzo-rle, zstd; 2: histograms */
 #define ZCOMP_ABI_VERSION           ((ZCOMP_ABI_MAJOR << 16) | ZCOMP_ABI_MINOR)
 
 /* BAR0 (64 KiB, 64-bit memory): registers. BAR2: MSI-X table and PBA. */
@@ -57,6 +57,7 @@ typedef uint64_t zc_u64;
 #define ZCOMP_REG_DB_STRIDE         0x030   /* RO: bytes between doorbells */
 #define ZCOMP_REG_LZ4HC_LEVEL       0x034   /* RO: level used when sqe=0 */
 #define ZCOMP_REG_ZSTD_LEVEL        0x038   /* RO: same for zstd (minor 1) */
+#define ZCOMP_REG_HIST_SEL          0x03c   /* RW: ZCOMP_HIST_SEL() (minor 2) */
 
 /* Device-wide statistics: sums over all queues (RO, 64-bit). */
 #define ZCOMP_REG_STATS             0x100
@@ -72,6 +73,30 @@ typedef uint64_t zc_u64;
 /* Completions by status code s (1 .. ZCOMP_ST_MAX): ERR_BASE + 8 * s. */
 #define ZCOMP_STAT_ERR_BASE         0x30
 #define ZCOMP_STAT_SIZE             0x80
+
+/*
+ * Time histograms (ZCOMP_CAP_F_HIST, minor 2): the device measures, per
+ * queue, algorithm and opcode, each request's time from the doorbell write
+ * that submitted it to its completion (LATENCY), and its codec's time
+ * alone (CODEC). ZCOMP_REG_HIST_SEL selects one histogram (queue
+ * ZCOMP_HIST_ALL_QUEUES: the sum over all queues); the window at
+ * ZCOMP_REG_HIST reads it: ZCOMP_HIST_BUCKETS counts, bucket b holding the
+ * times t (ns) with 2^b <= t < 2^(b+1) (t of 0 in bucket 0, the last one
+ * also everything longer), then the number of times and their sum in ns.
+ * RO, 64-bit each. A selection that names no histogram reads as zeros.
+ */
+#define ZCOMP_REG_HIST              0x200
+#define ZCOMP_HIST_BUCKETS          40
+#define ZCOMP_HIST_COUNT            (8 * ZCOMP_HIST_BUCKETS)  /* in window */
+#define ZCOMP_HIST_SUM_NS           (ZCOMP_HIST_COUNT + 8)
+#define ZCOMP_HIST_SIZE             (ZCOMP_HIST_SUM_NS + 8)
+#define ZCOMP_HIST_LATENCY          0   /* doorbell write to completion */
+#define ZCOMP_HIST_CODEC            1   /* the codec alone */
+#define ZCOMP_HIST_KINDS            2
+#define ZCOMP_HIST_ALL_QUEUES       0xff
+#define ZCOMP_HIST_SEL(q, alg, op, kind) \
+	((zc_u32)(q) | (zc_u32)(alg) << 8 | (zc_u32)(op) << 16 | \
+	 (zc_u32)(kind) << 24)
 
 /* Queue registers: block of ZCOMP_QREG_SIZE bytes per queue. */
 #define ZCOMP_QREG_BASE             0x1000
@@ -99,6 +124,7 @@ typedef uint64_t zc_u64;
 #define ZCOMP_CAP_F_SGL             (1U << 0)
 #define ZCOMP_CAP_F_SYNC            (1U << 1)   /* ZCOMP_QCTRL_SYNC works */
 #define ZCOMP_CAP_F_MSIX            (1U << 2)
+#define ZCOMP_CAP_F_HIST            (1U << 3)   /* time histograms (minor 2) */
 
 /* ZCOMP_REG_CTRL */
 #define ZCOMP_CTRL_ENABLE           (1U << 0)
@@ -204,6 +230,9 @@ _Static_assert(sizeof(struct zcomp_cqe) == 16, "cqe is 16 bytes");
 _Static_assert(sizeof(struct zcomp_sge) == 16, "sge is 16 bytes");
 _Static_assert(ZCOMP_STAT_ERR_BASE + 8 * (ZCOMP_ST_MAX + 1) <= ZCOMP_STAT_SIZE,
 	       "stats block fits");
+_Static_assert(ZCOMP_REG_STATS + ZCOMP_STAT_SIZE <= ZCOMP_REG_HIST &&
+	       ZCOMP_REG_HIST + ZCOMP_HIST_SIZE <= ZCOMP_QREG_BASE,
+	       "histogram window fits");
 #endif
 
 #endif /* ZCOMP_ABI_H */

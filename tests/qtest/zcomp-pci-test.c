@@ -190,7 +190,8 @@ static void test_ident(const void *data)
     g_assert_cmpuint(qzcomp_readl(z, ZCOMP_REG_CAP_MAX_REQ), ==, 65536);
     g_assert_cmpuint(qzcomp_readl(z, ZCOMP_REG_CAP_MAX_SGE), ==, 256);
     g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_CAP_FLAGS), ==,
-                    ZCOMP_CAP_F_SGL | ZCOMP_CAP_F_SYNC | ZCOMP_CAP_F_MSIX);
+                    ZCOMP_CAP_F_SGL | ZCOMP_CAP_F_SYNC | ZCOMP_CAP_F_MSIX |
+                    ZCOMP_CAP_F_HIST);
     g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_DB_OFFSET), ==, ZCOMP_DB_OFFSET);
     g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_DB_STRIDE), ==, ZCOMP_DB_STRIDE);
     g_assert_cmpuint(qzcomp_readl(z, ZCOMP_REG_LZ4HC_LEVEL), ==, 9);
@@ -1021,6 +1022,177 @@ static void test_stats(const void *data)
     zc_stop(z);
 }
 
+/* Histogram @sel's window slot @slot (ZCOMP_HIST_COUNT etc.). */
+static uint64_t hist_read(QZcomp *z, uint32_t sel, uint32_t slot)
+{
+    qzcomp_writel(z, ZCOMP_REG_HIST_SEL, sel);
+    return qzcomp_readq(z, ZCOMP_REG_HIST + slot);
+}
+
+/*
+ * A selected histogram is consistent: its buckets add up to its count,
+ * and its sum lies within what its buckets allow. Returns the count.
+ */
+static uint64_t hist_check(QZcomp *z, uint32_t sel)
+{
+    uint64_t count = hist_read(z, sel, ZCOMP_HIST_COUNT);
+    uint64_t sum = qzcomp_readq(z, ZCOMP_REG_HIST + ZCOMP_HIST_SUM_NS);
+    uint64_t n = 0, lo = 0, hi = 0;
+
+    for (int b = 0; b < ZCOMP_HIST_BUCKETS - 1; b++) {
+        uint64_t v = qzcomp_readq(z, ZCOMP_REG_HIST + 8 * b);
+
+        n += v;
+        lo += v * (b ? 1ull << b : 0);
+        hi += v * ((2ull << b) - 1);
+    }
+    g_assert_cmpuint(qzcomp_readq(z, ZCOMP_REG_HIST +
+                                     8 * (ZCOMP_HIST_BUCKETS - 1)), ==, 0);
+    g_assert_cmpuint(n, ==, count);
+    g_assert_cmpuint(sum, >=, lo);
+    g_assert_cmpuint(sum, <=, hi);
+    return count;
+}
+
+/*
+ * Time histograms (ABI 1.2): per queue, algorithm and opcode, each request
+ * counted once as doorbell-to-completion and once as codec time, the codec
+ * within it; the sum over all queues; nothing where nothing ran; zeros and
+ * a guest error for a selection that names none; cleared by reset; the
+ * same through QMP (qom-get time-histograms); none with histograms=off.
+ */
+static void test_histograms(const void *data)
+{
+    g_autoptr(GRand) r = g_rand_new_with_seed(23);
+    uint8_t page[4096];
+    uint32_t clen;
+    uint32_t lat = ZCOMP_HIST_SEL(1, ZCOMP_ALG_LZ4, ZCOMP_OP_COMPRESS,
+                                  ZCOMP_HIST_LATENCY);
+    uint32_t codec = ZCOMP_HIST_SEL(1, ZCOMP_ALG_LZ4, ZCOMP_OP_COMPRESS,
+                                    ZCOMP_HIST_CODEC);
+    QZcomp *z = zc_start("q35", "queues=3,id=zc");
+    QDict *rsp;
+    QList *list;
+    QListEntry *e;
+    int found = 0;
+
+    g_assert_true(qzcomp_readl(z, ZCOMP_REG_CAP_FLAGS) & ZCOMP_CAP_F_HIST);
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_VERSION), ==,
+                    ZCOMP_ABI_VERSION);
+    stage(z, page, sizeof(page), 2, r);
+    qzcomp_enable(z);
+    for (int q = 0; q < 3; q++) {
+        queue_setup(z, q, 16, 0);
+    }
+    g_assert_cmpuint(hist_check(z, lat), ==, 0);
+    for (int i = 0; i < 5; i++) {
+        g_assert_cmpint(run1(z, 1, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                              SRC_BUF, 4096, DST_BUF, 8192,
+                                              i), &clen), ==, 0);
+    }
+    /* A request in error is timed too; a bad descriptor is not. */
+    g_assert_cmpint(run1(z, 1, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                          SRC_BUF, 4096, DST_BUF, 8, 5), NULL),
+                    ==, ZCOMP_ST_DST_TOO_SMALL);
+    g_assert_cmpint(run1(z, 1, qzcomp_sqe(ZCOMP_OP_COMPRESS, 9, SRC_BUF, 4096,
+                                          DST_BUF, 8192, 6), NULL),
+                    ==, ZCOMP_ST_BAD_DESC);
+    for (int i = 0; i < 2; i++) {
+        g_assert_cmpint(run1(z, 2, qzcomp_sqe(ZCOMP_OP_DECOMPRESS,
+                                              ZCOMP_ALG_LZ4, DST_BUF, clen,
+                                              OUT_BUF, 4096, i), NULL), ==, 0);
+    }
+    g_assert_cmpuint(hist_check(z, lat), ==, 6);
+    g_assert_cmpuint(hist_check(z, codec), ==, 6);
+    {
+        uint64_t lat_sum = hist_read(z, lat, ZCOMP_HIST_SUM_NS);
+        uint64_t codec_sum = hist_read(z, codec, ZCOMP_HIST_SUM_NS);
+
+        g_assert_cmpuint(codec_sum, >, 0);
+        g_assert_cmpuint(codec_sum, <=, lat_sum);
+    }
+    g_assert_cmpuint(hist_check(z, ZCOMP_HIST_SEL(2, ZCOMP_ALG_LZ4,
+                                                  ZCOMP_OP_DECOMPRESS,
+                                                  ZCOMP_HIST_LATENCY)), ==, 2);
+    g_assert_cmpuint(hist_check(z, ZCOMP_HIST_SEL(0, ZCOMP_ALG_LZ4,
+                                                  ZCOMP_OP_COMPRESS,
+                                                  ZCOMP_HIST_LATENCY)), ==, 0);
+    g_assert_cmpuint(hist_check(z, ZCOMP_HIST_SEL(ZCOMP_HIST_ALL_QUEUES,
+                                                  ZCOMP_ALG_LZ4,
+                                                  ZCOMP_OP_COMPRESS,
+                                                  ZCOMP_HIST_CODEC)), ==, 6);
+    g_assert_cmpuint(hist_check(z, ZCOMP_HIST_SEL(ZCOMP_HIST_ALL_QUEUES,
+                                                  ZCOMP_ALG_LZO,
+                                                  ZCOMP_OP_COMPRESS,
+                                                  ZCOMP_HIST_CODEC)), ==, 0);
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_HIST_SEL), ==,
+                    ZCOMP_HIST_SEL(ZCOMP_HIST_ALL_QUEUES, ZCOMP_ALG_LZO,
+                                   ZCOMP_OP_COMPRESS, ZCOMP_HIST_CODEC));
+    /* Selections that name none read as zeros. */
+    g_assert_cmpuint(hist_read(z, ZCOMP_HIST_SEL(3, ZCOMP_ALG_LZ4,
+                                                 ZCOMP_OP_COMPRESS,
+                                                 ZCOMP_HIST_LATENCY),
+                               ZCOMP_HIST_COUNT), ==, 0);
+    g_assert_cmpuint(hist_read(z, ZCOMP_HIST_SEL(1, ZCOMP_ALG_LZ4, 3,
+                                                 ZCOMP_HIST_LATENCY),
+                               ZCOMP_HIST_COUNT), ==, 0);
+    g_assert_cmpuint(hist_read(z, ZCOMP_HIST_SEL(1, ZCOMP_ALG_LZ4,
+                                                 ZCOMP_OP_COMPRESS, 2),
+                               ZCOMP_HIST_COUNT), ==, 0);
+
+    /* QMP: the same counts, per queue. */
+    rsp = qtest_qmp(z->qts, "{'execute': 'qom-get', 'arguments': "
+                    "{'path': '/machine/peripheral/zc', "
+                    "'property': 'time-histograms'}}");
+    list = qdict_get_qlist(rsp, "return");
+    g_assert_nonnull(list);
+    QLIST_FOREACH_ENTRY(list, e) {
+        QDict *d = qobject_to(QDict, qlist_entry_obj(e));
+        int64_t q = qdict_get_int(d, "queue");
+        const char *kind = qdict_get_str(d, "kind");
+        QList *buckets = qdict_get_qlist(d, "buckets");
+
+        g_assert_cmpstr(qdict_get_str(d, "alg"), ==, "lz4");
+        g_assert_true(q == 1 || q == 2);
+        g_assert_cmpstr(qdict_get_str(d, "op"), ==,
+                        q == 1 ? "compress" : "decompress");
+        g_assert_true(!strcmp(kind, "latency") || !strcmp(kind, "codec"));
+        g_assert_cmpint(qdict_get_int(d, "count"), ==, q == 1 ? 6 : 2);
+        g_assert_cmpint(qdict_get_int(d, "sum-ns"), >, 0);
+        g_assert_cmpuint(qlist_size(buckets), ==, ZCOMP_HIST_BUCKETS);
+        found++;
+    }
+    g_assert_cmpint(found, ==, 4);
+    qobject_unref(rsp);
+
+    /* Reset clears them, and the selection. */
+    qzcomp_writel(z, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_HIST_SEL), ==, 0);
+    g_assert_cmpuint(hist_check(z, lat), ==, 0);
+    g_assert_cmpuint(hist_check(z, codec), ==, 0);
+    zc_stop(z);
+
+    /* histograms=off: an ABI 1.1 device, no capability, no register. */
+    z = zc_start("q35", "histograms=off,id=zc");
+    g_assert_false(qzcomp_readl(z, ZCOMP_REG_CAP_FLAGS) & ZCOMP_CAP_F_HIST);
+    qzcomp_enable(z);
+    queue_setup(z, 0, 16, 0);
+    g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                          SRC_BUF, 4096, DST_BUF, 8192, 0),
+                         NULL), ==, 0);
+    g_assert_cmpuint(hist_read(z, ZCOMP_HIST_SEL(0, ZCOMP_ALG_LZ4,
+                                                 ZCOMP_OP_COMPRESS,
+                                                 ZCOMP_HIST_LATENCY),
+                               ZCOMP_HIST_COUNT), ==, 0);
+    g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_HIST_SEL), ==, 0);
+    rsp = qtest_qmp(z->qts, "{'execute': 'qom-get', 'arguments': "
+                    "{'path': '/machine/peripheral/zc', "
+                    "'property': 'time-histograms'}}");
+    g_assert_cmpuint(qlist_size(qdict_get_qlist(rsp, "return")), ==, 0);
+    qobject_unref(rsp);
+    zc_stop(z);
+}
+
 /*
  * SYNC mode: requests complete correctly. qtest's register writes come
  * from the main loop, not from a vCPU, so the device must fall back to its
@@ -1114,6 +1286,10 @@ static void test_stop_and_migrate(const void *data)
         .dst_cap = 8192 });
     qzcomp_kick(z, 1);
     g_assert_false(qzcomp_try_reap(z, 1, &c, 200000));
+    g_assert_cmpuint(hist_read(z, ZCOMP_HIST_SEL(1, ZCOMP_ALG_LZ4,
+                                                 ZCOMP_OP_COMPRESS,
+                                                 ZCOMP_HIST_LATENCY),
+                               ZCOMP_HIST_COUNT), ==, 1);
 
     qtest_qmp_assert_success(z->qts, "{'execute': 'migrate', 'arguments': "
                              "{'uri': %s}}", uri);
@@ -1135,6 +1311,24 @@ static void test_stop_and_migrate(const void *data)
     g_assert_cmpint(c.status, ==, 0);
     g_assert_cmpuint(qzcomp_readq(d, ZCOMP_QREG(1) + ZCOMP_QREG_STATS +
                                      ZCOMP_STAT_REQUESTS), ==, 2);
+    /*
+     * The histogram selection travelled, the histograms did not; nor did
+     * the doorbell time of the request rung on the source: its codec time
+     * counts here, its latency nowhere.
+     */
+    g_assert_cmphex(qzcomp_readl(d, ZCOMP_REG_HIST_SEL), ==,
+                    ZCOMP_HIST_SEL(1, ZCOMP_ALG_LZ4, ZCOMP_OP_COMPRESS,
+                                   ZCOMP_HIST_LATENCY));
+    g_assert_cmpuint(qzcomp_readq(d, ZCOMP_REG_HIST + ZCOMP_HIST_COUNT), ==,
+                     0);
+    g_assert_cmpuint(hist_read(d, ZCOMP_HIST_SEL(1, ZCOMP_ALG_LZO,
+                                                 ZCOMP_OP_COMPRESS,
+                                                 ZCOMP_HIST_CODEC),
+                               ZCOMP_HIST_COUNT), ==, 1);
+    g_assert_cmpuint(hist_read(d, ZCOMP_HIST_SEL(1, ZCOMP_ALG_LZO,
+                                                 ZCOMP_OP_COMPRESS,
+                                                 ZCOMP_HIST_LATENCY),
+                               ZCOMP_HIST_COUNT), ==, 0);
     roundtrip(d, 1, ZCOMP_ALG_LZ4HC, page, 4096);
     zc_stop(d);
     unlink(file);
@@ -1153,6 +1347,7 @@ static void test_every_access(const void *data)
     static const uint32_t offsets[] = {
         ZCOMP_REG_MAGIC, ZCOMP_REG_CTRL, ZCOMP_REG_STATUS, 0x038, 0x0fc,
         ZCOMP_REG_STATS, ZCOMP_REG_STATS + 0x7c, 0x180, 0x0ffc,
+        ZCOMP_REG_HIST_SEL, ZCOMP_REG_HIST, ZCOMP_REG_HIST + 0x14c,
         ZCOMP_QREG(0), ZCOMP_QREG(0) + ZCOMP_QREG_CTRL, ZCOMP_QREG(1) + 0x88,
         ZCOMP_QREG(2) + 0xfc, ZCOMP_QREG(ZCOMP_MAX_QUEUES) - 4, 0x7ffc,
         ZCOMP_DB_OFFSET, ZCOMP_DB_OFFSET + 4, ZCOMP_DB_OFFSET + 8,
@@ -2346,7 +2541,7 @@ static void test_migrate_caps(const void *data)
         "lzo-rle=off,zstd=off,ring-size=512",
         "lzo-rle=off,zstd=off,lz4hc-level=12",
         "lzo-rle=off,zstd=off,zstd-level=4",
-        "lzo-rle=off", "zstd=off",
+        "lzo-rle=off", "zstd=off", "lzo-rle=off,zstd=off,histograms=off",
     };
     const char *abi10 = "lzo-rle=off,zstd=off";
 
@@ -2356,6 +2551,9 @@ static void test_migrate_caps(const void *data)
         g_assert_false(migrate_to(abi10, other[i]));
     }
     g_assert_true(migrate_to("", ""));
+    /* A device without histograms (as before ABI 1.2) meets one with. */
+    g_assert_false(migrate_to("histograms=off", ""));
+    g_assert_true(migrate_to("histograms=off", "histograms=off"));
 }
 
 /*
@@ -2625,6 +2823,7 @@ int main(int argc, char **argv)
     qtest_add_data_func("/zcomp-pci/reset-in-flight", NULL,
                         test_reset_in_flight);
     qtest_add_data_func("/zcomp-pci/stats", NULL, test_stats);
+    qtest_add_data_func("/zcomp-pci/histograms", NULL, test_histograms);
     qtest_add_data_func("/zcomp-pci/sync-mode", NULL, test_sync_mode);
     qtest_add_data_func("/zcomp-pci/fault-injection", NULL,
                         test_fault_injection);

@@ -646,6 +646,44 @@ static void test_random_descriptors(Fixture *f, gconstpointer data)
     g_assert_cmpint(ok, >, 100);
 }
 
+/* Log2 buckets as the ABI defines them, and the histogram a request picks. */
+static void test_histograms(void)
+{
+    static const struct { uint64_t ns; unsigned b; } cases[] = {
+        { 0, 0 }, { 1, 0 }, { 2, 1 }, { 3, 1 }, { 4, 2 }, { 1023, 9 },
+        { 1024, 10 }, { 1025, 10 }, { (1ULL << 39) - 1, 38 },
+        { 1ULL << 39, 39 }, { UINT64_MAX, ZCOMP_HIST_BUCKETS - 1 },
+    };
+    struct zcomp_sqe sqe = { .opcode = ZCOMP_OP_DECOMPRESS,
+                             .algo = ZCOMP_ALG_ZSTD };
+    ZcHists hs = { 0 };
+    ZcHist *h;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_assert_cmpuint(zc_hist_bucket(cases[i].ns), ==, cases[i].b);
+    }
+    h = zc_hist_of(&hs, &sqe, ZCOMP_HIST_CODEC);
+    g_assert_true(h == &hs.h[ZCOMP_ALG_ZSTD][1][ZCOMP_HIST_CODEC]);
+    zc_hist_add(h, 1500);
+    zc_hist_add(h, 1500);
+    zc_hist_add(h, 5000);
+    g_assert_cmpuint(h->bucket[10], ==, 2);
+    g_assert_cmpuint(h->bucket[12], ==, 1);
+    g_assert_cmpuint(h->count, ==, 3);
+    g_assert_cmpuint(h->sum_ns, ==, 8000);
+    /* The window's layout: buckets, then count and sum. */
+    g_assert_cmpuint(offsetof(ZcHist, count), ==, ZCOMP_HIST_COUNT);
+    g_assert_cmpuint(offsetof(ZcHist, sum_ns), ==, ZCOMP_HIST_SUM_NS);
+    g_assert_cmpuint(sizeof(ZcHist), ==, ZCOMP_HIST_SIZE);
+    sqe.opcode = 3;
+    g_assert_null(zc_hist_of(&hs, &sqe, ZCOMP_HIST_CODEC));
+    sqe.opcode = ZCOMP_OP_COMPRESS;
+    sqe.algo = ZCOMP_ALG_COUNT;
+    g_assert_null(zc_hist_of(&hs, &sqe, ZCOMP_HIST_LATENCY));
+    sqe.algo = ZCOMP_ALG_LZ4;
+    g_assert_null(zc_hist_of(&hs, &sqe, ZCOMP_HIST_KINDS));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -665,5 +703,6 @@ int main(int argc, char **argv)
     ADD("ring/wrap-phase-stats", test_ring);
     ADD("fault-injection", test_fault_injection);
     ADD("validate/random-descriptors", test_random_descriptors);
+    g_test_add_func("/zcomp-engine/histograms", test_histograms);
     return g_test_run();
 }
