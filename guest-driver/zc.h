@@ -146,6 +146,7 @@ struct zc_dev {
 	void __iomem *bar;
 	u32 max_req;
 	u32 algs;			/* CAP_ALGS */
+	bool hist;			/* time histograms (ABI 1.2) */
 	u32 npoll;
 	u32 nirq;
 	atomic_t irq_next;		/* the interrupt queue to take next */
@@ -200,6 +201,8 @@ static inline void zc_wr(struct zc_dev *zd, u32 off, u32 val)
 /* zc_main.c */
 void zc_schedule_recovery(struct zc_dev *zd);
 void zc_stall(struct zc_dev *zd);
+struct zc_dev *zc_active_get(void);
+void zc_active_put(void);
 
 /* zc_queue.c */
 int zc_poll_request(struct zc_dev *zd, struct zc_job *job,

@@ -47,6 +47,22 @@ static bool zc_publish(struct zc_dev *zd)
 	return ok;
 }
 
+/*
+ * zc_active for a reader that may sleep (debugfs), or NULL: it stays the
+ * device in use, its BAR mapped, until zc_active_put().
+ */
+struct zc_dev *zc_active_get(void)
+{
+	mutex_lock(&zc_active_lock);
+	return rcu_dereference_protected(zc_active,
+					 lockdep_is_held(&zc_active_lock));
+}
+
+void zc_active_put(void)
+{
+	mutex_unlock(&zc_active_lock);
+}
+
 /* Afterwards no reader holds @zd. */
 static void zc_unpublish(struct zc_dev *zd)
 {
@@ -126,6 +142,7 @@ static int zc_check_device(struct zc_dev *zd)
 	zd->max_req = zc_rd(zd, ZCOMP_REG_CAP_MAX_REQ);
 	/* ABI 1.0 devices offer lz4, lz4hc and lzo only. */
 	zd->algs = zc_rd(zd, ZCOMP_REG_CAP_ALGS) & GENMASK(ZCOMP_ALG_COUNT - 1, 0);
+	zd->hist = zc_rd(zd, ZCOMP_REG_CAP_FLAGS) & ZCOMP_CAP_F_HIST;
 	/* The ring arithmetic needs a queue and power-of-two rings of 2+. */
 	if (!zc_rd(zd, ZCOMP_REG_CAP_QUEUES) || zc_rd(zd, ZCOMP_REG_CAP_RING) < 2) {
 		dev_err(dev, "device offers no queue or ring\n");

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zcomp_pci statistics: module-wide counters (they outlive a removed
- * device) in debugfs zcomp_pci/stats, and the device_reset test hook.
+ * device) in debugfs zcomp_pci/stats, the device's own time histograms in
+ * zcomp_pci/histograms, and the test hooks.
  */
 
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
 
@@ -104,6 +106,78 @@ static int zc_stats_show(struct seq_file *m, void *v)
 DEFINE_SHOW_ATTRIBUTE(zc_stats);
 
 /*
+ * One histogram of the device's (@q, ZCOMP_HIST_ALL_QUEUES for all), if
+ * it counted something. The selection register and the window are one per
+ * device: the caller holds zc_active_get(), which all their users take.
+ * (On 32-bit kernels readq is two reads: a counter may tear, in debugfs.)
+ */
+static void zc_hist_show_one(struct seq_file *m, struct zc_dev *zd, u32 q,
+			     u8 algo, u8 op, u8 kind)
+{
+	static const char *const kinds[ZCOMP_HIST_KINDS] = {
+		[ZCOMP_HIST_LATENCY] = "latency", [ZCOMP_HIST_CODEC] = "codec",
+	};
+	void __iomem *w = zd->bar + ZCOMP_REG_HIST;
+	u64 count, v;
+	int b;
+
+	zc_wr(zd, ZCOMP_REG_HIST_SEL, ZCOMP_HIST_SEL(q, algo, op, kind));
+	count = readq(w + ZCOMP_HIST_COUNT);
+	if (!count)
+		return;
+	if (q == ZCOMP_HIST_ALL_QUEUES)
+		seq_puts(m, "queue all");
+	else
+		seq_printf(m, "queue %u", q);
+	seq_printf(m, " %s %s %s count %llu sum_ns %llu buckets",
+		   zc_alg_names[algo],
+		   op == ZCOMP_OP_COMPRESS ? "compress" : "decompress",
+		   kinds[kind], count, readq(w + ZCOMP_HIST_SUM_NS));
+	for (b = 0; b < ZCOMP_HIST_BUCKETS; b++) {
+		v = readq(w + 8 * b);
+		if (v)
+			seq_printf(m, " %d:%llu", b, v);
+	}
+	seq_putc(m, '\n');
+}
+
+/*
+ * The device's time histograms (ZCOMP_CAP_F_HIST), for the algorithms it
+ * offers: the sum over all queues, then each queue; per algorithm, opcode
+ * and kind that counted something. Bucket b counts the times of 2^b to
+ * 2^(b+1) - 1 ns, the last one also all longer.
+ */
+static int zc_hist_show(struct seq_file *m, void *v)
+{
+	const u32 per_queue = ZCOMP_ALG_COUNT * 2 * ZCOMP_HIST_KINDS;
+	struct zc_dev *zd = zc_active_get();
+	u32 i, n, q;
+	u8 algo, op;
+
+	if (!zd || !zd->hist) {
+		seq_puts(m, zd ? "not offered by this device\n"
+			       : "no device\n");
+		goto out;
+	}
+	/* All queues first, then each one: algorithm, opcode, kind. */
+	n = min_t(u32, zc_rd(zd, ZCOMP_REG_CAP_QUEUES),
+		  ZCOMP_HIST_ALL_QUEUES);
+	for (i = 0; i < (n + 1) * per_queue; i++) {
+		q = i / per_queue;
+		algo = i / (2 * ZCOMP_HIST_KINDS) % ZCOMP_ALG_COUNT;
+		op = ZCOMP_OP_COMPRESS + i / ZCOMP_HIST_KINDS % 2;
+		if (zd->algs & BIT(algo))
+			zc_hist_show_one(m, zd,
+					 q ? q - 1 : ZCOMP_HIST_ALL_QUEUES,
+					 algo, op, i % ZCOMP_HIST_KINDS);
+	}
+out:
+	zc_active_put();
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(zc_hist);
+
+/*
  * Test hook: reset the device behind the driver's back, as a device that
  * fails and restarts would. The driver must notice and recover.
  */
@@ -160,6 +234,8 @@ void zc_debugfs_init(void)
 {
 	zc_debugfs = debugfs_create_dir("zcomp_pci", NULL);
 	debugfs_create_file("stats", 0444, zc_debugfs, NULL, &zc_stats_fops);
+	debugfs_create_file("histograms", 0444, zc_debugfs, NULL,
+			    &zc_hist_fops);
 	debugfs_create_file("device_reset", 0200, zc_debugfs, NULL,
 			    &zc_device_reset_fops);
 	debugfs_create_file_unsafe("inject_errors", 0600, zc_debugfs, NULL,

@@ -1,5 +1,6 @@
-# ABI 1.0 meets 1.1, both ways: today's driver on a device without lzo-rle
-# and zstd (lzo-rle=off,zstd=off), and the ABI 1.0 driver on today's device
+# ABI 1.0 meets 1.2, both ways: today's driver on a device without lzo-rle,
+# zstd and histograms (lzo-rle=off,zstd=off,histograms=off), and the ABI
+# 1.0 driver on today's device
 # (e2e-abi10-driver.sh). Either way only lz4, lz4hc and lzo are offered
 # and offloaded; lzo-rle and zstd stay with the kernel's software, which
 # zram (its default, lzo-rle) and zswap use.
@@ -8,7 +9,7 @@
 #@ limit: 600
 #@ mem: 2048
 #@ qemu@6.12,7: -device virtio-iommu-pci
-#@ device: zcomp-pci,lzo-rle=off,zstd=off
+#@ device: zcomp-pci,lzo-rle=off,zstd=off,histograms=off
 #@ append: zltp=1
 #@ append@6.12,7: zviommu=1
 . /tests/lib.sh
@@ -32,6 +33,7 @@ cgroup_init 32M
 zswap_run abi10-zswap lz4-zcomp-acomp lz4
 check abi10-nothing-offloaded [ $(($(offloaded lzo-rle) + $(offloaded zstd))) = 0 ]
 check abi10-no-errors [ "$(zstat errors)" = 0 ]
+check abi10-no-histograms grep -qx 'not offered by this device' /sys/kernel/debug/zcomp_pci/histograms
 iommu_end
 zram_selftests
 ! grep -q zltp=1 /proc/cmdline || zram_ltp

@@ -59,6 +59,16 @@ if zram_uses_crypto; then
         fi
     done
     echo 1 > /sys/block/zram0/reset
+    # The device's own times (ABI 1.2 histograms, debugfs
+    # zcomp_pci/histograms) of the self-tests and zram runs above, each
+    # algorithm both ways: no device reset since the driver loaded (one
+    # clears them; the driver's counters stay).
+    for alg in $OFFERED; do
+        for op in compress decompress; do
+            check device-times-$alg-$op zhist_sane $alg $op
+        done
+    done
+    grep '^queue all' /sys/kernel/debug/zcomp_pci/histograms | cut -d' ' -f1-10 | sed 's/^/ZINFO histograms /'
 
     # Recompression of idle pages with lz4hc on the device (zram with
     # CONFIG_ZRAM_MULTI_COMP: ours from 6.12; Debian's 6.1 has none).

@@ -127,6 +127,39 @@ zram_part_roundtrip() {
         [ "$(dd if=/dev/$1 bs=1M count=$2 iflag=direct 2>/dev/null | sha256sum)" = \
           "$(head -c $(($2 << 20)) /corpus.bin | sha256sum)" ]
 }
+# zhist ALG OP: the device's own times (ABI 1.2 histograms, debugfs
+# zcomp_pci/histograms), summed over its queues, for ALG and OP (compress,
+# decompress): "LATENCY_COUNT LATENCY_NS CODEC_COUNT CODEC_NS", zeros
+# where it has none.
+zhist() {
+    awk -v a="$1" -v o="$2" '$1 == "queue" && $2 == "all" && $3 == a && $4 == o { c[$5] = $7; s[$5] = $9 }
+        END { printf "%.0f %.0f %.0f %.0f\n", c["latency"], s["latency"], c["codec"], s["codec"] }' \
+        /sys/kernel/debug/zcomp_pci/histograms 2>/dev/null || echo "0 0 0 0"
+}
+# zhist_sane ALG OP: the device's histograms of ALG and OP hang together
+# and cover the driver's offloads: over all queues, latency counted at
+# least once per offload (zcomp_pci/stats), its buckets adding up to its
+# count and bounding its sum (bucket b: 2^b to 2^(b+1) - 1 ns), the
+# queues' lines adding up to it too; the codec counted as often at most,
+# its time within the latency's.
+zhist_sane() {
+    awk -v a="$1" -v o="$2" -v off="$(zstat ${1}_$2 offloaded)" '
+        $1 == "queue" && $3 == a && $4 == o {
+            if ($2 == "all") {
+                c[$5] = $7; s[$5] = $9
+                if ($5 == "latency")
+                    for (i = 11; i <= NF; i++) {    # (busybox awk: no ^)
+                        split($i, kv, ":"); b += kv[2]
+                        p = 1; for (k = 0; k < kv[1]; k++) p *= 2
+                        lo += kv[2] * (kv[1] ? p : 0); hi += kv[2] * (2 * p - 1)
+                    }
+            } else if ($5 == "latency") q += $7
+        }
+        END { exit !(c["latency"] > 0 && c["latency"] >= off && b == c["latency"] &&
+                     s["latency"] >= lo && s["latency"] <= hi &&
+                     q == c["latency"] && c["codec"] > 0 && c["codec"] <= c["latency"] &&
+                     s["codec"] <= s["latency"]) }' /sys/kernel/debug/zcomp_pci/histograms
+}
 # interrupts taken by zcomp_pci's vectors so far
 zirqs() { awk '/zcomp/ { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }' /proc/interrupts; }
 
