@@ -11,6 +11,10 @@ comparison in rounds (run.sh --rounds, default 3), device and software
 alternating in one boot, and print one line per row and round:
   ZTABLE LABEL round R orig N compr N used N W ZBENCH write ... R ZBENCH read ...
   ZSWAP LABEL round R driver D wall_s S cpu_s S zswpout N zswpin N peak_pages N N
+  ZHIST LABEL round R write LC LNS CC CNS LC LNS CC CNS
+(ZHIST: the device's own time histograms, ABI 1.2, summed over its queues,
+before and after a device row's writes: latency count and ns, codec count
+and ns.)
 Each figure is given as its median and, in brackets, its min-max over the
 rounds. A ratio is taken per round (device and software of the same round)
 and given so too; where its min-max holds 1.0 it is marked "n.s." (not
@@ -35,6 +39,7 @@ ZRAM = re.compile(
     r"ZTABLE (\S+) round (\d+) orig (\d+) compr (\d+) used (\d+) W ZBENCH write "
     r"bytes (\d+) wall_s (\S+) mbps (\S+) busy_s (\S+) R ZBENCH read "
     r"bytes \d+ wall_s (\S+) mbps (\S+) busy_s (\S+)")
+ZHIST = re.compile(r"ZHIST (\S+) round (\d+) write" + r" (\d+)" * 8)
 ZSWAP = re.compile(
     r"ZSWAP (\S+) round (\d+) driver (\S+) wall_s (\S+) cpu_s (\S+) "
     r"zswpout (\d+) zswpin (\d+) peak_pages (\d+) (\d+)")
@@ -58,6 +63,16 @@ def zram_rows(path):
         w_s=float(g[4]), w=float(g[5]), w_cpu=float(g[6]),
         r_s=float(g[7]), r=float(g[8]), r_cpu=float(g[9]),
         cpu=float(g[6]) + float(g[9])))
+
+
+def zhist_rows(path):
+    """{label: {round: the device's write deltas}}: requests, and ns from
+    doorbell to completion and in the codec."""
+    def delta(g):
+        a, b = [int(x) for x in g[:4]], [int(x) for x in g[4:]]
+        return dict(reqs=b[0] - a[0], lat_ns=b[1] - a[1],
+                    codec_reqs=b[2] - a[2], codec_ns=b[3] - a[3])
+    return table_rows(path, ZHIST, delta)
 
 
 def zswap_rows(path):
@@ -143,32 +158,59 @@ def zram_table(log, host_bench=None, kernel="6.1"):
     print(tabulate(table, headers=("algorithm", "impl", "write MB/s",
                                    "read MB/s", "ratio", "guest CPU s (w+r)"),
                    tablefmt="simple", disable_numparse=True))
-    if not host_bench or "zero" not in rows:
+    if "zero" not in rows:
         return
     names = {"lz4 compress": "lz4", "lzo1x-1 compress": "lzo",
              "lz4hc-9 compress": "lz4hc", "lzo-rle compress": "lzo-rle",
              "zstd-3 compress": "zstd"}
-    codec = {}
-    for line in open(host_bench):
-        for k, alg in names.items():
-            if line.startswith(k):
-                codec[alg] = 4096 / (float(line[len(k):].split()[0]) * 1e6) * 1e6
-    z = list(rows["zero"].values())
-    pages = z[0]["bytes"] / 4096
-    zram_us = statistics.median(r["w_s"] for r in z) / pages * 1e6
-    print("\nper-page write time split (us, medians): zram's own cost is "
-          "taken from writing zero pages (stored without a codec; a lower "
-          "bound), the codec from the host loop, the rest is offload "
-          "overhead")
+    loop = {}
+    if host_bench:
+        with open(host_bench) as f:
+            for line in f:
+                for k, alg in names.items():
+                    if line.startswith(k):
+                        loop[alg] = 4096 / float(line[len(k):].split()[0])
+    hist = zhist_rows(log)
+    z = rows["zero"]
+    pages = next(iter(z.values()))["bytes"] / 4096
+    zram_us = {r: v["w_s"] / pages * 1e6 for r, v in z.items()}
+    print("\nper-page write time split (us per page written, median "
+          "(min-max) over the rounds), 'device' rows: total: the guest's "
+          "write time; zram: zram's own cost, from writing zero pages "
+          "(stored without a codec; a lower bound); queueing and codec: the "
+          "device's own measurement (ABI 1.2 histograms), doorbell to "
+          "completion less the codec, and the codec; offload: the rest "
+          "(MMIO exit, descriptor, DMA mapping, completion, the driver); "
+          "host loop: the codec alone in zcomp-bench per 4 KiB, a "
+          "cross-check; req/page: device requests per page written")
     split = []
     for alg in algs_in(rows):
-        d = rows.get(alg + "-device")
-        if d and alg in codec:
-            total = statistics.median(r["w_s"] for r in d.values()) / pages * 1e6
-            split.append([alg, "%.2f" % total, "%.2f" % zram_us,
-                          "%.2f" % codec[alg],
-                          "%.2f" % (total - zram_us - codec[alg])])
-    print(tabulate(split, headers=("alg", "total", "zram", "codec", "offload"),
+        label = alg + "-device"
+        d, h = rows.get(label, {}), hist.get(label, {})
+        # rounds with the device's measurement (none: zeros) and a zero row
+        rnds = sorted(r for r in set(d) & set(h) & set(zram_us)
+                      if h[r]["reqs"] > 0)
+        if not rnds:
+            continue
+        total = [d[r]["w_s"] / pages * 1e6 for r in rnds]
+        lat = [h[r]["lat_ns"] / pages / 1e3 for r in rnds]
+        codec = [h[r]["codec_ns"] / pages / 1e3 for r in rnds]
+        split.append([
+            alg, spread(total, "%.2f"),
+            spread([zram_us[r] for r in rnds], "%.2f"),
+            spread([a - c for a, c in zip(lat, codec)], "%.2f"),
+            spread(codec, "%.2f"),
+            spread([t - zram_us[r] - a
+                    for r, t, a in zip(rnds, total, lat)], "%.2f"),
+            "%.2f" % loop[alg] if alg in loop else "-",
+            "%.2f" % statistics.median(h[r]["reqs"] / pages for r in rnds)])
+    if not split:
+        print("(no device measurements: a device without ABI 1.2 "
+              "histograms, or a guest driver without them)")
+        return
+    print(tabulate(split, headers=("alg", "total", "zram", "queueing",
+                                   "codec", "offload", "host loop",
+                                   "req/page"),
                    tablefmt="simple", disable_numparse=True))
 
 

@@ -4,7 +4,8 @@
 # zero-page run (zram stores those without a codec: its own overhead).
 # ROUNDS rounds (zrounds=N, run.sh --rounds), software and device in turn
 # first, so that a drift of the machine meets both alike; one ZTABLE line
-# per row and round (scripts/lib/zresults.py reads them).
+# per row and round, and for the device's rows a ZHIST line with what the
+# device measured of the writes (scripts/lib/zresults.py reads them).
 #@ limit: 2400
 #@ device: zcomp-pci
 . /tests/lib.sh
@@ -12,7 +13,14 @@ load_driver
 dd if=/dev/zero of=/tmp/zero.bin bs=1M count=$CORPUS_MB 2>/dev/null
 row() { # LABEL NAME FILE
     zram_setup zram0 "$2" || { echo "ZTABLE $1 round $round error"; return; }
-    w=$(zbench write /dev/zram0 "$3")
+    # the device's own times of the writes: its histograms before and after
+    case $1 in
+    *-device)
+        h0=$(zhist "${1%-device}" compress)
+        w=$(zbench write /dev/zram0 "$3")
+        echo "ZHIST $1 round $round write $h0 $(zhist "${1%-device}" compress)" ;;
+    *) w=$(zbench write /dev/zram0 "$3") ;;
+    esac
     echo 3 > /proc/sys/vm/drop_caches
     r=$(zbench read /dev/zram0 "$3")
     # mm_stat: orig_data_size compr_data_size mem_used_total ...
