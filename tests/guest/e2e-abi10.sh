@@ -33,7 +33,11 @@ cgroup_init 32M
 zswap_run abi10-zswap lz4-zcomp-acomp lz4
 check abi10-nothing-offloaded [ $(($(offloaded lzo-rle) + $(offloaded zstd))) = 0 ]
 check abi10-no-errors [ "$(zstat errors)" = 0 ]
-check abi10-no-histograms grep -qx 'not offered by this device' /sys/kernel/debug/zcomp_pci/histograms
+if [ -e /sys/kernel/debug/zcomp_pci/histograms ]; then
+    check abi10-no-histograms grep -qx 'not offered by this device' /sys/kernel/debug/zcomp_pci/histograms
+else    # e2e-abi10-driver.sh: the ABI 1.0 driver, today's device
+    na abi10-no-histograms "the ABI 1.0 driver has no histograms file"
+fi
 iommu_end
 zram_selftests
 ! grep -q zltp=1 /proc/cmdline || zram_ltp
