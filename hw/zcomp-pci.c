@@ -741,7 +741,7 @@ static void zcomp_irq_timer(void *opaque)
 }
 
 /*
- * Worst-case cost in ns per byte of @bytes (max(src_len, dst_cap)): the
+ * Worst-case cost in ns per byte of @bytes (zcomp_sync_cost): the
  * price table (zcomp-price.h, from zcomp-worst), by size class; 0 above
  * 64 KiB, which never runs on a vCPU. zstd decompression costs at least
  * what a frame crafted in review measured: tiny blocks, each with its
@@ -774,12 +774,17 @@ static uint64_t zcomp_ns_per_byte(uint8_t op, uint8_t algo, int level,
 /*
  * Worst-case cost in ns of running @sqe on a vCPU, from the raw entry (an
  * invalid one costs little anyway); UINT64_MAX if it never runs there.
+ * A compressor's work follows its input, whatever its room (zcomp-worst
+ * measures it so, with room to spare, and what it writes is bounded by
+ * the input): priced by src_len. A decompressor's follows its output as
+ * well: by the larger of src_len and dst_cap.
  */
 static uint64_t zcomp_sync_cost(const struct zcomp_sqe *sqe,
                                 const ZcLimits *lim)
 {
     int level = sqe->level;
-    uint64_t bytes = MAX(sqe->src_len, sqe->dst_cap);
+    uint64_t bytes = sqe->opcode == ZCOMP_OP_COMPRESS ?
+                     sqe->src_len : MAX(sqe->src_len, sqe->dst_cap);
     uint64_t rate, cost = ZCOMP_SYNC_REQ_NS;
 
     if (!level) {

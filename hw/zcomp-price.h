@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The price of a request on a SYNC doorbell (hw/zcomp-pci.c),
- * in ns per byte of max(src_len, dst_cap), per size class (up
+ * in ns per byte priced (src_len compressing, else max(src_len,
+ * dst_cap): zcomp_sync_cost), per size class (up
  * to 4, 16 and 64 KiB): twice the slowest input known, as
  * measured by zcomp-worst (tests/bench/worst-case.c); each
  * line's comment gives what it measured.

@@ -5,7 +5,8 @@
  * doorbell runs on a vCPU), timed through the engine's codec call
  * (zc_codec_run, what a request runs). Prints one line per algorithm,
  * direction and level: per size class (up to 4, 16 and 64 KiB) the
- * worst cost per byte of max(src_len, dst_cap) and its input, which is
+ * worst cost per byte (of src_len compressing, with room to spare; of
+ * max(src_len, dst_cap) decompressing) and its input, which is
  * what the device's SYNC price (zcomp_sync_cost in hw/zcomp-pci.c) must
  * cover; with -c, the price table itself (twice the worst, rounded up).
  *
@@ -397,7 +398,8 @@ static void print_header_start(void)
     printf("/* SPDX-License-Identifier: GPL-2.0-or-later */\n"
            "/*\n"
            " * The price of a request on a SYNC doorbell (hw/zcomp-pci.c),\n"
-           " * in ns per byte of max(src_len, dst_cap), per size class (up\n"
+           " * in ns per byte priced (src_len compressing, else max(src_len,\n"
+           " * dst_cap): zcomp_sync_cost), per size class (up\n"
            " * to 4, 16 and 64 KiB): twice the slowest input known, as\n"
            " * measured by zcomp-worst (tests/bench/worst-case.c); each\n"
            " * line's comment gives what it measured.\n"

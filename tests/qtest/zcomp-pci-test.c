@@ -2618,7 +2618,9 @@ static void test_migrate_v1(const void *data)
 /*
  * A SYNC doorbell prices each request by its worst case, not its bytes:
  * a 64 KiB zstd decompression (whose crafted worst case is tens of ms)
- * goes to the worker, a 4 KiB lz4 page runs on the vCPU. Both complete.
+ * goes to the worker, a 4 KiB lz4 page runs on the vCPU, and so does a
+ * 4 KiB lz4hc page with room for two (a compression is priced by its
+ * input). All complete.
  */
 static void test_sync_priced(const void *data)
 {
@@ -2694,9 +2696,22 @@ static void test_sync_priced(const void *data)
         g_assert_cmpuint(tag, <, 4);
     }
     g_clear_pointer(&text, g_free);
+    /*
+     * A 4 KiB page compressed with lz4hc (the device's default level 9)
+     * into zram's two-page buffer: priced by its input (1.3 ms), it fits
+     * the doorbell's budget; by its room (4.4 ms) it would not.
+     */
+    qzcomp_push(z, 0, &(struct zcomp_sqe) {
+        .opcode = ZCOMP_OP_COMPRESS, .algo = ZCOMP_ALG_LZ4HC, .tag = 5,
+        .src_addr = SRC_BUF, .src_len = 4096, .dst_addr = DST_BUF,
+        .dst_cap = 8192 });
+    vcpu_ring(z, 0, true);
+    c = qzcomp_reap(z, 0);
+    g_assert_cmpint(c.status, ==, 0);
     zc_stop_vcpu(z, disk);
     g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
     g_assert_null(strstr(text, "tag 0x1:"));
+    g_assert_null(strstr(text, "tag 0x5:"));
     unlink(log);
 }
 
