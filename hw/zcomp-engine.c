@@ -542,6 +542,13 @@ void zc_hist_add(ZcHist *h, uint64_t ns)
     STAT_ADD(h->sum_ns, ns);
 }
 
+void zc_hist_remove(ZcHist *h, uint64_t ns)
+{
+    STAT_ADD(h->bucket[zc_hist_bucket(ns)], -1);
+    STAT_ADD(h->count, -1);
+    STAT_ADD(h->sum_ns, -ns);
+}
+
 ZcHist *zc_hist_of(ZcHists *hs, const struct zcomp_sqe *sqe, unsigned kind)
 {
     if (sqe->algo >= ZCOMP_ALG_COUNT || kind >= ZCOMP_HIST_KINDS ||

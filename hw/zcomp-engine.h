@@ -55,8 +55,9 @@ typedef struct ZcHists {
 
 /* The bucket of @ns: floor(log2(ns)), 0 for 0, at most the last. */
 unsigned zc_hist_bucket(uint64_t ns);
-/* Count a time of @ns. */
+/* Count a time of @ns; take back one counted. */
 void zc_hist_add(ZcHist *h, uint64_t ns);
+void zc_hist_remove(ZcHist *h, uint64_t ns);
 /*
  * The histogram of @kind for @sqe's algorithm and opcode, NULL where the
  * entry names none (a bad descriptor).

@@ -815,13 +815,15 @@ typedef enum ZcompStep {
 /*
  * Count the times of the entry at the head, about to complete, whose codec
  * took @codec_ns (-1: it did not run); @lock held. Before the completion
- * is posted, so that a guest that sees it sees them too.
+ * is posted, so that a guest that sees it sees them too. Returns the
+ * latency counted (-1: none), for zcomp_untime_request.
  */
-static void zcomp_time_request(ZcompQueue *q, const struct zcomp_sqe *sqe,
-                               int64_t codec_ns)
+static int64_t zcomp_time_request(ZcompQueue *q, const struct zcomp_sqe *sqe,
+                                  int64_t codec_ns)
 {
     int64_t submitted = qatomic_read(&q->db_ns[q->ring.sq_head]);
     ZcHist *h = zc_hist_of(&q->hists, sqe, ZCOMP_HIST_CODEC);
+    int64_t latency = -1;
 
     if (h && codec_ns >= 0) {
         zc_hist_add(h, codec_ns);
@@ -830,9 +832,26 @@ static void zcomp_time_request(ZcompQueue *q, const struct zcomp_sqe *sqe,
     if (h && submitted > 0) {
         int64_t now = get_clock();
 
-        zc_hist_add(h, now > submitted ? now - submitted : 0);
+        latency = now > submitted ? now - submitted : 0;
+        zc_hist_add(h, latency);
     }
     smp_wmb();                  /* the counts before the completion */
+    return latency;
+}
+
+/* Its completion was not posted after all: take its times back. */
+static void zcomp_untime_request(ZcompQueue *q, const struct zcomp_sqe *sqe,
+                                 int64_t codec_ns, int64_t latency)
+{
+    ZcHist *h = zc_hist_of(&q->hists, sqe, ZCOMP_HIST_CODEC);
+
+    if (h && codec_ns >= 0) {
+        zc_hist_remove(h, codec_ns);
+    }
+    h = zc_hist_of(&q->hists, sqe, ZCOMP_HIST_LATENCY);
+    if (h && latency >= 0) {
+        zc_hist_remove(h, latency);
+    }
 }
 
 /*
@@ -843,13 +862,17 @@ static bool zcomp_queue_complete(ZcompQueue *q, const struct zcomp_sqe *sqe,
                                  uint8_t status, uint32_t out_len,
                                  int64_t codec_ns)
 {
+    int64_t latency = -1;
     ZcRingResult r;
 
     if (q->core->histograms) {
-        zcomp_time_request(q, sqe, codec_ns);
+        latency = zcomp_time_request(q, sqe, codec_ns);
     }
     r = zc_ring_complete(&q->ring, &zcomp_host_ops, q, sqe, status,
                          status ? 0 : out_len, &q->stats);
+    if (r != ZC_RING_OK && q->core->histograms) {
+        zcomp_untime_request(q, sqe, codec_ns, latency);
+    }
 
     if (r != ZC_RING_OK) {
         if (zcomp_step_dropped(q)) {

@@ -832,6 +832,14 @@ static void test_fatal(const void *data)
     }
     g_assert_cmphex(qzcomp_readl(z, ZCOMP_REG_FATAL_INFO), ==,
                     (0 << 16) | ZCOMP_FATAL_CQ_WRITE);
+    /* A request that never completed counts no time. */
+    for (uint32_t kind = 0; kind < ZCOMP_HIST_KINDS; kind++) {
+        qzcomp_writel(z, ZCOMP_REG_HIST_SEL,
+                      ZCOMP_HIST_SEL(0, ZCOMP_ALG_LZ4, ZCOMP_OP_COMPRESS,
+                                     kind));
+        g_assert_cmpuint(qzcomp_readq(z, ZCOMP_REG_HIST + ZCOMP_HIST_COUNT),
+                         ==, 0);
+    }
 
     /* Reset: works again. */
     qzcomp_writel(z, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);

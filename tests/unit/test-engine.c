@@ -671,6 +671,11 @@ static void test_histograms(void)
     g_assert_cmpuint(h->bucket[12], ==, 1);
     g_assert_cmpuint(h->count, ==, 3);
     g_assert_cmpuint(h->sum_ns, ==, 8000);
+    zc_hist_remove(h, 5000);
+    g_assert_cmpuint(h->bucket[12], ==, 0);
+    g_assert_cmpuint(h->count, ==, 2);
+    g_assert_cmpuint(h->sum_ns, ==, 3000);
+    zc_hist_add(h, 5000);
     /* The window's layout: buckets, then count and sum. */
     g_assert_cmpuint(offsetof(ZcHist, count), ==, ZCOMP_HIST_COUNT);
     g_assert_cmpuint(offsetof(ZcHist, sum_ns), ==, ZCOMP_HIST_SUM_NS);
