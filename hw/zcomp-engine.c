@@ -524,6 +524,17 @@ bool zc_ring_fetch(const ZcRing *ring, const ZcHostOps *ops, void *opaque,
     return true;
 }
 
+const char *zc_alg_name(unsigned algo)
+{
+    static const char *const names[ZCOMP_ALG_COUNT] = {
+        [ZCOMP_ALG_LZ4] = "lz4", [ZCOMP_ALG_LZ4HC] = "lz4hc",
+        [ZCOMP_ALG_LZO] = "lzo", [ZCOMP_ALG_LZORLE] = "lzo-rle",
+        [ZCOMP_ALG_ZSTD] = "zstd",
+    };
+
+    return algo < ZCOMP_ALG_COUNT ? names[algo] : "?";
+}
+
 unsigned zc_hist_bucket(uint64_t ns)
 {
     unsigned b = 0;

@@ -53,6 +53,9 @@ typedef struct ZcHists {
     ZcHist h[ZCOMP_ALG_COUNT][2][ZCOMP_HIST_KINDS];
 } ZcHists;
 
+/* The name of ZCOMP_ALG_* @algo, as the kernel's crypto API has it. */
+const char *zc_alg_name(unsigned algo);
+
 /* The bucket of @ns: floor(log2(ns)), 0 for 0, at most the last. */
 unsigned zc_hist_bucket(uint64_t ns);
 /* Count a time of @ns; take back one counted. */

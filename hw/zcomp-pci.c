@@ -1476,6 +1476,17 @@ static uint64_t zcomp_queue_read(ZcompPCIState *s, ZcompQueue *q, hwaddr off,
     return 0;
 }
 
+/* Whether ZCOMP_HIST_SEL value @sel names a histogram of this device. */
+static bool zcomp_hist_sel_valid(ZcompPCIState *s, uint32_t sel)
+{
+    uint32_t qi = extract32(sel, 0, 8), op = extract32(sel, 16, 8);
+
+    return (qi < s->num_queues || qi == ZCOMP_HIST_ALL_QUEUES) &&
+           extract32(sel, 8, 8) < ZCOMP_ALG_COUNT &&
+           (op == ZCOMP_OP_COMPRESS || op == ZCOMP_OP_DECOMPRESS) &&
+           extract32(sel, 24, 8) < ZCOMP_HIST_KINDS;
+}
+
 /*
  * The histogram window (ZCOMP_REG_HIST) at @off, for the selection in
  * ZCOMP_REG_HIST_SEL: zero where that names none.
@@ -1486,18 +1497,11 @@ static uint64_t zcomp_hist_read(ZcompPCIState *s, hwaddr off)
     uint32_t sel = s->hist_sel;
     uint32_t qi = extract32(sel, 0, 8), alg = extract32(sel, 8, 8);
     uint32_t op = extract32(sel, 16, 8), kind = extract32(sel, 24, 8);
-    uint32_t first = qi, last = qi;
+    bool all = qi == ZCOMP_HIST_ALL_QUEUES;
+    uint32_t first = all ? 0 : qi, last = all ? s->num_queues - 1 : qi;
     uint64_t sum = 0;
 
-    if (!s->histograms || alg >= ZCOMP_ALG_COUNT ||
-        (op != ZCOMP_OP_COMPRESS && op != ZCOMP_OP_DECOMPRESS) ||
-        kind >= ZCOMP_HIST_KINDS) {
-        return 0;
-    }
-    if (qi == ZCOMP_HIST_ALL_QUEUES) {
-        first = 0;
-        last = s->num_queues - 1;
-    } else if (qi >= s->num_queues) {
+    if (!s->histograms || !zcomp_hist_sel_valid(s, sel)) {
         return 0;
     }
     for (uint32_t i = first; i <= last; i++) {
@@ -1689,12 +1693,7 @@ static void zcomp_regs_write(void *opaque, hwaddr addr, uint64_t val,
         zcomp_kick_all(s);
         return;
     } else if (addr == ZCOMP_REG_HIST_SEL && size == 4 && s->histograms) {
-        uint32_t qi = extract32(val, 0, 8), op = extract32(val, 16, 8);
-
-        if ((qi >= s->num_queues && qi != ZCOMP_HIST_ALL_QUEUES) ||
-            extract32(val, 8, 8) >= ZCOMP_ALG_COUNT ||
-            (op != ZCOMP_OP_COMPRESS && op != ZCOMP_OP_DECOMPRESS) ||
-            extract32(val, 24, 8) >= ZCOMP_HIST_KINDS) {
+        if (!zcomp_hist_sel_valid(s, val)) {
             ZCOMP_GUEST_ERR(zcomp_err_hist_sel,
                             "histogram selection 0x%x names none: the "
                             "window reads as zeros", (uint32_t)val);
@@ -2418,59 +2417,58 @@ static const Property zcomp_properties[] = {
     DEFINE_PROP_BOOL("histograms", ZcompPCIState, histograms, true),
 };
 
-static const char *const zcomp_alg_names[ZCOMP_ALG_COUNT] = {
-    [ZCOMP_ALG_LZ4] = "lz4", [ZCOMP_ALG_LZ4HC] = "lz4hc",
-    [ZCOMP_ALG_LZO] = "lzo", [ZCOMP_ALG_LZORLE] = "lzo-rle",
-    [ZCOMP_ALG_ZSTD] = "zstd",
-};
-
 /*
- * qom-get of "time-histograms": every histogram that counted something,
- * as a list of {queue, alg, op, kind, count, sum-ns, buckets}.
+ * @q's histogram of ZCOMP_ALG_* @alg, opcode @op + 1 and kind @k,
+ * appended to @list as {queue, alg, op, kind, count, sum-ns, buckets} if
+ * it counted something.
  */
-static void zcomp_get_histograms(Object *obj, Visitor *v, const char *name,
-                                 void *opaque, Error **errp)
+static void zcomp_hist_append(QList *list, ZcompQueue *q, int alg, int op,
+                              int k)
 {
     static const char *const ops[] = { "compress", "decompress" };
     static const char *const kinds[ZCOMP_HIST_KINDS] = {
         [ZCOMP_HIST_LATENCY] = "latency", [ZCOMP_HIST_CODEC] = "codec",
     };
+    const ZcHist *h = &q->hists.h[alg][op][k];
+    uint64_t count = qatomic_read(&h->count);
+    QList *buckets;
+    QDict *d;
+
+    if (!count) {
+        return;
+    }
+    buckets = qlist_new();
+    for (int b = 0; b < ZCOMP_HIST_BUCKETS; b++) {
+        qlist_append(buckets, qnum_from_uint(qatomic_read(&h->bucket[b])));
+    }
+    d = qdict_new();
+    qdict_put_int(d, "queue", q->index);
+    qdict_put_str(d, "alg", zc_alg_name(alg));
+    qdict_put_str(d, "op", ops[op]);
+    qdict_put_str(d, "kind", kinds[k]);
+    qdict_put(d, "count", qnum_from_uint(count));
+    qdict_put(d, "sum-ns", qnum_from_uint(qatomic_read(&h->sum_ns)));
+    qdict_put(d, "buckets", buckets);
+    qlist_append(list, d);
+}
+
+/*
+ * qom-get of "time-histograms": every histogram that counted something,
+ * per queue, algorithm, opcode and kind (zcomp_hist_append).
+ */
+static void zcomp_get_histograms(Object *obj, Visitor *v, const char *name,
+                                 void *opaque, Error **errp)
+{
+    const int per_queue = ZCOMP_ALG_COUNT * 2 * ZCOMP_HIST_KINDS;
     ZcompPCIState *s = ZCOMP_PCI(obj);
     QList *list = qlist_new();
     QObject *o;
 
-    for (uint32_t i = 0; s->histograms && s->queues && i < s->num_queues;
-         i++) {
-        for (int a = 0; a < ZCOMP_ALG_COUNT; a++) {
-            for (int op = 0; op < 2; op++) {
-                for (int k = 0; k < ZCOMP_HIST_KINDS; k++) {
-                    const ZcHist *h = &s->queues[i].hists.h[a][op][k];
-                    uint64_t count = qatomic_read(&h->count);
-                    QList *buckets;
-                    QDict *d;
-
-                    if (!count) {
-                        continue;
-                    }
-                    buckets = qlist_new();
-                    for (int b = 0; b < ZCOMP_HIST_BUCKETS; b++) {
-                        qlist_append(buckets,
-                                     qnum_from_uint(qatomic_read(
-                                         &h->bucket[b])));
-                    }
-                    d = qdict_new();
-                    qdict_put_int(d, "queue", i);
-                    qdict_put_str(d, "alg", zcomp_alg_names[a]);
-                    qdict_put_str(d, "op", ops[op]);
-                    qdict_put_str(d, "kind", kinds[k]);
-                    qdict_put(d, "count", qnum_from_uint(count));
-                    qdict_put(d, "sum-ns",
-                              qnum_from_uint(qatomic_read(&h->sum_ns)));
-                    qdict_put(d, "buckets", buckets);
-                    qlist_append(list, d);
-                }
-            }
-        }
+    for (uint32_t i = 0; s->histograms && s->queues &&
+                         i < s->num_queues * per_queue; i++) {
+        zcomp_hist_append(list, &s->queues[i / per_queue],
+                          i / (2 * ZCOMP_HIST_KINDS) % ZCOMP_ALG_COUNT,
+                          i / ZCOMP_HIST_KINDS % 2, i % ZCOMP_HIST_KINDS);
     }
     o = QOBJECT(list);
     visit_type_any(v, name, &o, errp);

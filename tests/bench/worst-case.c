@@ -325,13 +325,6 @@ static uint32_t craft_zstd_direct(uint8_t *o, uint32_t cap, uint32_t n)
     return len;
 }
 
-static const char *alg_name(uint8_t a)
-{
-    static const char *const n[] = { "lz4", "lz4hc", "lzo", "lzo-rle",
-                                     "zstd" };
-    return n[a];
-}
-
 typedef struct Worst {
     double ns;
     double ns_per_byte;
@@ -367,11 +360,11 @@ static void report(const char *dir, uint8_t algo, int level,
             printf(" %u%s", (unsigned)(((uint64_t)(v / unit) + 1) * unit),
                    s < 2 ? "," : " },");
         }
-        printf(" /* %s %s: %.1f, %.1f, %.1f */\n", alg_name(algo), dir,
+        printf(" /* %s %s: %.1f, %.1f, %.1f */\n", zc_alg_name(algo), dir,
                w[0].ns_per_byte, w[1].ns_per_byte, w[2].ns_per_byte);
         return;
     }
-    printf("%-8s %-10s %5d", alg_name(algo), dir, level);
+    printf("%-8s %-10s %5d", zc_alg_name(algo), dir, level);
     for (int s = 0; s < 3; s++) {
         printf(" %8.2f", w[s].ns_per_byte);
     }
