@@ -67,11 +67,12 @@ def zram_rows(path):
 
 def zhist_rows(path):
     """{label: {round: the device's write deltas}}: requests, and ns from
-    doorbell to completion and in the codec."""
+    doorbell to completion and in the codec (the codec's count, the third
+    figure, is not used)."""
     def delta(g):
         a, b = [int(x) for x in g[:4]], [int(x) for x in g[4:]]
         return dict(reqs=b[0] - a[0], lat_ns=b[1] - a[1],
-                    codec_reqs=b[2] - a[2], codec_ns=b[3] - a[3])
+                    codec_ns=b[3] - a[3])
     return table_rows(path, ZHIST, delta)
 
 
