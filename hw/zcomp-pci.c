@@ -31,9 +31,13 @@
  */
 
 #include "qemu/osdep.h"
+#ifdef CONFIG_LINUX
+#include <sys/prctl.h>
+#endif
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
 #include "qemu/module.h"
+#include "qemu/processor.h"
 #include "qemu/rcu.h"
 #include "qemu/thread.h"
 #include "qemu/timer.h"
@@ -76,6 +80,17 @@ OBJECT_DECLARE_SIMPLE_TYPE(ZcompPCIState, ZCOMP_PCI)
 /* Per request, and per SG entry (a DMA mapping, or an IOMMU lookup). */
 #define ZCOMP_SYNC_REQ_NS 2000
 #define ZCOMP_SYNC_SGE_NS 500
+
+/*
+ * The timing model (latency-ns, engine-bps, engines): the largest values,
+ * and the end of a worker's wait that spins rather than sleeps (a sleep
+ * ends late: its timer slack, set to 1 ns, and the host's wakeup).
+ */
+#define ZCOMP_LATENCY_MAX_NS (10 * SCALE_MS)
+#define ZCOMP_ENGINE_BPS_MIN (1000 * 1000)
+#define ZCOMP_ENGINE_BPS_MAX (1000ULL * 1000 * 1000 * 1000 * 1000)
+#define ZCOMP_ENGINES_MAX 1024
+#define ZCOMP_SPIN_NS (60 * SCALE_US)
 
 /* Device-side translations of one queue (an ATC), behind an IOMMU. */
 #define ZCOMP_ATC_ENTRIES 64
@@ -173,6 +188,16 @@ struct ZcompCore {
     uint32_t num_workers;
     ZcLimits limits;
     bool histograms;            /* the device's property */
+    /*
+     * The timing model, when latency-ns or engine-bps is set: when each
+     * of @engines (0: as many as there are requests) is free next.
+     */
+    bool timed;
+    uint32_t latency_ns;
+    uint64_t engine_bps;
+    uint32_t engines;
+    QemuMutex engine_lock;
+    int64_t *engine_free;       /* @engine_lock */
     ZcompQueue *queues;
     ZcompWorker *workers;
 };
@@ -199,6 +224,9 @@ struct ZcompPCIState {
     uint32_t fault_every;
     uint8_t fault_status;
     bool histograms;            /* offer ZCOMP_CAP_F_HIST */
+    uint32_t latency_ns;        /* the timing model */
+    uint64_t engine_bps;
+    uint32_t engines;
     uint32_t irq_coalesce;
     uint32_t irq_coalesce_us;
     QEMUTimer **irq_timers;     /* per queue: irq-coalesce-us ran out */
@@ -805,6 +833,131 @@ static uint64_t zcomp_sync_cost(const struct zcomp_sqe *sqe,
     return cost;
 }
 
+/*
+ * The timing model: how long @sqe keeps an engine busy, latency-ns plus
+ * its uncompressed bytes at engine-bps. Those are what a compressor reads
+ * and, for a decompressor, its room (the page it fills, for zram and
+ * zswap); at most max-request, whatever the guest wrote.
+ */
+static int64_t zcomp_service_ns(const ZcompCore *c,
+                                const struct zcomp_sqe *sqe)
+{
+    uint64_t bytes = sqe->opcode == ZCOMP_OP_COMPRESS ? sqe->src_len
+                                                      : sqe->dst_cap;
+    int64_t ns = c->latency_ns;
+
+    if (c->engine_bps) {
+        bytes = MIN(bytes, c->limits.max_req);
+        ns += DIV_ROUND_UP(bytes * NANOSECONDS_PER_SECOND, c->engine_bps);
+    }
+    return ns;
+}
+
+/*
+ * The timing model: when @sqe, submitted at @arrival, completes. It takes
+ * the engine free first, from when that engine is free or the request
+ * came, whichever is later, for zcomp_service_ns. Taken only if it is done
+ * within @limit ns of @now; -1 otherwise, and nothing is taken.
+ */
+static int64_t zcomp_engine_take(ZcompCore *c, const struct zcomp_sqe *sqe,
+                                 int64_t arrival, int64_t now,
+                                 uint64_t limit)
+{
+    int64_t service = zcomp_service_ns(c, sqe), done;
+    uint32_t e = 0;
+
+    if (!c->engines) {
+        done = arrival + service;
+        return done <= now || done - now <= limit ? done : -1;
+    }
+    qemu_mutex_lock(&c->engine_lock);
+    for (uint32_t i = 1; i < c->engines; i++) {
+        if (c->engine_free[i] < c->engine_free[e]) {
+            e = i;
+        }
+    }
+    done = MAX(arrival, c->engine_free[e]) + service;
+    if (done > now && done - now > limit) {
+        done = -1;
+    } else {
+        c->engine_free[e] = done;
+    }
+    qemu_mutex_unlock(&c->engine_lock);
+    return done;
+}
+
+/* The timing model after a reset: every engine free. */
+static void zcomp_engines_reset(ZcompCore *c)
+{
+    if (c->engines) {
+        qemu_mutex_lock(&c->engine_lock);
+        memset(c->engine_free, 0, c->engines * sizeof(*c->engine_free));
+        qemu_mutex_unlock(&c->engine_lock);
+    }
+}
+
+/*
+ * Hold @q's running request until @done (the clock), or until it is
+ * dropped; without @lock. A worker (@may_sleep) sleeps in steps of 1 ms at
+ * most, so that a drop is seen soon, and spins the last ZCOMP_SPIN_NS; a
+ * vCPU on a SYNC doorbell, whose wait its budget bounds, spins, as a CPU
+ * waiting for a synchronous accelerator does.
+ */
+static void zcomp_engine_wait(ZcompQueue *q, int64_t done, bool may_sleep)
+{
+    int64_t left;
+
+    while ((left = done - get_clock()) > 0 &&
+           qatomic_read(&q->epoch) == q->step_epoch) {
+        if (may_sleep && left > ZCOMP_SPIN_NS) {
+            g_usleep(MIN(left - ZCOMP_SPIN_NS, SCALE_MS) / SCALE_US);
+        } else {
+            cpu_relax();
+        }
+    }
+}
+
+/*
+ * Whether the entry @sqe at the head of @q may run now: on a SYNC doorbell,
+ * if its price fits *@sync_budget (NULL: a worker, no limit; the budget
+ * shrinks by it), and with the timing model, it holds the thread until
+ * *@done (0: no model), which counts against the budget as well. @lock
+ * held.
+ */
+static bool zcomp_admit(ZcompQueue *q, const struct zcomp_sqe *sqe,
+                        uint64_t *sync_budget, int64_t *done)
+{
+    ZcompCore *c = q->core;
+    uint64_t cost = 0, left = sync_budget ? *sync_budget : UINT64_MAX;
+
+    *done = 0;
+    if (sync_budget) {
+        cost = zcomp_sync_cost(sqe, &c->limits);
+        if (cost > left) {
+            trace_zcomp_sync_defer(q->index, sqe->tag, cost, left);
+            return false;
+        }
+    }
+    if (c->timed) {
+        int64_t now = get_clock(), wait;
+        int64_t arrival = qatomic_read(&q->db_ns[q->ring.sq_head]);
+
+        *done = zcomp_engine_take(c, sqe, arrival > 0 ? arrival : now, now,
+                                  left);
+        if (*done < 0) {
+            trace_zcomp_sync_defer(q->index, sqe->tag, cost, left);
+            return false;
+        }
+        wait = MAX(*done - now, 0);
+        trace_zcomp_engine_wait(q->index, sqe->tag, wait);
+        cost = MAX(cost, (uint64_t)wait);
+    }
+    if (sync_budget) {
+        *sync_budget -= cost;
+    }
+    return true;
+}
+
 typedef enum ZcompStep {
     ZCOMP_STEP_IDLE,        /* nothing to do, or another thread has it */
     ZCOMP_STEP_RAN,         /* one entry completed (or the device failed) */
@@ -900,7 +1053,7 @@ static ZcompStep zcomp_queue_step(ZcompQueue *q, uint64_t *sync_budget)
     ZcompCore *c = q->core;
     struct zcomp_sqe sqe;
     uint32_t out_len = 0, fault;
-    int64_t codec_ns;
+    int64_t codec_ns, done;
     uint8_t status;
 
     qemu_mutex_lock(&q->lock);
@@ -930,16 +1083,10 @@ static ZcompStep zcomp_queue_step(ZcompQueue *q, uint64_t *sync_budget)
         zcomp_request_irq(q);
         goto out;
     }
-    if (sync_budget) {
-        uint64_t cost = zcomp_sync_cost(&sqe, &c->limits);
-
-        if (cost > *sync_budget) {
-            trace_zcomp_sync_defer(q->index, sqe.tag, cost, *sync_budget);
-            zcomp_in_request = false;
-            qemu_mutex_unlock(&q->lock);
-            return ZCOMP_STEP_DEFERRED;
-        }
-        *sync_budget -= cost;
+    if (!zcomp_admit(q, &sqe, sync_budget, &done)) {
+        zcomp_in_request = false;
+        qemu_mutex_unlock(&q->lock);
+        return ZCOMP_STEP_DEFERRED;
     }
     if (!(qatomic_read(&q->dev->ctrl) & ZCOMP_CTRL_ENABLE)) {
         if (!zcomp_queue_complete(q, &sqe, ZCOMP_ST_NOT_ENABLED, 0, -1)) {
@@ -963,6 +1110,9 @@ static ZcompStep zcomp_queue_step(ZcompQueue *q, uint64_t *sync_budget)
     codec_ns = c->histograms ? get_clock() : 0;
     status = zc_run_codec(&c->limits, q->scratch, &sqe, &out_len);
     codec_ns = c->histograms ? get_clock() - codec_ns : -1;
+    if (done) {
+        zcomp_engine_wait(q, done, !sync_budget);
+    }
     qemu_mutex_lock(&q->lock);
     zcomp_in_request = true;
     q->busy = false;
@@ -1001,6 +1151,8 @@ static void zcomp_core_free(ZcompCore *c)
     for (uint32_t i = 0; i < c->num_workers; i++) {
         qemu_event_destroy(&c->workers[i].kick);
     }
+    qemu_mutex_destroy(&c->engine_lock);
+    g_free(c->engine_free);
     g_free(c->queues);
     g_free(c->workers);
     g_free(c);
@@ -1024,6 +1176,10 @@ static void *zcomp_worker_thread(void *opaque)
     ZcompCore *c = w->core;
 
     rcu_register_thread();
+#ifdef CONFIG_LINUX
+    /* The timing model's sleeps end on time, not up to 50 us late. */
+    prctl(PR_SET_TIMERSLACK, 1UL);
+#endif
     for (;;) {
         bool progress = false;
 
@@ -1402,6 +1558,7 @@ static void zcomp_reset_state(ZcompPCIState *s)
     qatomic_set(&s->fatal_info, 0);
     qatomic_set(&s->fault_count, 0);
     s->hist_sel = 0;
+    zcomp_engines_reset(s->core);
     trace_zcomp_reset();
 }
 
@@ -2203,6 +2360,12 @@ static ZcompCore *zcomp_core_new(ZcompPCIState *s)
         .algs = zcomp_algs(s),
     };
     c->histograms = s->histograms;
+    c->timed = s->latency_ns || s->engine_bps;
+    c->latency_ns = s->latency_ns;
+    c->engine_bps = s->engine_bps;
+    c->engines = s->engines;
+    qemu_mutex_init(&c->engine_lock);
+    c->engine_free = g_new0(int64_t, c->engines);
     c->queues = g_new0(ZcompQueue, c->num_queues);
     c->workers = g_new0(ZcompWorker, c->num_workers);
     for (uint32_t i = 0; i < c->num_workers; i++) {
@@ -2217,7 +2380,7 @@ static ZcompCore *zcomp_core_new(ZcompPCIState *s)
         q->core = c;
         q->index = i;
         q->worker = &c->workers[i % c->num_workers];
-        if (s->histograms) {
+        if (s->histograms || c->timed) {
             q->db_ns = g_new0(int64_t, s->max_ring);
         }
         qemu_mutex_init(&q->lock);
@@ -2279,6 +2442,27 @@ static bool zcomp_check_params(ZcompPCIState *s, Error **errp)
     if (s->fault_status < 1 || s->fault_status > ZCOMP_ST_MAX) {
         error_setg(errp, "zcomp-pci: fault-status must be 1..%d",
                    ZCOMP_ST_MAX);
+        return false;
+    }
+    if (s->latency_ns > ZCOMP_LATENCY_MAX_NS) {
+        error_setg(errp, "zcomp-pci: latency-ns must be 0..%" PRId64,
+                   (int64_t)ZCOMP_LATENCY_MAX_NS);
+        return false;
+    }
+    if (s->engine_bps && (s->engine_bps < ZCOMP_ENGINE_BPS_MIN ||
+                          s->engine_bps > ZCOMP_ENGINE_BPS_MAX)) {
+        error_setg(errp, "zcomp-pci: engine-bps must be 0 or %d..10^15 "
+                   "(bytes per second)", ZCOMP_ENGINE_BPS_MIN);
+        return false;
+    }
+    if (s->engines > ZCOMP_ENGINES_MAX) {
+        error_setg(errp, "zcomp-pci: engines must be 0..%d",
+                   ZCOMP_ENGINES_MAX);
+        return false;
+    }
+    if (s->engines && !s->latency_ns && !s->engine_bps) {
+        error_setg(errp, "zcomp-pci: engines needs latency-ns or engine-bps "
+                   "(it counts the engines of the timing model)");
         return false;
     }
     if (s->irq_coalesce_us > ZCOMP_IRQ_HOLD_MAX_US) {
@@ -2415,6 +2599,10 @@ static const Property zcomp_properties[] = {
                       ZCOMP_ST_DEVICE_ERROR),
     /* Off: no time histograms, as a device of ABI 1.1. */
     DEFINE_PROP_BOOL("histograms", ZcompPCIState, histograms, true),
+    /* The timing model: all 0, the device runs at the host's speed. */
+    DEFINE_PROP_UINT32("latency-ns", ZcompPCIState, latency_ns, 0),
+    DEFINE_PROP_UINT64("engine-bps", ZcompPCIState, engine_bps, 0),
+    DEFINE_PROP_UINT32("engines", ZcompPCIState, engines, 0),
 };
 
 /*

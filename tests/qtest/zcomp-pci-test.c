@@ -1207,6 +1207,200 @@ static void test_histograms(const void *data)
  * worker here (running inline is only for vCPU stores); the inline path is
  * exercised by a booted guest.
  */
+/*
+ * Run @n requests of 64 KiB (lz4 compressions of zeros, which cost the
+ * host little), @per_queue on each queue from 0 rung at once, on a device
+ * whose timing model is set; all on one engine-bps. Returns the time from
+ * the doorbells to the last completion, in ns, and checks that the
+ * device's latency histogram (all queues) counted all @n.
+ */
+static int64_t model_batch(QZcomp *z, int n, int per_queue, uint64_t *lat_sum)
+{
+    uint32_t sel = ZCOMP_HIST_SEL(ZCOMP_HIST_ALL_QUEUES, ZCOMP_ALG_LZ4,
+                                  ZCOMP_OP_COMPRESS, ZCOMP_HIST_LATENCY);
+    int queues = n / per_queue;
+    int64_t t0;
+
+    for (int i = 0; i < n; i++) {
+        struct zcomp_sqe sqe = qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                          SRC_BUF, 65536,
+                                          DST_BUF + i * 0x10000, 65536, i);
+
+        qzcomp_push(z, i / per_queue, &sqe);
+    }
+    t0 = g_get_monotonic_time();
+    for (int q = 0; q < queues; q++) {
+        qzcomp_kick(z, q);
+    }
+    for (int i = 0; i < n; i++) {
+        g_assert_cmpint(qzcomp_reap(z, i / per_queue).status, ==, 0);
+    }
+    t0 = (g_get_monotonic_time() - t0) * 1000;
+    g_assert_cmpuint(hist_check(z, sel), ==, n);
+    *lat_sum = qzcomp_readq(z, ZCOMP_REG_HIST + ZCOMP_HIST_SUM_NS);
+    return t0;
+}
+
+/*
+ * The model is a floor: what is measured, @v, never comes in under
+ * @floor, but for a fraction @under. Returns whether it is within 10% of
+ * it; a slow host adds to it now and then, which is why the callers
+ * measure up to 3 times.
+ */
+static bool within_10pct(const char *what, double v, double floor,
+                         double under)
+{
+    g_test_message("%s: %.0f, set %.0f (%+.1f%%)", what, v, floor,
+                   100.0 * (v - floor) / floor);
+    g_assert_cmpfloat(v, >=, floor * (1 - under));
+    return v <= floor * 1.1;
+}
+
+/*
+ * The timing model (latency-ns, engine-bps, engines): what the device's
+ * own histograms and a driver measure matches the settings within 10%.
+ * The settings are large (milliseconds) against what the host adds, so
+ * that the check does not depend on the host's speed. The model is a
+ * floor, never undercut; the host can only add, so each check passes if
+ * one of 3 tries is within 10%.
+ */
+static void test_timing_model(const void *data)
+{
+    static const struct {
+        uint32_t engines, queues, workers;
+    } cases[] = {
+        { 1, 1, 1 }, { 4, 1, 1 }, { 2, 2, 2 }, { 1, 2, 2 },
+    };
+    const uint64_t bps = 20 * 1000 * 1000;
+    const double service = 65536.0 * 1e9 / bps;     /* 3.28 ms */
+    uint32_t lat = ZCOMP_HIST_SEL(0, ZCOMP_ALG_LZ4, ZCOMP_OP_COMPRESS,
+                                  ZCOMP_HIST_LATENCY);
+    g_autofree uint8_t *zero = g_malloc0(65536);
+    uint8_t page[4096];
+    bool ok = false;
+    QTestState *qts;
+    uint64_t sum;
+    QDict *rsp;
+    QZcomp *z;
+    int64_t t;
+
+    /* A fixed latency: 2 ms a request, 16 of them one at a time. */
+    memset(page, 'z', sizeof(page));
+    for (int try = 0; try < 3 && !ok; try++) {
+        z = zc_start("q35", "latency-ns=2000000");
+        qtest_memwrite(z->qts, SRC_BUF, page, sizeof(page));
+        qzcomp_enable(z);
+        queue_setup(z, 0, 32, 0);
+        t = g_get_monotonic_time();
+        for (int i = 0; i < 16; i++) {
+            g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS,
+                                                  ZCOMP_ALG_LZ4, SRC_BUF,
+                                                  4096, DST_BUF, 8192, i),
+                                 NULL), ==, 0);
+        }
+        t = g_get_monotonic_time() - t;
+        g_assert_cmpint(t, >=, 16 * 2000);
+        g_assert_cmpuint(hist_check(z, lat), ==, 16);
+        ok = within_10pct("latency-ns=2000000: mean latency, ns",
+                          hist_read(z, lat, ZCOMP_HIST_SUM_NS) / 16.0, 2e6,
+                          0.001);
+        zc_stop(z);
+    }
+    g_assert_true(ok);
+
+    /* Bad settings are refused, with the reason (pc: hotplug). */
+    qts = qtest_init("-machine pc -nodefaults");
+    rsp = qtest_qmp(qts, "{'execute': 'device_add', 'arguments': "
+                    "{'driver': 'zcomp-pci', 'latency-ns': 20000000}}");
+    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(rsp, "error"),
+                                          "desc"), "latency-ns must be"));
+    qobject_unref(rsp);
+    rsp = qtest_qmp(qts, "{'execute': 'device_add', 'arguments': "
+                    "{'driver': 'zcomp-pci', 'engine-bps': 1000}}");
+    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(rsp, "error"),
+                                          "desc"), "engine-bps must be"));
+    qobject_unref(rsp);
+    rsp = qtest_qmp(qts, "{'execute': 'device_add', 'arguments': "
+                    "{'driver': 'zcomp-pci', 'engines': 4}}");
+    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(rsp, "error"),
+                                          "desc"), "engines needs"));
+    qobject_unref(rsp);
+    qtest_quit(qts);
+
+    /*
+     * Throughput: 16 requests of 64 KiB rung at once, on @engines engines
+     * of 20 MB/s each, from one queue or two (two worker threads); the
+     * model runs engines in parallel whatever the host's threads. Request
+     * i (from 1) completes after ceil(i / engines) services.
+     */
+    for (int k = 0; k < ARRAY_SIZE(cases); k++) {
+        g_autofree gchar *props = g_strdup_printf(
+            "engine-bps=%" PRIu64 ",engines=%u,queues=%u,workers=%u",
+            bps, cases[k].engines, cases[k].queues, cases[k].workers);
+        double rate = (double)bps * cases[k].engines, mean = 0;
+        double under = 0.001;
+        bool rate_ok = false, mean_ok = false;
+
+        for (int i = 1; i <= 16; i++) {
+            mean += DIV_ROUND_UP(i, cases[k].engines) * service / 16;
+        }
+        /*
+         * With two queues, the second doorbell comes a little after the
+         * first, and its requests' latencies count from it.
+         */
+        if (cases[k].queues > 1) {
+            under = 0.02;
+        }
+        for (int try = 0; try < 3 && !(rate_ok && mean_ok); try++) {
+            g_autofree gchar *what = g_strdup_printf("%s: ns per MB", props);
+
+            z = zc_start("q35", props);
+            qtest_memwrite(z->qts, SRC_BUF, zero, 65536);
+            qzcomp_enable(z);
+            for (uint32_t q = 0; q < cases[k].queues; q++) {
+                queue_setup(z, q, 32, 0);
+            }
+            t = model_batch(z, 16, 16 / cases[k].queues, &sum);
+            /* As the driver sees it: time per MB, at most the model's. */
+            rate_ok |= within_10pct(what, t / (16 * 65536 / 1e6), 1e15 / rate,
+                                    0.001);
+            g_free(what);
+            what = g_strdup_printf("%s: mean latency, ns", props);
+            mean_ok |= within_10pct(what, sum / 16.0, mean, under);
+            zc_stop(z);
+        }
+        g_assert_true(rate_ok && mean_ok);
+    }
+
+    /*
+     * A reset frees the engines: with a batch booked on the one engine,
+     * a request after the reset waits one service, not the batch's.
+     */
+    ok = false;
+    for (int try = 0; try < 3 && !ok; try++) {
+        z = zc_start("q35", "engine-bps=20000000,engines=1");
+        qtest_memwrite(z->qts, SRC_BUF, zero, 65536);
+        qzcomp_enable(z);
+        queue_setup(z, 0, 32, 0);
+        for (int i = 0; i < 16; i++) {
+            struct zcomp_sqe sqe = qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4,
+                                              SRC_BUF, 65536, DST_BUF, 65536,
+                                              i);
+
+            qzcomp_push(z, 0, &sqe);
+        }
+        qzcomp_kick(z, 0);
+        qzcomp_reap(z, 0);
+        qzcomp_writel(z, ZCOMP_REG_CTRL, ZCOMP_CTRL_RESET);
+        qzcomp_enable(z);
+        queue_setup(z, 0, 32, 0);
+        model_batch(z, 1, 1, &sum);
+        ok = within_10pct("after a reset: latency, ns", sum, service, 0.001);
+        zc_stop(z);
+    }
+    g_assert_true(ok);
+}
+
 static void test_sync_mode(const void *data)
 {
     g_autoptr(GRand) r = g_rand_new_with_seed(9);
@@ -2848,6 +3042,8 @@ int main(int argc, char **argv)
     qtest_add_data_func("/zcomp-pci/stats", NULL, test_stats);
     qtest_add_data_func("/zcomp-pci/histograms", NULL, test_histograms);
     qtest_add_data_func("/zcomp-pci/sync-mode", NULL, test_sync_mode);
+    qtest_add_data_func("/zcomp-pci/timing-model", NULL,
+                        test_timing_model);
     qtest_add_data_func("/zcomp-pci/fault-injection", NULL,
                         test_fault_injection);
     qtest_add_data_func("/zcomp-pci/stop-and-migrate", NULL,
