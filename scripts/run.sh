@@ -6,7 +6,8 @@
 set -euo pipefail
 usage() {
     cat <<'USAGE'
-usage: scripts/run.sh [--kernel LINE] [--corpus FILE] [--alg LIST] [--rounds N] [--help]
+usage: scripts/run.sh [--kernel LINE] [--corpus FILE] [--alg LIST] [--rounds N]
+                     [--device-props PROPS] [--preset NAME] [--help]
 
   --kernel LINE  the guest's kernel line, resolved from Debian's archive:
                  6.1 (bookworm, the default), 6.12 (trixie) or 7
@@ -25,12 +26,21 @@ usage: scripts/run.sh [--kernel LINE] [--corpus FILE] [--alg LIST] [--rounds N] 
                  first, in one boot (default 3): every figure is printed
                  as its median (min-max), every ratio too, and a ratio
                  whose range holds 1.0 is marked n.s. (not significant).
+  --device-props PROPS
+                 more zcomp-pci properties, comma-separated, e.g.
+                 latency-ns=5000,engine-bps=500000000,engines=4: the
+                 device acts like a slower accelerator (its timing model,
+                 docs/specs/zcomp-pci.rst), compared with software.
+  --preset NAME  the timing model of an accelerator from public figures
+                 (docs/benchmarks.md): iaa, iaa-socket, hisi-zip or qat;
+                 --device-props come after it and win.
   --help         this text
 
 Prints the tables and writes a plot to .build/results-<kernel>.png.
 USAGE
 }
-kernel=6.1 corpus= algs=lz4,lzo,lz4hc,lzo-rle,zstd rounds=3
+kernel=6.1 corpus= algs=lz4,lzo,lz4hc,lzo-rle,zstd rounds=3 props= preset=
+. "$(dirname "$0")/lib/presets.sh"
 need() { [ "$2" -ge 2 ] || { echo "$1 needs a value" >&2; usage >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
     case $1 in
@@ -42,6 +52,10 @@ while [ $# -gt 0 ]; do
     --alg=*) algs=${1#--alg=}; shift ;;
     --rounds) need "$1" $#; rounds=$2; shift 2 ;;
     --rounds=*) rounds=${1#--rounds=}; shift ;;
+    --device-props) need "$1" $#; props=$2; shift 2 ;;
+    --device-props=*) props=${1#--device-props=}; shift ;;
+    --preset) need "$1" $#; preset=$2; shift 2 ;;
+    --preset=*) preset=${1#--preset=}; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -53,6 +67,14 @@ for a in ${algs//,/ }; do
     esac
 done
 [ -n "${algs//,/}" ] || { echo "--alg: no algorithm given" >&2; exit 2; }
+if [ -n "$preset" ]; then
+    p=$(zcomp_preset "$preset") ||
+        { echo "--preset: '$preset' is not one of: $zcomp_presets" >&2; exit 2; }
+    props=$p${props:+,$props}
+fi
+case $props in
+*[!A-Za-z0-9=,._-]*) echo "--device-props: '$props' has characters no property takes" >&2; exit 2 ;;
+esac
 case $rounds in
 ''|*[!0-9]*|0) echo "--rounds: '$rounds' is not a whole number of 1 or more" >&2; exit 2 ;;
 esac
@@ -67,6 +89,8 @@ fi
 export ZCOMP_KERNEL=$kernel
 . "$(dirname "$0")/lib/common.sh"
 export ZCOMP_APPEND="zalgs=$algs zrounds=$rounds"
+# The device of both benchmarks gets the user's properties.
+export ZCOMP_DEVICE_PROPS=$props
 if [ -n "$corpus" ]; then
     # Whole pages only: the guest compares them page by page.
     pages=$((size / 4096))
@@ -84,6 +108,7 @@ fi
 ninja -C "$ZCOMP_ROOT/build" >/dev/null
 "$ZCOMP_ROOT/scripts/setup/guest-prep.sh"
 kver=$(cat "$ZCOMP_GUEST/kver")
+[ -z "$props" ] || log "device: zcomp-pci,$props${preset:+ (preset $preset)}"
 # boot SCENARIO: its TAP and log lines in .build, shown if it fails
 boot() {
     "$ZCOMP_ROOT/scripts/tools/guest-boot.sh" "$1" > "$ZCOMP_GUEST/$1.tap" 2>&1 ||

@@ -7,6 +7,7 @@
 # QEMU options and kernel arguments for the kernel line booted
 # (ZCOMP_KERNEL). ZCOMP_APPEND adds kernel arguments; ZCOMP_DEVICE
 # replaces the header's device (e.g. zcomp-pci,workers=4; empty: none),
+# ZCOMP_DEVICE_PROPS adds properties to it (scripts/run.sh --device-props),
 # ZCOMP_SMP its vCPUs, ZCOMP_LIMIT its time limit. A guest that hangs is
 # killed at the limit. "#@ module: abi10" boots the driver of ABI 1.0.
 # Prints the scenario's results as TAP (scripts/lib/ztap.py): its own, then
@@ -58,6 +59,7 @@ if [ -z "$mem" ]; then
     mem=$((3 * corpus_mb + 768)); [ $mem -ge 1024 ] || mem=1024
 fi
 device=${ZCOMP_DEVICE-$(hdr device)}
+[ -z "$device" ] || device+=${ZCOMP_DEVICE_PROPS:+,$ZCOMP_DEVICE_PROPS}
 smp=${ZCOMP_SMP:-$(hdr smp)}
 args=(-smp "${smp:-1}" $(hdr qemu))
 [ -z "$device" ] || args+=(-device "$device")
