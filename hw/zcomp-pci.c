@@ -167,10 +167,11 @@ typedef struct ZcompQueue {
     /*
      * Time histograms (single writer: the @lock holder), and when each
      * ring slot's entry was submitted: the clock at the doorbell write
-     * that covered it (0: not known, e.g. after migration).
+     * that covered it (0: not known, e.g. after migration); @db_ns with
+     * histograms or the timing model.
      */
     ZcHists hists;
-    int64_t *db_ns;             /* atomic, max-ring entries; histograms */
+    int64_t *db_ns;             /* atomic, max-ring entries */
 } ZcompQueue;
 
 struct ZcompWorker {
@@ -853,22 +854,29 @@ static int64_t zcomp_service_ns(const ZcompCore *c,
     return ns;
 }
 
+/* A request's time on an engine of the timing model (zcomp_engine_take) */
+typedef struct ZcompBooking {
+    int64_t done;               /* when it completes (0: not booked) */
+    int32_t engine;             /* -1: none (engines=0) */
+    int64_t prev;               /* when the engine was free before */
+} ZcompBooking;
+
 /*
  * The timing model: when @sqe, submitted at @arrival, completes. It takes
  * the engine free first, from when that engine is free or the request
  * came, whichever is later, for zcomp_service_ns. Taken only if it is done
- * within @limit ns of @now; -1 otherwise, and nothing is taken.
+ * within @limit ns of @now; false otherwise, and nothing is taken.
  */
-static int64_t zcomp_engine_take(ZcompCore *c, const struct zcomp_sqe *sqe,
-                                 int64_t arrival, int64_t now,
-                                 uint64_t limit)
+static bool zcomp_engine_take(ZcompCore *c, const struct zcomp_sqe *sqe,
+                              int64_t arrival, int64_t now, uint64_t limit,
+                              ZcompBooking *b)
 {
-    int64_t service = zcomp_service_ns(c, sqe), done;
+    int64_t service = zcomp_service_ns(c, sqe);
     uint32_t e = 0;
 
     if (!c->engines) {
-        done = arrival + service;
-        return done <= now || done - now <= limit ? done : -1;
+        b->done = arrival + service;
+        return b->done <= now || b->done - now <= limit;
     }
     qemu_mutex_lock(&c->engine_lock);
     for (uint32_t i = 1; i < c->engines; i++) {
@@ -876,14 +884,31 @@ static int64_t zcomp_engine_take(ZcompCore *c, const struct zcomp_sqe *sqe,
             e = i;
         }
     }
-    done = MAX(arrival, c->engine_free[e]) + service;
-    if (done > now && done - now > limit) {
-        done = -1;
-    } else {
-        c->engine_free[e] = done;
+    b->done = MAX(arrival, c->engine_free[e]) + service;
+    if (b->done > now && b->done - now > limit) {
+        qemu_mutex_unlock(&c->engine_lock);
+        return false;
     }
+    b->engine = e;
+    b->prev = c->engine_free[e];
+    c->engine_free[e] = b->done;
     qemu_mutex_unlock(&c->engine_lock);
-    return done;
+    return true;
+}
+
+/*
+ * A booked request was dropped: it runs again from its entry, so its
+ * engine is free again when nothing was booked after it.
+ */
+static void zcomp_engine_give_back(ZcompCore *c, const ZcompBooking *b)
+{
+    if (b->engine >= 0) {
+        qemu_mutex_lock(&c->engine_lock);
+        if (c->engine_free[b->engine] == b->done) {
+            c->engine_free[b->engine] = b->prev;
+        }
+        qemu_mutex_unlock(&c->engine_lock);
+    }
 }
 
 /* The timing model after a reset: every engine free. */
@@ -897,19 +922,20 @@ static void zcomp_engines_reset(ZcompCore *c)
 }
 
 /*
- * Hold @q's running request until @done (the clock), or until it is
- * dropped; without @lock. A worker (@may_sleep) sleeps in steps of 1 ms at
- * most, so that a drop is seen soon, and spins the last ZCOMP_SPIN_NS; a
- * vCPU on a SYNC doorbell, whose wait its budget bounds, spins, as a CPU
- * waiting for a synchronous accelerator does.
+ * Hold @q's running request until @done (the clock), or until the step of
+ * @epoch is dropped; without @lock. A worker (@may_sleep) sleeps in steps
+ * of 1 ms at most, so that it sees a drop within 1 ms, and spins the last
+ * ZCOMP_SPIN_NS; a vCPU on a SYNC doorbell, whose wait its budget bounds,
+ * spins, as a CPU waiting for a synchronous accelerator does.
  */
-static void zcomp_engine_wait(ZcompQueue *q, int64_t done, bool may_sleep)
+static void zcomp_engine_wait(ZcompQueue *q, uint32_t epoch, int64_t done,
+                              bool may_sleep)
 {
     int64_t left;
 
     while ((left = done - get_clock()) > 0 &&
-           qatomic_read(&q->epoch) == q->step_epoch) {
-        if (may_sleep && left > ZCOMP_SPIN_NS) {
+           qatomic_read(&q->epoch) == epoch) {
+        if (may_sleep && left >= ZCOMP_SPIN_NS + SCALE_US) {
             g_usleep(MIN(left - ZCOMP_SPIN_NS, SCALE_MS) / SCALE_US);
         } else {
             cpu_relax();
@@ -918,43 +944,50 @@ static void zcomp_engine_wait(ZcompQueue *q, int64_t done, bool may_sleep)
 }
 
 /*
+ * The timing model: book the entry @sqe at the head of @q, whose input is
+ * fetched, on an engine. On a SYNC doorbell (@sync_budget, what is left
+ * of it after the request's price) only if its wait fits: the budget
+ * shrinks by it. @lock held. False: it goes to the worker.
+ */
+static bool zcomp_engine_book(ZcompQueue *q, const struct zcomp_sqe *sqe,
+                              uint64_t *sync_budget, ZcompBooking *b)
+{
+    uint64_t left = sync_budget ? *sync_budget : UINT64_MAX;
+    int64_t now = get_clock(), wait;
+    int64_t arrival = qatomic_read(&q->db_ns[q->ring.sq_head]);
+
+    if (!zcomp_engine_take(q->core, sqe, arrival > 0 ? arrival : now, now,
+                           left, b)) {
+        trace_zcomp_engine_defer(q->index, sqe->tag, b->done - now, left);
+        b->done = 0;
+        return false;
+    }
+    wait = MAX(b->done - now, 0);
+    trace_zcomp_engine_wait(q->index, sqe->tag, wait);
+    if (sync_budget) {
+        *sync_budget -= wait;
+    }
+    return true;
+}
+
+/*
  * Whether the entry @sqe at the head of @q may run now: on a SYNC doorbell,
- * if its price fits *@sync_budget (NULL: a worker, no limit; the budget
- * shrinks by it), and with the timing model, it holds the thread until
- * *@done (0: no model), which counts against the budget as well. @lock
- * held.
+ * if its price fits *@sync_budget, which shrinks by it. @lock held.
  */
 static bool zcomp_admit(ZcompQueue *q, const struct zcomp_sqe *sqe,
-                        uint64_t *sync_budget, int64_t *done)
+                        uint64_t *sync_budget)
 {
-    ZcompCore *c = q->core;
-    uint64_t cost = 0, left = sync_budget ? *sync_budget : UINT64_MAX;
+    uint64_t cost;
 
-    *done = 0;
-    if (sync_budget) {
-        cost = zcomp_sync_cost(sqe, &c->limits);
-        if (cost > left) {
-            trace_zcomp_sync_defer(q->index, sqe->tag, cost, left);
-            return false;
-        }
+    if (!sync_budget) {
+        return true;
     }
-    if (c->timed) {
-        int64_t now = get_clock(), wait;
-        int64_t arrival = qatomic_read(&q->db_ns[q->ring.sq_head]);
-
-        *done = zcomp_engine_take(c, sqe, arrival > 0 ? arrival : now, now,
-                                  left);
-        if (*done < 0) {
-            trace_zcomp_sync_defer(q->index, sqe->tag, cost, left);
-            return false;
-        }
-        wait = MAX(*done - now, 0);
-        trace_zcomp_engine_wait(q->index, sqe->tag, wait);
-        cost = MAX(cost, (uint64_t)wait);
+    cost = zcomp_sync_cost(sqe, &q->core->limits);
+    if (cost > *sync_budget) {
+        trace_zcomp_sync_defer(q->index, sqe->tag, cost, *sync_budget);
+        return false;
     }
-    if (sync_budget) {
-        *sync_budget -= cost;
-    }
+    *sync_budget -= cost;
     return true;
 }
 
@@ -1052,8 +1085,9 @@ static ZcompStep zcomp_queue_step(ZcompQueue *q, uint64_t *sync_budget)
 {
     ZcompCore *c = q->core;
     struct zcomp_sqe sqe;
-    uint32_t out_len = 0, fault;
-    int64_t codec_ns, done;
+    ZcompBooking booking = { .engine = -1 };
+    uint32_t out_len = 0, fault, epoch;
+    int64_t codec_ns;
     uint8_t status;
 
     qemu_mutex_lock(&q->lock);
@@ -1061,14 +1095,17 @@ static ZcompStep zcomp_queue_step(ZcompQueue *q, uint64_t *sync_budget)
      * The epoch first: what drops requests changes the state, then bumps
      * the epoch. So either the check below sees the new state, or the
      * commit sees a new epoch, even if the queue is runnable again by then
-     * (reset, then enabled again).
+     * (reset, then enabled again). It becomes the step's only if this
+     * thread runs the step: one that finds the queue busy must not change
+     * the epoch that the busy thread checks.
      */
-    q->step_epoch = qatomic_load_acquire(&q->epoch);
+    epoch = qatomic_load_acquire(&q->epoch);
     if (q->busy || !zcomp_queue_runnable(q) ||
         q->ring.sq_head == qatomic_load_acquire(&q->sq_tail)) {
         qemu_mutex_unlock(&q->lock);
         return ZCOMP_STEP_IDLE;
     }
+    q->step_epoch = epoch;
     zcomp_in_request = true;
     q->xlate_dropped = false;
     fault = zcomp_map_rings(q);
@@ -1083,10 +1120,8 @@ static ZcompStep zcomp_queue_step(ZcompQueue *q, uint64_t *sync_budget)
         zcomp_request_irq(q);
         goto out;
     }
-    if (!zcomp_admit(q, &sqe, sync_budget, &done)) {
-        zcomp_in_request = false;
-        qemu_mutex_unlock(&q->lock);
-        return ZCOMP_STEP_DEFERRED;
+    if (!zcomp_admit(q, &sqe, sync_budget)) {
+        goto deferred;
     }
     if (!(qatomic_read(&q->dev->ctrl) & ZCOMP_CTRL_ENABLE)) {
         if (!zcomp_queue_complete(q, &sqe, ZCOMP_ST_NOT_ENABLED, 0, -1)) {
@@ -1102,6 +1137,9 @@ static ZcompStep zcomp_queue_step(ZcompQueue *q, uint64_t *sync_budget)
         }
         goto out;
     }
+    if (c->timed && !zcomp_engine_book(q, &sqe, sync_budget, &booking)) {
+        goto deferred;
+    }
 
     /* The codec: scratch memory only, nothing held. */
     q->busy = true;
@@ -1110,8 +1148,8 @@ static ZcompStep zcomp_queue_step(ZcompQueue *q, uint64_t *sync_budget)
     codec_ns = c->histograms ? get_clock() : 0;
     status = zc_run_codec(&c->limits, q->scratch, &sqe, &out_len);
     codec_ns = c->histograms ? get_clock() - codec_ns : -1;
-    if (done) {
-        zcomp_engine_wait(q, done, !sync_budget);
+    if (booking.done) {
+        zcomp_engine_wait(q, epoch, booking.done, !sync_budget);
     }
     qemu_mutex_lock(&q->lock);
     zcomp_in_request = true;
@@ -1136,16 +1174,21 @@ out:
     qemu_mutex_unlock(&q->lock);
     return ZCOMP_STEP_RAN;
 dropped:
+    zcomp_engine_give_back(c, &booking);
     zcomp_in_request = false;
     qemu_mutex_unlock(&q->lock);
     return ZCOMP_STEP_DROPPED;
+deferred:
+    zcomp_in_request = false;
+    qemu_mutex_unlock(&q->lock);
+    return ZCOMP_STEP_DEFERRED;
 }
 
 static void zcomp_core_free(ZcompCore *c)
 {
     for (uint32_t i = 0; i < c->num_queues; i++) {
         zc_scratch_free(c->queues[i].scratch);
-        g_free(c->queues[i].db_ns);   /* NULL without histograms */
+        g_free(c->queues[i].db_ns);   /* NULL without histograms or model */
         qemu_mutex_destroy(&c->queues[i].lock);
     }
     for (uint32_t i = 0; i < c->num_workers; i++) {
@@ -1178,7 +1221,9 @@ static void *zcomp_worker_thread(void *opaque)
     rcu_register_thread();
 #ifdef CONFIG_LINUX
     /* The timing model's sleeps end on time, not up to 50 us late. */
-    prctl(PR_SET_TIMERSLACK, 1UL);
+    if (c->timed) {
+        prctl(PR_SET_TIMERSLACK, 1UL);
+    }
 #endif
     for (;;) {
         bool progress = false;
