@@ -36,7 +36,8 @@ usage: scripts/run.sh [--kernel LINE] [--corpus FILE] [--alg LIST] [--rounds N]
                  --device-props come after it and win.
   --help         this text
 
-Prints the tables and writes a plot to .build/results-<kernel>.png.
+Prints the tables and writes a plot to .build/results-<kernel>.png
+(results-<kernel>-<preset>.png with --preset, -props with --device-props).
 USAGE
 }
 kernel=6.1 corpus= algs=lz4,lzo,lz4hc,lzo-rle,zstd rounds=3 props= preset=
@@ -132,7 +133,10 @@ boot zswap-bench
 echo
 echo "driver counters after the zswap run (debugfs zcomp_pci/stats):"
 grep '^ZINFO stats' "$ZCOMP_GUEST/zswap-bench.log" | sed 's/^ZINFO stats /  /'
-plot=$ZCOMP_BUILD/results-$kver.png
+# a timing model's plot apart from the device's own
+tag=
+if [ -n "$preset" ]; then tag=-$preset; elif [ -n "$props" ]; then tag=-props; fi
+plot=$ZCOMP_BUILD/results-$kver$tag.png
 /usr/bin/python3 "${results[@]}" plot "$plot" --kernel "$kver" \
     --zram "$ZCOMP_GUEST/bench.log" --zswap "$ZCOMP_GUEST/zswap-bench.log" >/dev/null
 echo
