@@ -113,6 +113,25 @@ struct zc_slot {
 
 struct zc_dev;
 
+/*
+ * Where a polled request's time goes in the driver (module parameter
+ * phase_times; debugfs zcomp_pci/phases): ns summed over @requests.
+ */
+enum zc_phase {
+	ZC_PH_LOAD,		/* DMA mapping or bounce copy, descriptor */
+	ZC_PH_DOORBELL,		/* the doorbell write: its MMIO exit, and
+				 * what the device ran on this vCPU (SYNC)
+				 */
+	ZC_PH_WAIT,		/* polling for the completion */
+	ZC_PH_FINISH,		/* result, unmapping or copy back, ring */
+	ZC_PH_NR
+};
+
+struct zc_phases {
+	u64 requests;
+	u64 ns[ZC_PH_NR];
+};
+
 struct zc_queue {
 	struct zc_dev *zd;
 	u16 qid;
@@ -132,6 +151,7 @@ struct zc_queue {
 	unsigned long progress;		/* jiffies of the last completion */
 	struct zc_slot *slots;
 	void __iomem *doorbell;
+	struct zc_phases phases;	/* polled queues, under @lock */
 };
 
 struct zc_vec {
@@ -202,6 +222,7 @@ static inline void zc_wr(struct zc_dev *zd, u32 off, u32 val)
 void zc_schedule_recovery(struct zc_dev *zd);
 void zc_stall(struct zc_dev *zd);
 struct zc_dev *zc_active_get(void);
+extern const char *const zc_phase_names[ZC_PH_NR];
 void zc_active_put(void);
 
 /* zc_queue.c */

@@ -36,6 +36,28 @@ static const struct kernel_param_ops zc_poll_timeout_ops = {
 module_param_cb(poll_timeout_us, &zc_poll_timeout_ops, &poll_timeout_us, 0644);
 MODULE_PARM_DESC(poll_timeout_us, "busy-wait limit of a polled request before software fallback, 100 to 100000");
 
+static bool phase_times;
+module_param(phase_times, bool, 0644);
+MODULE_PARM_DESC(phase_times, "time each phase of a polled request (debugfs zcomp_pci/phases); off by default: it costs five clock reads a request");
+
+const char *const zc_phase_names[ZC_PH_NR] = {
+	[ZC_PH_LOAD] = "load", [ZC_PH_DOORBELL] = "doorbell",
+	[ZC_PH_WAIT] = "wait", [ZC_PH_FINISH] = "finish",
+};
+
+/* With phase_times, the end of phase @ph of @q's request at *@t (lock held) */
+static void zc_phase_end(struct zc_queue *q, bool timed, enum zc_phase ph,
+			 u64 *t)
+{
+	u64 now;
+
+	if (!timed)
+		return;
+	now = ktime_get_ns();
+	q->phases.ns[ph] += now - *t;
+	*t = now;
+}
+
 static void zc_wr64(struct zc_dev *zd, u32 off, u64 val)
 {
 	zc_wr(zd, off, lower_32_bits(val));
@@ -200,9 +222,11 @@ int zc_poll_request(struct zc_dev *zd, struct zc_job *job,
 		    enum zc_fallback *why)
 {
 	struct zc_queue *q = &zd->q[raw_smp_processor_id() % zd->npoll];
+	bool timed = READ_ONCE(phase_times);
 	struct zcomp_cqe *cqe;
 	u32 idx, out;
 	bool mapped;
+	u64 t = 0;
 	int ret;
 
 	if (!job->slen || !job->dlen) {
@@ -219,15 +243,19 @@ int zc_poll_request(struct zc_dev *zd, struct zc_job *job,
 		*why = ZC_FB_NODEV;
 		return -EIO;
 	}
+	if (timed)
+		t = ktime_get_ns();
 	idx = q->tail;
 	if (!zc_job_load(q, idx, job)) {
 		spin_unlock(&q->lock);
 		*why = ZC_FB_TOO_LARGE;
 		return -EIO;
 	}
+	zc_phase_end(q, timed, ZC_PH_LOAD, &t);
 	q->tail = (idx + 1) & (q->size - 1);
 	/* writel() orders the descriptor before the doorbell. */
 	writel(q->tail, q->doorbell);
+	zc_phase_end(q, timed, ZC_PH_DOORBELL, &t);
 
 	cqe = &q->cq[idx];
 	if (!zc_poll_wait(q, cqe)) {
@@ -244,6 +272,7 @@ int zc_poll_request(struct zc_dev *zd, struct zc_job *job,
 		*why = ZC_FB_TIMEOUT;
 		return -EIO;
 	}
+	zc_phase_end(q, timed, ZC_PH_WAIT, &t);
 	ret = zc_job_result(job, cqe, &out);
 	mapped = job->mapped;
 	zc_job_unmap(zd, job);
@@ -255,6 +284,8 @@ int zc_poll_request(struct zc_dev *zd, struct zc_job *job,
 	q->head = q->tail;
 	if (q->head == 0)
 		q->phase ^= 1;
+	zc_phase_end(q, timed, ZC_PH_FINISH, &t);
+	q->phases.requests += timed;
 	spin_unlock(&q->lock);
 	*why = ZC_FB_ERROR;
 	return ret;

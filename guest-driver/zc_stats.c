@@ -218,6 +218,44 @@ static int zc_inject_get(void *data, u64 *val)
 	return 0;
 }
 
+/*
+ * The polled queues' phase times (phase_times): a line per queue, then
+ * what one clock read costs here, which each phase includes once.
+ */
+static int zc_phases_show(struct seq_file *m, void *v)
+{
+	struct zc_dev *zd = zc_active_get();
+	u64 t0, t1;
+	u32 i;
+	int p;
+
+	if (!zd) {
+		seq_puts(m, "no device\n");
+		goto out;
+	}
+	for (i = 0; i < zd->npoll; i++) {
+		struct zc_queue *q = &zd->q[i];
+		struct zc_phases ph;
+		unsigned long flags;
+
+		spin_lock_irqsave(&q->lock, flags);
+		ph = q->phases;
+		spin_unlock_irqrestore(&q->lock, flags);
+		seq_printf(m, "queue %u requests %llu", i, ph.requests);
+		for (p = 0; p < ZC_PH_NR; p++)
+			seq_printf(m, " %s %llu", zc_phase_names[p], ph.ns[p]);
+		seq_putc(m, '\n');
+	}
+	t0 = ktime_get_ns();
+	for (p = 0; p < 1000; p++)
+		t1 = ktime_get_ns();
+	seq_printf(m, "clock_read_ps %llu\n", t1 - t0);
+out:
+	zc_active_put();
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(zc_phases);
+
 static int zc_inject_set(void *data, u64 val)
 {
 	if (val > INT_MAX)
@@ -236,6 +274,7 @@ void zc_debugfs_init(void)
 	debugfs_create_file("stats", 0444, zc_debugfs, NULL, &zc_stats_fops);
 	debugfs_create_file("histograms", 0444, zc_debugfs, NULL,
 			    &zc_hist_fops);
+	debugfs_create_file("phases", 0444, zc_debugfs, NULL, &zc_phases_fops);
 	debugfs_create_file("device_reset", 0200, zc_debugfs, NULL,
 			    &zc_device_reset_fops);
 	debugfs_create_file_unsafe("inject_errors", 0600, zc_debugfs, NULL,

@@ -12,9 +12,12 @@ alternating in one boot, and print one line per row and round:
   ZTABLE LABEL round R orig N compr N used N W ZBENCH write ... R ZBENCH read ...
   ZSWAP LABEL round R driver D wall_s S cpu_s S zswpout N zswpin N peak_pages N N
   ZHIST LABEL round R write LC LNS CC CNS LC LNS CC CNS
+  ZPHASE LABEL round R write N LOAD DB WAIT FIN PS N LOAD DB WAIT FIN PS
 (ZHIST: the device's own time histograms, ABI 1.2, summed over its queues,
 before and after a device row's writes: latency count and ns, codec count
-and ns.)
+and ns. ZPHASE, with zphases=1 only: the driver's phase times of polled
+requests, before and after: requests, ns in each phase, and the ps one
+clock read costs.)
 Each figure is given as its median and, in brackets, its min-max over the
 rounds. A ratio is taken per round (device and software of the same round)
 and given so too; where its min-max holds 1.0 it is marked "n.s." (not
@@ -40,6 +43,8 @@ ZRAM = re.compile(
     r"bytes (\d+) wall_s (\S+) mbps (\S+) busy_s (\S+) R ZBENCH read "
     r"bytes \d+ wall_s (\S+) mbps (\S+) busy_s (\S+)")
 ZHIST = re.compile(r"ZHIST (\S+) round (\d+) write" + r" (\d+)" * 8)
+ZPHASE = re.compile(r"ZPHASE (\S+) round (\d+) write" + r" (\d+)" * 12)
+PHASES = ("load", "doorbell", "wait", "finish")
 ZSWAP = re.compile(
     r"ZSWAP (\S+) round (\d+) driver (\S+) wall_s (\S+) cpu_s (\S+) "
     r"zswpout (\d+) zswpin (\d+) peak_pages (\d+) (\d+)")
@@ -74,6 +79,18 @@ def zhist_rows(path):
         return dict(reqs=b[0] - a[0], lat_ns=b[1] - a[1],
                     codec_ns=b[3] - a[3])
     return table_rows(path, ZHIST, delta)
+
+
+def zphase_rows(path):
+    """{label: {round: the driver's phase deltas of a device row's
+    writes}}: requests, ns per phase, and one clock read's cost in ns."""
+    def delta(g):
+        a, b = [int(x) for x in g[:6]], [int(x) for x in g[6:]]
+        d = dict(reqs=b[0] - a[0], clock_ns=b[5] / 1000)
+        for i, ph in enumerate(PHASES):
+            d[ph] = b[1 + i] - a[1 + i]
+        return d
+    return table_rows(path, ZPHASE, delta)
 
 
 def zswap_rows(path):
@@ -225,6 +242,51 @@ def zram_table(log, host_bench=None, kernel="6.1"):
               "flight at once (7.x zram batches a bio's pages on the "
               "interrupt queues): queueing includes the wait behind the "
               "others, and the page's time does not split")
+    phase_table(rows, hist, zphase_rows(log), pages, zram_us)
+
+
+def phase_table(rows, hist, ph, pages, zram_us):
+    """The offload split further by the driver's own phase times
+    (zphases=1): where the guest's time goes around the device's."""
+    table = []
+    for alg in algs_in(rows):
+        label = alg + "-device"
+        d, h, p = rows.get(label, {}), hist.get(label, {}), ph.get(label, {})
+        rnds = sorted(r for r in set(d) & set(h) & set(p) & set(zram_us)
+                      if p[r]["reqs"] > 0 and h[r]["reqs"] > 0)
+        if not rnds:
+            continue
+        us = {k: [p[r][k] / pages / 1e3 for r in rnds] for k in PHASES}
+        lat = [h[r]["lat_ns"] / pages / 1e3 for r in rnds]
+        total = [d[r]["w_s"] / pages * 1e6 for r in rnds]
+        # doorbell write and polling, less what the device took from the
+        # doorbell's arrival to the completion it posted
+        exit_ = [db + w - a for db, w, a in
+                 zip(us["doorbell"], us["wait"], lat)]
+        outside = [t - zram_us[r] - sum(us[k][i] for k in PHASES)
+                   for i, (r, t) in enumerate(zip(rnds, total))]
+        table.append([alg] + [spread(us[k], "%.2f") for k in PHASES] +
+                     [spread(exit_, "%.2f"), spread(outside, "%.2f"),
+                      "%.2f" % statistics.median(p[r]["reqs"] / pages
+                                                 for r in rnds),
+                      "%.0f" % statistics.median(p[r]["clock_ns"]
+                                                 for r in rnds)])
+    if not table:
+        return
+    print("\nthe offload in the driver (zphases=1: phase_times; us per page "
+          "written, median (min-max)): load: DMA mapping or bounce copy and "
+          "the descriptor; doorbell: the doorbell write, which on a SYNC "
+          "queue runs the request on the vCPU; wait: polling for the "
+          "completion; finish: result, unmapping, ring; exit: doorbell + "
+          "wait less the device's doorbell-to-completion time (the MMIO "
+          "exit and return under TCG, and the completion's discovery); "
+          "outside: the total less zram's own cost and the four phases (the "
+          "crypto API and the driver's entry, zram's per-page work beyond a "
+          "zero page); req/page: polled requests timed per page; clock ns: "
+          "one clock read, which each phase holds once")
+    print(tabulate(table, headers=("alg",) + PHASES + (
+        "exit", "outside", "req/page", "clock ns"),
+        tablefmt="simple", disable_numparse=True))
 
 
 def zswap_table(log, kernel):

@@ -17,8 +17,10 @@ row() { # LABEL NAME FILE
     case $1 in
     *-device)
         h0=$(zhist "${1%-device}" compress)
+        [ -z "$PHASES" ] || p0=$(zphase)
         w=$(zbench write /dev/zram0 "$3")
-        echo "ZHIST $1 round $round write $h0 $(zhist "${1%-device}" compress)" ;;
+        echo "ZHIST $1 round $round write $h0 $(zhist "${1%-device}" compress)"
+        [ -z "$PHASES" ] || echo "ZPHASE $1 round $round write $p0 $(zphase)" ;;
     *) w=$(zbench write /dev/zram0 "$3") ;;
     esac
     echo 3 > /proc/sys/vm/drop_caches
@@ -28,6 +30,13 @@ row() { # LABEL NAME FILE
     [ "$label" = zero ] || check "bench-$1-round-$round-integrity" zram_verify zram0
 }
 P=/sys/module/zcomp_pci/parameters/dma_map
+# zphases=1 (by hand: docs/benchmarks.md): the driver times each phase of
+# a polled request (phase_times, five clock reads a request), and a ZPHASE
+# line per device row gives them.
+PHASES=
+if grep -q 'zphases=1' /proc/cmdline; then
+    echo 1 > /sys/module/zcomp_pci/parameters/phase_times && PHASES=1
+fi
 device_rows() { # ALG: the driver's two ways to hand zram's buffers to the device
     echo 0 > $P; label= row "$1-bounce" "$(zram_drv $1)" /corpus.bin
     echo 1 > $P; label= row "$1-device" "$(zram_drv $1)" /corpus.bin

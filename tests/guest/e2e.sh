@@ -70,6 +70,21 @@ if zram_uses_crypto; then
     done
     grep '^queue all' /sys/kernel/debug/zcomp_pci/histograms | cut -d' ' -f1-10 | sed 's/^/ZINFO histograms /'
 
+    # The driver's phase times (phase_times, off by default): off, a zram
+    # round trip times nothing; on, its polled requests and each phase.
+    PT=/sys/module/zcomp_pci/parameters/phase_times
+    p0=$(zphase)
+    check driver-phases-off-integrity zram_roundtrip zram0 $(zram_dev lz4)
+    p1=$(zphase)
+    check driver-phases-off-untimed zphase_untimed "$p0" "$p1"
+    echo 1 > $PT
+    check driver-phases-on-integrity zram_roundtrip zram0 $(zram_dev lz4)
+    echo 0 > $PT
+    p2=$(zphase)
+    check driver-phases-on-timed zphase_timed "$p1" "$p2"
+    echo "ZINFO phases $p2"
+    echo 1 > /sys/block/zram0/reset
+
     # Recompression of idle pages with lz4hc on the device (zram with
     # CONFIG_ZRAM_MULTI_COMP: ours from 6.12; Debian's 6.1 has none).
     if [ -e /sys/block/zram0/recomp_algorithm ]; then

@@ -127,6 +127,28 @@ zram_part_roundtrip() {
         [ "$(dd if=/dev/$1 bs=1M count=$2 iflag=direct 2>/dev/null | sha256sum)" = \
           "$(head -c $(($2 << 20)) /corpus.bin | sha256sum)" ]
 }
+# zphase: the driver's phase times of polled requests (module parameter
+# phase_times, debugfs zcomp_pci/phases), summed over the polled queues:
+# "REQUESTS LOAD DOORBELL WAIT FINISH CLOCK_PS" (ns; CLOCK_PS: one clock
+# read's cost)
+zphase() {
+    awk '$1 == "queue" { n += $4; l += $6; d += $8; w += $10; f += $12 }
+        $1 == "clock_read_ps" { c = $2 }
+        END { printf "%.0f %.0f %.0f %.0f %.0f %.0f\n", n, l, d, w, f, c }' \
+        /sys/kernel/debug/zcomp_pci/phases
+}
+# zphase_untimed BEFORE AFTER (zphase's): nothing timed in between
+zphase_untimed() {
+    set -- $1 $2
+    [ "$1 $2 $3 $4 $5" = "$7 $8 $9 ${10} ${11}" ]
+}
+# zphase_timed BEFORE AFTER (zphase's): requests were timed, and each
+# phase took time
+zphase_timed() {
+    set -- $1 $2
+    [ "${7}" -gt "$1" ] && [ "${8}" -gt "$2" ] && [ "${9}" -gt "$3" ] &&
+        [ "${10}" -gt "$4" ] && [ "${11}" -gt "$5" ] && [ "${12}" -gt 0 ]
+}
 # zhist ALG OP: the device's own times (ABI 1.2 histograms, debugfs
 # zcomp_pci/histograms), summed over its queues, for ALG and OP (compress,
 # decompress): "LATENCY_COUNT LATENCY_NS CODEC_COUNT CODEC_NS", zeros
