@@ -1,7 +1,7 @@
 # zswap in software next to zswap on the device (polled queues, the
 # default, and interrupt queues: acomp_poll=0), same workload, same boot:
 # memtouch fills 128 MiB in a 96 MiB memory cgroup (so much of it goes
-# through zswap) and verifies every page. Backing swap: zram in software.
+# through zswap), one thread per vCPU, and verifies every page. Backing swap: zram in software.
 # Per row: wall time, guest CPU time (all CPUs, /proc/stat), pages
 # compressed into zswap (memory.stat zswpout) and read back (zswpin), and
 # at the peak of the run the pages stored and their compressed size.
@@ -11,6 +11,9 @@
 load_driver
 cgroup_init 96M
 Z=/sys/kernel/debug/zswap
+# memtouch's threads: one per vCPU (1 on the main job's guest)
+THREADS=$(grep -c '^processor' /proc/cpuinfo)
+echo "ZINFO zswap-bench: memtouch threads $THREADS"
 busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 mstat() { awk -v k="$1" '$1 == k { print $2 }' /sys/fs/cgroup/squeeze/memory.stat; }
 now() { awk '{ print $1 }' /proc/uptime; }
@@ -30,7 +33,7 @@ row() { # LABEL DRIVER
     rm -f /tmp/stop /tmp/peak
     sample &
     o0=$(mstat zswpout) i0=$(mstat zswpin) b0=$(busy) t0=$(now)
-    if squeezed 128 1 2; then v=ok; else v=FAIL; fi
+    if squeezed 128 $THREADS 2; then v=ok; else v=FAIL; fi
     t1=$(now) b1=$(busy) o1=$(mstat zswpout) i1=$(mstat zswpin)
     touch /tmp/stop
     wait
