@@ -222,10 +222,10 @@ static inline void zc_wr(struct zc_dev *zd, u32 off, u32 val)
 void zc_schedule_recovery(struct zc_dev *zd);
 void zc_stall(struct zc_dev *zd);
 struct zc_dev *zc_active_get(void);
-extern const char *const zc_phase_names[ZC_PH_NR];
 void zc_active_put(void);
 
 /* zc_queue.c */
+extern const char *const zc_phase_names[ZC_PH_NR];
 int zc_poll_request(struct zc_dev *zd, struct zc_job *job,
 		    enum zc_fallback *why);
 int zc_irq_submit(struct zc_dev *zd, struct zc_job *job,

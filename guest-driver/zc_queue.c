@@ -40,21 +40,25 @@ static bool phase_times;
 module_param(phase_times, bool, 0644);
 MODULE_PARM_DESC(phase_times, "time each phase of a polled request (debugfs zcomp_pci/phases); off by default: it costs five clock reads a request");
 
+static struct lock_class_key zc_poll_lock_key;
+
 const char *const zc_phase_names[ZC_PH_NR] = {
 	[ZC_PH_LOAD] = "load", [ZC_PH_DOORBELL] = "doorbell",
 	[ZC_PH_WAIT] = "wait", [ZC_PH_FINISH] = "finish",
 };
 
-/* With phase_times, the end of phase @ph of @q's request at *@t (lock held) */
-static void zc_phase_end(struct zc_queue *q, bool timed, enum zc_phase ph,
-			 u64 *t)
+/*
+ * With phase_times (@ns), the end of phase @ph of a request at *@t; the
+ * request's times are added to its queue's when it completes.
+ */
+static void zc_phase_end(u64 *ns, enum zc_phase ph, u64 *t)
 {
 	u64 now;
 
-	if (!timed)
+	if (!ns)
 		return;
 	now = ktime_get_ns();
-	q->phases.ns[ph] += now - *t;
+	ns[ph] = now - *t;
 	*t = now;
 }
 
@@ -222,12 +226,12 @@ int zc_poll_request(struct zc_dev *zd, struct zc_job *job,
 		    enum zc_fallback *why)
 {
 	struct zc_queue *q = &zd->q[raw_smp_processor_id() % zd->npoll];
-	bool timed = READ_ONCE(phase_times);
+	u64 phase_ns[ZC_PH_NR] = {}, *ns = READ_ONCE(phase_times) ? phase_ns : NULL;
 	struct zcomp_cqe *cqe;
 	u32 idx, out;
 	bool mapped;
 	u64 t = 0;
-	int ret;
+	int ret, p;
 
 	if (!job->slen || !job->dlen) {
 		*why = ZC_FB_TOO_LARGE;
@@ -243,7 +247,7 @@ int zc_poll_request(struct zc_dev *zd, struct zc_job *job,
 		*why = ZC_FB_NODEV;
 		return -EIO;
 	}
-	if (timed)
+	if (ns)
 		t = ktime_get_ns();
 	idx = q->tail;
 	if (!zc_job_load(q, idx, job)) {
@@ -251,11 +255,11 @@ int zc_poll_request(struct zc_dev *zd, struct zc_job *job,
 		*why = ZC_FB_TOO_LARGE;
 		return -EIO;
 	}
-	zc_phase_end(q, timed, ZC_PH_LOAD, &t);
+	zc_phase_end(ns, ZC_PH_LOAD, &t);
 	q->tail = (idx + 1) & (q->size - 1);
 	/* writel() orders the descriptor before the doorbell. */
 	writel(q->tail, q->doorbell);
-	zc_phase_end(q, timed, ZC_PH_DOORBELL, &t);
+	zc_phase_end(ns, ZC_PH_DOORBELL, &t);
 
 	cqe = &q->cq[idx];
 	if (!zc_poll_wait(q, cqe)) {
@@ -272,7 +276,7 @@ int zc_poll_request(struct zc_dev *zd, struct zc_job *job,
 		*why = ZC_FB_TIMEOUT;
 		return -EIO;
 	}
-	zc_phase_end(q, timed, ZC_PH_WAIT, &t);
+	zc_phase_end(ns, ZC_PH_WAIT, &t);
 	ret = zc_job_result(job, cqe, &out);
 	mapped = job->mapped;
 	zc_job_unmap(zd, job);
@@ -284,8 +288,12 @@ int zc_poll_request(struct zc_dev *zd, struct zc_job *job,
 	q->head = q->tail;
 	if (q->head == 0)
 		q->phase ^= 1;
-	zc_phase_end(q, timed, ZC_PH_FINISH, &t);
-	q->phases.requests += timed;
+	zc_phase_end(ns, ZC_PH_FINISH, &t);
+	if (ns) {
+		q->phases.requests++;
+		for (p = 0; p < ZC_PH_NR; p++)
+			q->phases.ns[p] += ns[p];
+	}
 	spin_unlock(&q->lock);
 	*why = ZC_FB_ERROR;
 	return ret;
@@ -496,6 +504,12 @@ int zc_alloc_queue(struct zc_dev *zd, struct zc_queue *q, u16 qid, bool irq,
 	q->irq = irq;
 	q->size = size;
 	spin_lock_init(&q->lock);
+	/*
+	 * A polled queue's lock is only tried, with softirqs on; an interrupt
+	 * queue's is taken in softirq (zc_reap): not one class for lockdep.
+	 */
+	if (!irq)
+		lockdep_set_class(&q->lock, &zc_poll_lock_key);
 	q->doorbell = zd->bar + zc_rd(zd, ZCOMP_REG_DB_OFFSET) +
 		      qid * zc_rd(zd, ZCOMP_REG_DB_STRIDE);
 	q->sq = dmam_alloc_coherent(dev, size * sizeof(*q->sq), &q->sq_dma,

@@ -34,7 +34,7 @@ P=/sys/module/zcomp_pci/parameters/dma_map
 # a polled request (phase_times, five clock reads a request), and a ZPHASE
 # line per device row gives them.
 PHASES=
-if grep -q 'zphases=1' /proc/cmdline; then
+if grep -qw 'zphases=1' /proc/cmdline; then
     echo 1 > /sys/module/zcomp_pci/parameters/phase_times && PHASES=1
 fi
 device_rows() { # ALG: the driver's two ways to hand zram's buffers to the device

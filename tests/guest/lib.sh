@@ -140,14 +140,19 @@ zphase() {
 # zphase_untimed BEFORE AFTER (zphase's): nothing timed in between
 zphase_untimed() {
     set -- $1 $2
-    [ "$1 $2 $3 $4 $5" = "$7 $8 $9 ${10} ${11}" ]
+    [ $# -eq 12 ] && [ "$1 $2 $3 $4 $5" = "$7 $8 $9 ${10} ${11}" ]
 }
-# zphase_timed BEFORE AFTER (zphase's): requests were timed, and each
-# phase took time
+# zphase_timed BEFORE AFTER MIN MAX (zphase's): MIN..MAX requests were
+# timed, each phase took time, and a request under 20 ms on average (the
+# driver's poll limit)
 zphase_timed() {
+    _min=$3 _max=$4
     set -- $1 $2
-    [ "${7}" -gt "$1" ] && [ "${8}" -gt "$2" ] && [ "${9}" -gt "$3" ] &&
-        [ "${10}" -gt "$4" ] && [ "${11}" -gt "$5" ] && [ "${12}" -gt 0 ]
+    [ $# -eq 12 ] && [ $((${7} - $1)) -ge "$_min" ] &&
+        [ $((${7} - $1)) -le "$_max" ] &&
+        [ "${8}" -gt "$2" ] && [ "${9}" -gt "$3" ] &&
+        [ "${10}" -gt "$4" ] && [ "${11}" -gt "$5" ] && [ "${12}" -gt 0 ] &&
+        [ $(((${8} - $2 + ${9} - $3 + ${10} - $4 + ${11} - $5) / (${7} - $1))) -lt 20000000 ]
 }
 # zhist ALG OP: the device's own times (ABI 1.2 histograms, debugfs
 # zcomp_pci/histograms), summed over its queues, for ALG and OP (compress,
