@@ -10,7 +10,7 @@ The guest's benchmarks (tests/guest/bench.sh, zswap-bench.sh) run every
 comparison in rounds (run.sh --rounds, default 3), device and software
 alternating in one boot, and print one line per row and round:
   ZTABLE LABEL round R orig N compr N used N W ZBENCH write ... R ZBENCH read ...
-  ZSWAP LABEL round R driver D wall_s S cpu_s S zswpout N zswpin N peak_pages N N
+  ZSWAP LABEL round R driver D wall_s S cpu_s S zswpout N zswpin N peak_pages N N [threads N]
   ZHIST LABEL round R write LC LNS CC CNS LC LNS CC CNS
   ZPHASE LABEL round R write N LOAD DB WAIT FIN PS N LOAD DB WAIT FIN PS
 (ZHIST: the device's own time histograms, ABI 1.2, summed over its queues,
@@ -47,7 +47,7 @@ ZPHASE = re.compile(r"ZPHASE (\S+) round (\d+) write" + r" (\d+)" * 12)
 PHASES = ("load", "doorbell", "wait", "finish")
 ZSWAP = re.compile(
     r"ZSWAP (\S+) round (\d+) driver (\S+) wall_s (\S+) cpu_s (\S+) "
-    r"zswpout (\d+) zswpin (\d+) peak_pages (\d+) (\d+)")
+    r"zswpout (\d+) zswpin (\d+) peak_pages (\d+) (\d+)(?: threads (\d+))?")
 
 
 def table_rows(path, regex, row):
@@ -96,7 +96,8 @@ def zphase_rows(path):
 def zswap_rows(path):
     return table_rows(path, ZSWAP, lambda g: dict(
         drv=g[0], wall=float(g[1]), cpu=float(g[2]), out=int(g[3]),
-        inn=int(g[4]), peak=int(g[5]), size=int(g[6])))
+        inn=int(g[4]), peak=int(g[5]), size=int(g[6]),
+        threads=int(g[7] or 1)))
 
 
 def spread(vals, fmt="%.0f"):
@@ -297,13 +298,16 @@ def phase_table(rows, hist, ph, pages, zram_us):
 
 def zswap_table(log, kernel):
     rows = zswap_rows(log)
+    threads = sorted({r["threads"] for v in rows.values() for r in v.values()})
     print("zswap on zcomp-pci vs zswap in software, guest %s (TCG): memtouch "
-          "writes and verifies 128 MiB in a 96 MiB memory cgroup; %d rounds, "
+          "(%s thread%s) writes and verifies 128 MiB in a 96 MiB memory "
+          "cgroup; %d rounds, "
           "device and software alternating; median (min-max); 'device': "
           "polled queues (acomp_poll=1, the default), 'irq': interrupt "
           "queues (acomp_poll=0); speedup: software's time over the "
           "device's, per round, >1 is the device better; n.s.: the range "
-          "holds 1" % (kernel, nrounds(rows)))
+          "holds 1" % (kernel, "/".join(map(str, threads)) or "1",
+                       "" if threads in ([], [1]) else "s", nrounds(rows)))
     table = []
     for alg in algs_in(rows):
         for impl in ("software", "device", "irq"):
