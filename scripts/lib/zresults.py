@@ -44,6 +44,7 @@ ZRAM = re.compile(
     r"bytes \d+ wall_s (\S+) mbps (\S+) busy_s (\S+)")
 ZHIST = re.compile(r"ZHIST (\S+) round (\d+) write" + r" (\d+)" * 8)
 ZPHASE = re.compile(r"ZPHASE (\S+) round (\d+) write" + r" (\d+)" * 12)
+ZHISTZ = re.compile(r"ZHISTZ (\S+) round (\d+)" + r" (\d+)" * 16)
 PHASES = ("load", "doorbell", "wait", "finish")
 ZSWAP = re.compile(
     r"ZSWAP (\S+) round (\d+) driver (\S+) wall_s (\S+) cpu_s (\S+) "
@@ -91,6 +92,15 @@ def zphase_rows(path):
             d[ph] = b[1 + i] - a[1 + i]
         return d
     return table_rows(path, ZPHASE, delta)
+
+
+def zhistz_rows(path):
+    """{label: {round: the device's codec ns of a zswap row, both ways}}"""
+    def delta(g):
+        v = [int(x) for x in g]
+        return dict(codec_ns=v[7] - v[3] + v[15] - v[11],
+                    reqs=v[4] - v[0] + v[12] - v[8])
+    return table_rows(path, ZHISTZ, delta)
 
 
 def zswap_rows(path):
@@ -332,6 +342,40 @@ def zswap_table(log, kernel):
                           ratio_cell(ratios(rows, d, s, "cpu", invert=True))])
     print(tabulate(table, headers=("alg", "impl", "driver", "wall s", "CPU s",
                                    "zswpout", "zswpin", "ratio"),
+                   tablefmt="simple", disable_numparse=True))
+    zswap_limit_table(rows, zhistz_rows(log))
+
+
+def zswap_limit_table(rows, hist):
+    """The limit of offload: each device row as if its codec cost nothing
+    (its wall time less the codec time the device measured), one thread
+    only (with more, codecs run side by side and do not add up)."""
+    table = []
+    for alg in algs_in(rows):
+        s = alg + "-software"
+        for impl in ("device", "irq"):
+            d = "%s-%s" % (alg, impl)
+            rnds = sorted(r for r in set(rows.get(d, {})) & set(hist.get(d, {}))
+                          & set(rows.get(s, {}))
+                          if rows[d][r]["threads"] == 1 and
+                          hist[d][r]["reqs"] > 0)
+            if not rnds:
+                continue
+            codec = [hist[d][r]["codec_ns"] / 1e9 for r in rnds]
+            free = [rows[d][r]["wall"] - c for r, c in zip(rnds, codec)]
+            limit = [rows[s][r]["wall"] / f for r, f in zip(rnds, free)
+                     if f > 0]
+            table.append([alg, impl, spread(codec, "%.2f"),
+                          spread([rows[d][r]["wall"] for r in rnds], "%.2f"),
+                          spread(free, "%.2f"), ratio_cell(limit)])
+    if not table:
+        return
+    print("\nthe limit: the device's rows as if the codec cost nothing (wall "
+          "time less the codec time the device's histograms measured, both "
+          "ways; 1 memtouch thread only), and software's time over that, "
+          "per round")
+    print(tabulate(table, headers=("alg", "impl", "codec s", "wall s",
+                                   "free codec s", "sw/free speedup"),
                    tablefmt="simple", disable_numparse=True))
 
 

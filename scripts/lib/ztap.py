@@ -86,7 +86,8 @@ class GuestRun:
                 self.klog.append(ln[6:])
             elif ln.startswith('ZINFO '):
                 self.info.append(ln[6:])
-            elif ln.startswith(('ZTABLE ', 'ZSWAP ', 'ZHIST ', 'ZPHASE ')):
+            elif ln.startswith(('ZTABLE ', 'ZSWAP ', 'ZHIST ', 'ZPHASE ',
+                                'ZHISTZ ')):
                 self.table.append(ln)   # the benchmarks' rows (zresults.py)
 
     def finished(self):

@@ -35,9 +35,16 @@ row() { # LABEL DRIVER
     zswap_on "$2"
     rm -f /tmp/stop /tmp/peak
     sample &
+    a=${1%-*}
+    hc0=$(zhist $a compress) hd0=$(zhist $a decompress)
     o0=$(mstat zswpout) i0=$(mstat zswpin) b0=$(busy) t0=$(now)
     if squeezed 128 $THREADS 2; then v=ok; else v=FAIL; fi
     t1=$(now) b1=$(busy) o1=$(mstat zswpout) i1=$(mstat zswpin)
+    # the device's own times of the row, both ways (ABI 1.2 histograms)
+    case $1 in
+    *-software) ;;
+    *) echo "ZHISTZ $1 round $round $hc0 $(zhist $a compress) $hd0 $(zhist $a decompress)" ;;
+    esac
     touch /tmp/stop
     wait
     check "zswap-bench-$1-round-$round-verified" [ $v = ok ]
