@@ -1254,23 +1254,44 @@ static bool within_10pct(const char *what, double v, double floor)
     return v <= floor * 1.1;
 }
 
-/* One request on a model device (@props) of queue 0: its latency, ns. */
-static double model_one(const char *props, struct zcomp_sqe sqe,
-                        const void *src, size_t len)
+/*
+ * One request @sqe, input @src of @len bytes, on queue 0 of a model device
+ * (@props): its latency as the device measured it is within 10% of
+ * @floor (within_10pct), in one of ZC_MODEL_TRIES tries.
+ */
+static void model_one(const char *what, const char *props,
+                      struct zcomp_sqe sqe, const void *src, size_t len,
+                      double floor)
 {
     uint32_t sel = ZCOMP_HIST_SEL(0, sqe.algo, sqe.opcode,
                                   ZCOMP_HIST_LATENCY);
-    QZcomp *z = zc_start("q35", props);
-    double lat;
+    bool ok = false;
 
-    qtest_memwrite(z->qts, sqe.src_addr, src, len);
-    qzcomp_enable(z);
-    queue_setup(z, 0, 8, 0);
-    g_assert_cmpint(run1(z, 0, sqe, NULL), ==, 0);
-    g_assert_cmpuint(hist_check(z, sel), ==, 1);
-    lat = hist_read(z, sel, ZCOMP_HIST_SUM_NS);
-    zc_stop(z);
-    return lat;
+    for (int try = 0; try < ZC_MODEL_TRIES && !ok; try++) {
+        QZcomp *z = zc_start("q35", props);
+
+        qtest_memwrite(z->qts, sqe.src_addr, src, len);
+        qzcomp_enable(z);
+        queue_setup(z, 0, 8, 0);
+        g_assert_cmpint(run1(z, 0, sqe, NULL), ==, 0);
+        g_assert_cmpuint(hist_check(z, sel), ==, 1);
+        ok = within_10pct(what, hist_read(z, sel, ZCOMP_HIST_SUM_NS), floor);
+        zc_stop(z);
+    }
+    g_assert_true(ok);
+}
+
+/* device_add of zcomp-pci with @prop = @val fails, saying @why. */
+static void assert_refused(QTestState *qts, const char *prop, int64_t val,
+                           const char *why)
+{
+    QDict *rsp = qtest_qmp(qts, "{'execute': 'device_add', 'arguments': "
+                           "{'driver': 'zcomp-pci', %s: %" PRId64 "}}",
+                           prop, val);
+
+    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(rsp, "error"),
+                                          "desc"), why));
+    qobject_unref(rsp);
 }
 
 /*
@@ -1301,7 +1322,6 @@ static void test_timing_model(const void *data)
     QTestState *qts;
     int64_t t, lag;
     uint64_t sum;
-    QDict *rsp;
     QZcomp *z;
 
     /* A fixed latency: 5 ms a request, 16 of them one at a time. */
@@ -1332,17 +1352,10 @@ static void test_timing_model(const void *data)
      * decompression's bytes are its room (a compression's, its input), at
      * most max-request.
      */
-    ok = false;
-    for (int try = 0; try < ZC_MODEL_TRIES && !ok; try++) {
-        ok = within_10pct("latency-ns=2000000,engine-bps=10000000: "
-                          "64 KiB compression, ns",
-                          model_one("latency-ns=2000000,engine-bps=10000000",
-                                    qzcomp_sqe(ZCOMP_OP_COMPRESS,
-                                               ZCOMP_ALG_LZ4, SRC_BUF, 65536,
-                                               DST_BUF, 65536, 1),
-                                    zero, 65536), 2e6 + service);
-    }
-    g_assert_true(ok);
+    model_one("latency-ns=2000000,engine-bps=10000000: 64 KiB compression, "
+              "ns", "latency-ns=2000000,engine-bps=10000000",
+              qzcomp_sqe(ZCOMP_OP_COMPRESS, ZCOMP_ALG_LZ4, SRC_BUF, 65536,
+                         DST_BUF, 65536, 1), zero, 65536, 2e6 + service);
     z = zc_start("q35", "");
     qtest_memwrite(z->qts, SRC_BUF, zero, 65536);
     qzcomp_enable(z);
@@ -1353,35 +1366,16 @@ static void test_timing_model(const void *data)
     g_assert_cmpuint(clen, <, 4096);
     qtest_memread(z->qts, DST_BUF, page, clen);
     zc_stop(z);
-    ok = false;
-    for (int try = 0; try < ZC_MODEL_TRIES && !ok; try++) {
-        ok = within_10pct("engine-bps=10000000: decompression of a "
-                          "64 KiB room, ns",
-                          model_one("engine-bps=10000000",
-                                    qzcomp_sqe(ZCOMP_OP_DECOMPRESS,
-                                               ZCOMP_ALG_LZ4, SRC_BUF, clen,
-                                               DST_BUF, 65536, 1),
-                                    page, clen), service);
-    }
-    g_assert_true(ok);
+    model_one("engine-bps=10000000: decompression of a 64 KiB room, ns",
+              "engine-bps=10000000",
+              qzcomp_sqe(ZCOMP_OP_DECOMPRESS, ZCOMP_ALG_LZ4, SRC_BUF, clen,
+                         DST_BUF, 65536, 1), page, clen, service);
 
     /* Bad settings are refused, with the reason (pc: hotplug). */
     qts = qtest_init("-machine pc -nodefaults");
-    rsp = qtest_qmp(qts, "{'execute': 'device_add', 'arguments': "
-                    "{'driver': 'zcomp-pci', 'latency-ns': 20000000}}");
-    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(rsp, "error"),
-                                          "desc"), "latency-ns must be"));
-    qobject_unref(rsp);
-    rsp = qtest_qmp(qts, "{'execute': 'device_add', 'arguments': "
-                    "{'driver': 'zcomp-pci', 'engine-bps': 1000}}");
-    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(rsp, "error"),
-                                          "desc"), "engine-bps must be"));
-    qobject_unref(rsp);
-    rsp = qtest_qmp(qts, "{'execute': 'device_add', 'arguments': "
-                    "{'driver': 'zcomp-pci', 'engines': 4}}");
-    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(rsp, "error"),
-                                          "desc"), "engines needs"));
-    qobject_unref(rsp);
+    assert_refused(qts, "latency-ns", 20000000, "latency-ns must be");
+    assert_refused(qts, "engine-bps", 1000, "engine-bps must be");
+    assert_refused(qts, "engines", 4, "engines needs");
     qtest_quit(qts);
 
     /*
