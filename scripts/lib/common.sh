@@ -7,9 +7,13 @@ QEMU_BUILD=$QEMU_SRC/build
 QEMU_BIN=$QEMU_BUILD/qemu-system-x86_64
 # Firmware at run time: SeaBIOS and option ROMs from Debian packages.
 QEMU_FIRMWARE="-L /usr/share/seabios -L /usr/share/qemu"
+# Installed (the host package, scripts/setup/build-host-deb.sh), it finds
+# firmware where Debian's QEMU does: Debian's qemu-system-data, SeaBIOS
+# and iPXE packages.
 QEMU_CONFIGURE_OPTS="--target-list=x86_64-softmmu --without-default-features
   --enable-tcg --enable-kvm --enable-lzo --enable-fdt=system --disable-docs
-  --disable-install-blobs --enable-werror --python=/usr/bin/python3"
+  --disable-install-blobs --enable-werror --python=/usr/bin/python3
+  --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu"
 
 log() { printf '== %s\n' "$*" >&2; }
 ZCOMP_CORPUS=$ZCOMP_BUILD/corpus/anon-mix.bin

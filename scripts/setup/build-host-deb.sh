@@ -1,0 +1,82 @@
+#!/bin/bash
+# Builds the host package zcomp-qemu_<version>_amd64.deb (dpkg-deb) into
+# $ZCOMP_BUILD/host-deb/ from our QEMU build (scripts/setup/build-qemu.sh):
+# qemu-system-x86_64 with -device zcomp-pci, under its own prefix so that
+# it never replaces or breaks Debian's qemu-system-x86:
+#   /usr/lib/zcomp-qemu/bin/qemu-system-x86_64   the emulator (stripped)
+#   /usr/lib/zcomp-qemu/share/qemu -> /usr/share/qemu
+#                       its data (QEMU is built relocatable: it looks in
+#                       ../share/qemu from its bin): Debian's
+#                       qemu-system-data; its firmware path is Debian's
+#                       QEMU's (scripts/lib/common.sh): that package's,
+#                       SeaBIOS's and iPXE's
+#   /usr/bin/zcomp-qemu-system-x86_64            the command on PATH
+# Its library dependencies are dpkg-shlibdeps's.
+#   build-host-deb.sh        prints the path of the .deb
+set -euo pipefail
+. "$(dirname "$0")/../lib/common.sh"
+
+[ -x "$QEMU_BIN" ] || { echo "no $QEMU_BIN: run scripts/setup/build-qemu.sh" >&2; exit 1; }
+# Version: QEMU's, then ours (the ABI's, plus the commit count, as the
+# DKMS package), so each change sorts higher.
+qver=$(cat "$QEMU_SRC/VERSION")
+major=$(awk '/#define ZCOMP_ABI_MAJOR/ { print $3 }' "$ZCOMP_ROOT/include/zcomp-abi.h")
+minor=$(awk '/#define ZCOMP_ABI_MINOR/ { print $3 }' "$ZCOMP_ROOT/include/zcomp-abi.h")
+count=$(git -C "$ZCOMP_ROOT" rev-list --count HEAD 2>/dev/null || echo 0)
+ver=$qver+zcomp$major.$minor.$count
+out=$ZCOMP_BUILD/host-deb
+root=$out/root
+prefix=usr/lib/zcomp-qemu
+rm -rf "$root" "$out"/zcomp-qemu_*.deb "$out/shlibs"
+mkdir -p "$root/DEBIAN" "$root/$prefix/bin" "$root/$prefix/share" "$root/usr/bin" \
+    "$root/usr/share/doc/zcomp-qemu" "$out/shlibs/debian"
+objcopy --strip-unneeded "$QEMU_BIN" "$root/$prefix/bin/qemu-system-x86_64"
+chmod 755 "$root/$prefix/bin/qemu-system-x86_64"
+ln -s /usr/share/qemu "$root/$prefix/share/qemu"
+ln -s ../lib/zcomp-qemu/bin/qemu-system-x86_64 "$root/usr/bin/zcomp-qemu-system-x86_64"
+cat > "$root/usr/share/doc/zcomp-qemu/copyright" <<'COPY'
+zcomp-qemu: QEMU 10.0 (Debian's source package qemu, trixie) with the
+zcomp-pci device (hw/zcomp/), built by zcomp's scripts/setup/build-qemu.sh.
+
+QEMU as a whole is released under the GNU General Public License,
+version 2; on Debian systems its text is in
+/usr/share/common-licenses/GPL-2. Parts of QEMU have their own licences,
+listed in the QEMU source's LICENSE file. The zcomp-pci device is GPL-2.0
+or later.
+COPY
+cp "$ZCOMP_ROOT/docs/libvirt.md" "$root/usr/share/doc/zcomp-qemu/"
+
+# Library dependencies, as debhelper would find them.
+printf 'Source: zcomp-qemu\n\nPackage: zcomp-qemu\nArchitecture: amd64\n' \
+    > "$out/shlibs/debian/control"
+shlibs=$(cd "$out/shlibs" && dpkg-shlibdeps -O -e "$root/$prefix/bin/qemu-system-x86_64" 2>/dev/null |
+    sed -n 's/^shlibs:Depends=//p')
+[ -n "$shlibs" ] || { echo "dpkg-shlibdeps found no dependencies" >&2; exit 1; }
+size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
+cat > "$root/DEBIAN/control" <<CTL
+Package: zcomp-qemu
+Version: $ver
+Architecture: amd64
+Maintainer: zcomp developers <zcomp@localhost>
+Installed-Size: $size
+Depends: $shlibs, qemu-system-data, seabios
+Recommends: ipxe-qemu
+Suggests: libvirt-daemon-system, zcomp-pci-dkms
+Section: otherosfs
+Priority: optional
+Homepage: https://www.qemu.org/
+Description: QEMU x86-64 emulator with the zcomp-pci compression accelerator
+ QEMU $qver's qemu-system-x86_64 with -device zcomp-pci, a virtual
+ hardware compression accelerator (lz4, lz4hc, lzo, lzo-rle, zstd) to
+ which a guest's zram and zswap offload compression through the
+ zcomp_pci driver (package zcomp-pci-dkms).
+ .
+ It installs under /usr/lib/zcomp-qemu, with the command
+ zcomp-qemu-system-x86_64, beside Debian's qemu-system-x86, which it
+ neither replaces nor changes. libvirt runs it as a domain's <emulator>
+ (/usr/share/doc/zcomp-qemu/libvirt.md).
+CTL
+(cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' |
+    xargs -0 md5sum) > "$root/DEBIAN/md5sums"
+dpkg-deb --root-owner-group -Zxz --build "$root" "$out/zcomp-qemu_${ver}_amd64.deb" >/dev/null
+echo "$out/zcomp-qemu_${ver}_amd64.deb"
