@@ -11,7 +11,10 @@
 # trixie (6.12): our zram.ko with the acomp backend (patches/zram-acomp-
 # 6.12/, built as scripts/setup/zram-acomp.sh does, installed in updates/ as a
 # user would), and zram-generator's config alone names the transform
-# (compression-algorithm = acomp/lz4): zram swap is offloaded; then zswap.
+# (compression-algorithm = acomp/lz4): zram swap is offloaded; then zswap;
+# booted as a libvirt domain on the installed host package's QEMU, saved
+# and restored in the middle of that load (scripts/tools/libvirt-guest.sh;
+# DEBIAN_GUEST_DIRECT=1: QEMU from the build tree, started directly).
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 . "$ZCOMP_ROOT/scripts/lib/tap.sh"
@@ -33,6 +36,9 @@ if [ ! -f "$d/root.ready" ]; then
     rm -f "$root/etc/apt/sources.list"
     debian_sources "$suite" > "$root/etc/apt/sources.list.d/debian.sources"
     run apt-get update -qq
+    # Debian 12 as debootstrapped: the clean root in which the host
+    # package is installed and purged (scripts/tools/host-deb-test.sh)
+    [ "$suite" != bookworm ] || tar -C "$root" -cf "$d/clean-root.tar" .
     run apt-get install -y -q --no-install-recommends linux-image-amd64 \
         linux-headers-amd64 dkms systemd-zram-generator stress-ng initramfs-tools \
         > "$d/apt.log" 2>&1 || { tail -20 "$d/apt.log"; exit 1; }
@@ -123,9 +129,25 @@ boot() { # NAME IMAGE [KERNEL ARGS]
     grep -E '^ZINFO kernel' <<<"$out" >&2 || true
     ztap guest "debian $suite $name" "$d/$name.log"
 }
+# As boot, as a libvirt domain on the installed host package's QEMU, the
+# domain saved and restored in the middle of the guest's load
+# (scripts/tools/libvirt-guest.sh).
+boot_libvirt() { # NAME IMAGE
+    local name=$1 img=$2
+    log "debian guest ($suite): boot $name as a libvirt domain (-smp 2, -device zcomp-pci)"
+    timeout 900 "$ZCOMP_ROOT/scripts/tools/libvirt-guest.sh" "$suite-$name" \
+        "$(ls "$root"/boot/vmlinuz-* | head -1)" "$(ls "$root"/boot/initrd.img-* | head -1)" \
+        "$img" "$d/$name.log" || true
+    grep -E '^ZINFO kernel' "$d/$name.log" >&2 || true
+    ztap guest "debian $suite $name" "$d/$name.log"
+}
 rc=0
-boot normal "$d/disk.img" || rc=1
 if [ "$suite" = bookworm ]; then
+    boot normal "$d/disk.img" || rc=1
     boot late "$d/disk-late.img" zcomp.mode=late || rc=1
+elif [ -n "${DEBIAN_GUEST_DIRECT:-}" ]; then
+    boot normal "$d/disk.img" || rc=1
+else
+    boot_libvirt libvirt "$d/disk.img" || rc=1
 fi
 exit $rc

@@ -1,0 +1,141 @@
+#!/bin/bash
+# One boot of a real Debian guest as a libvirt domain, as a user runs VMs:
+# Debian's libvirt (the running qemu:///system daemon, or libvirtd and
+# virtlogd started here and stopped at the end), TCG, the domain's
+# <emulator> the installed host package's QEMU (zcomp-qemu:
+# scripts/setup/build-host-deb.sh), -device zcomp-pci added through
+# <qemu:commandline> (docs/libvirt.md). The guest's test service
+# (tests/debian/zcomp-test, zcomp.libvirt=1) prints "ZLOAD begin" when its
+# zram and zswap load starts; in the middle of it this saves the domain
+# (virsh save) and restores it, checks that the device completes requests
+# after the restore (its time histograms, through QMP), waits for the
+# guest's verdict, then destroys and undefines the domain. Host results
+# are TAP; the guest's console goes to LOG (the caller reads its TAP).
+#   libvirt-guest.sh NAME KERNEL INITRD DISK LOG [KERNEL ARGS]
+set -euo pipefail
+. "$(dirname "$0")/../lib/common.sh"
+. "$ZCOMP_ROOT/scripts/lib/tap.sh"
+tap_ensure
+
+name=$1 kernel=$2 initrd=$3 disk=$4 log=$5 args=${6:-}
+emulator=/usr/bin/zcomp-qemu-system-x86_64
+dpkg-query -W -f='${Status}' zcomp-qemu 2>/dev/null | grep -q 'ok installed' || {
+    echo "libvirt guest: the host package zcomp-qemu is not installed" >&2; exit 1; }
+export LIBVIRT_DEFAULT_URI=qemu:///system
+dom=zcomp-test-$name
+# Where libvirt's own images live: libvirt-qemu can reach it, and the
+# domain's files are relabelled for it on start, back on stop.
+dir=/var/lib/libvirt/images/$dom
+run=$ZCOMP_BUILD/libvirt
+mkdir -p "$run"
+
+started=()
+stop_daemons() {
+    local p
+    for p in "${started[@]}"; do
+        kill "$(cat "$run/$p.pid")" 2>/dev/null || true
+    done
+}
+cleanup() {
+    virsh destroy "$dom" >/dev/null 2>&1 || true
+    virsh undefine "$dom" >/dev/null 2>&1 || true
+    rm -rf "$dir"
+    stop_daemons
+}
+trap cleanup EXIT
+trap 'exit 1' TERM INT
+if ! virsh uri >/dev/null 2>&1; then
+    # No daemon (no systemd to start one): the test starts its own.
+    log "libvirt: starting virtlogd and libvirtd"
+    if ! pgrep -x virtlogd >/dev/null; then
+        virtlogd --daemon --pid-file "$run/virtlogd.pid"
+        started+=(virtlogd)
+    fi
+    libvirtd --daemon --pid-file "$run/libvirtd.pid"
+    started+=(libvirtd)
+    for _ in $(seq 50); do virsh uri >/dev/null 2>&1 && break; sleep 0.2; done
+fi
+virsh uri >/dev/null || { echo "libvirt guest: no libvirt daemon" >&2; exit 1; }
+virsh destroy "$dom" >/dev/null 2>&1 || true    # a run that was killed
+virsh undefine "$dom" >/dev/null 2>&1 || true
+
+rm -rf "$dir"
+mkdir -p "$dir"
+cp "$kernel" "$dir/vmlinuz"
+cp "$initrd" "$dir/initrd.img"
+cp --sparse=always "$disk" "$dir/disk.img"      # the run's own copy
+sed -e "s|@NAME@|$dom|g" -e "s|@DIR@|$dir|g" -e "s|@EMULATOR@|$emulator|g" \
+    -e "s|@ARGS@|console=ttyS0 root=/dev/vda rw quiet panic=-1 zcomp.libvirt=1 $args|" \
+    "$ZCOMP_ROOT/tests/debian/libvirt-domain.xml" > "$dir/domain.xml"
+
+console=$dir/console.log
+# seen PATTERN: whether the guest's console has printed PATTERN.
+seen() { grep -q "$1" "$console" 2>/dev/null; }
+# wait_for PATTERN SECONDS: until the console prints PATTERN, while the
+# domain runs.
+wait_for() {
+    local i
+    for ((i = 0; i < $2; i++)); do
+        seen "$1" && return 0
+        [ "$(virsh domstate "$dom" 2>/dev/null)" = running ] || break
+        sleep 1
+    done
+    seen "$1"
+}
+# requests: requests the device has completed since it was last reset or
+# restored (the sum of its latency histograms' counts, qom-get through
+# libvirt's QMP connection).
+requests() {
+    virsh qemu-monitor-command "$dom" \
+        '{"execute":"qom-get","arguments":{"path":"/machine/peripheral/zcomp0","property":"time-histograms"}}' |
+        python3 -c 'import json, sys
+print(sum(h["count"] for h in json.load(sys.stdin)["return"] if h["kind"] == "latency"))'
+}
+finish() {
+    tr -d '\r' < "$console" > "$log" 2>/dev/null || true
+    exit 0
+}
+
+tap_check "libvirt $name: define (emulator $emulator)" virsh define "$dir/domain.xml" --validate
+log "libvirt $name: virsh start (libvirt $(dpkg-query -W -f='${Version}' libvirt-daemon 2>/dev/null))"
+if ! virsh start "$dom"; then
+    tap_fail "libvirt $name: start"
+    finish
+fi
+tap_ok "libvirt $name: start"
+if ! wait_for 'ZLOAD begin' 300; then
+    tap_fail "libvirt $name: the guest's load began"
+    finish
+fi
+sleep 5
+t0=$(date +%s.%N)
+if ! virsh save "$dom" "$dir/saved" >/dev/null; then
+    tap_fail "libvirt $name: virsh save during the load"
+    finish
+fi
+t1=$(date +%s.%N)
+tap_ok "libvirt $name: virsh save during the load ($(echo "$t1 - $t0" | bc) s, $(du -m "$dir/saved" | cut -f1) MiB)"
+tap_check "libvirt $name: the domain is off once saved" \
+    test "$(virsh domstate "$dom")" = "shut off"
+tap_check "libvirt $name: saved in the middle of the load" sh -c "! grep -q 'ZLOAD end' '$console'"
+if ! virsh restore "$dir/saved" >/dev/null; then
+    tap_fail "libvirt $name: virsh restore"
+    finish
+fi
+tap_ok "libvirt $name: virsh restore ($(echo "$(date +%s.%N) - $t1" | bc) s)"
+rm -f "$dir/saved"
+sleep 3
+a=$(requests || echo -1)
+sleep 5
+b=$(requests || echo -1)
+tap_diag "libvirt $name: device requests since the restore: $a, 5 s later $b"
+tap_check "libvirt $name: offload goes on after the restore" test "$a" -gt 0 -a "$b" -gt "$a"
+if ! wait_for 'ZKERNEL-LOG' 600; then
+    tap_fail "libvirt $name: the guest's tests ended"
+    finish
+fi
+tap_check "libvirt $name: the load ended after the restore" seen 'ZLOAD end'
+tap_check "libvirt $name: virsh destroy" virsh destroy "$dom"
+tap_check "libvirt $name: virsh undefine" virsh undefine "$dom"
+tap_check "libvirt $name: the domain is gone" sh -c "! virsh list --all --name | grep -qx '$dom'"
+finish
