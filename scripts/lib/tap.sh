@@ -18,14 +18,18 @@ tap_begin() {
 # the plan. A stage then exits 0: meson reads its failures from its TAP
 # (an exit status other than 0 is a stage that broke: meson's ERROR).
 tap_end() { ztap end || true; }
-# tap_ensure: in a stage, nothing; a script run alone (guest-boot.sh,
-# debian-guest.sh, dkms-test.sh) gets a TAP stream of its own, and its
-# plan when it exits.
+# tap_ensure [CLEANUP]: in a stage, nothing (but CLEANUP, a command, on
+# exit); a script run alone (guest-boot.sh, debian-guest.sh,
+# dkms-test.sh) gets a TAP stream of its own, and its plan when it exits,
+# after CLEANUP.
 tap_ensure() {
-    [ -z "${ZTAP_STATE:-}" ] || return 0
+    if [ -n "${ZTAP_STATE:-}" ]; then
+        [ -z "${1:-}" ] || trap "$1" EXIT
+        return 0
+    fi
     tap_begin
     # the plan, and the script's exit status 1 if a result failed
-    trap '_rc=$?; ztap end || _rc=1; rm -f "$ZTAP_STATE"; exit $_rc' EXIT
+    trap "_rc=\$?; ${1:+$1;} ztap end || _rc=1; rm -f \"\$ZTAP_STATE\"; exit \$_rc" EXIT
 }
 tap_ok() { ztap result ok "$@"; }
 tap_fail() { ztap result fail "$@"; }

@@ -15,6 +15,7 @@
 #   build-host-deb.sh        prints the path of the .deb
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
+umask 022
 
 [ -x "$QEMU_BIN" ] || { echo "no $QEMU_BIN: run scripts/setup/build-qemu.sh" >&2; exit 1; }
 # Version: QEMU's, then ours (the ABI's, plus the commit count, as the
@@ -32,26 +33,36 @@ mkdir -p "$root/DEBIAN" "$root/$prefix/bin" "$root/$prefix/share" "$root/usr/bin
     "$root/usr/share/doc/zcomp-qemu" "$out/shlibs/debian"
 objcopy --strip-unneeded "$QEMU_BIN" "$root/$prefix/bin/qemu-system-x86_64"
 chmod 755 "$root/$prefix/bin/qemu-system-x86_64"
-ln -s /usr/share/qemu "$root/$prefix/share/qemu"
+ln -s ../../../share/qemu "$root/$prefix/share/qemu"
 ln -s ../lib/zcomp-qemu/bin/qemu-system-x86_64 "$root/usr/bin/zcomp-qemu-system-x86_64"
-cat > "$root/usr/share/doc/zcomp-qemu/copyright" <<'COPY'
-zcomp-qemu: QEMU 10.0 (Debian's source package qemu, trixie) with the
-zcomp-pci device (hw/zcomp/), built by zcomp's scripts/setup/build-qemu.sh.
+cat > "$root/usr/share/doc/zcomp-qemu/copyright" <<COPY
+zcomp-qemu: QEMU $qver from Debian's source package qemu
+$QEMU_PKG_VERSION (trixie; apt-get source qemu=$QEMU_PKG_VERSION) with
+the zcomp-pci device (zcomp's hw/, linked into QEMU's tree as hw/zcomp)
+and zcomp's patches/qemu-10.0-zcomp.patch, built by zcomp's
+scripts/setup/build-qemu.sh; the zcomp source is the repository this
+package was built from.
 
-QEMU as a whole is released under the GNU General Public License,
-version 2; on Debian systems its text is in
-/usr/share/common-licenses/GPL-2. Parts of QEMU have their own licences,
-listed in the QEMU source's LICENSE file. The zcomp-pci device is GPL-2.0
-or later.
+Copyright: Fabrice Bellard and the QEMU Project developers (QEMU);
+ the zcomp developers (zcomp-pci).
+License: QEMU as a whole is released under the GNU General Public
+ License, version 2; on Debian systems its text is in
+ /usr/share/common-licenses/GPL-2. Parts of QEMU have licences of their
+ own, listed in the QEMU source's LICENSE file. The zcomp-pci device is
+ GPL-2.0-or-later.
 COPY
+printf 'zcomp-qemu (%s) unstable; urgency=medium\n\n  * Built from zcomp %s.\n\n -- zcomp developers <zcomp@localhost>  %s\n' \
+    "$ver" "$(git -C "$ZCOMP_ROOT" describe --always --dirty 2>/dev/null || echo unknown)" \
+    "$(date -R)" | gzip -9n > "$root/usr/share/doc/zcomp-qemu/changelog.gz"
 cp "$ZCOMP_ROOT/docs/libvirt.md" "$root/usr/share/doc/zcomp-qemu/"
 
 # Library dependencies, as debhelper would find them.
 printf 'Source: zcomp-qemu\n\nPackage: zcomp-qemu\nArchitecture: amd64\n' \
     > "$out/shlibs/debian/control"
-shlibs=$(cd "$out/shlibs" && dpkg-shlibdeps -O -e "$root/$prefix/bin/qemu-system-x86_64" 2>/dev/null |
-    sed -n 's/^shlibs:Depends=//p')
-[ -n "$shlibs" ] || { echo "dpkg-shlibdeps found no dependencies" >&2; exit 1; }
+shlibs=$(cd "$out/shlibs" && dpkg-shlibdeps -O -e "$root/$prefix/bin/qemu-system-x86_64" \
+    2> "$out/shlibdeps.log" | sed -n 's/^shlibs:Depends=//p') || true
+[ -n "$shlibs" ] || {
+    echo "dpkg-shlibdeps found no dependencies:" >&2; cat "$out/shlibdeps.log" >&2; exit 1; }
 size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
 cat > "$root/DEBIAN/control" <<CTL
 Package: zcomp-qemu
@@ -59,8 +70,7 @@ Version: $ver
 Architecture: amd64
 Maintainer: zcomp developers <zcomp@localhost>
 Installed-Size: $size
-Depends: $shlibs, qemu-system-data, seabios
-Recommends: ipxe-qemu
+Depends: $shlibs, qemu-system-data, seabios, ipxe-qemu
 Suggests: libvirt-daemon-system, zcomp-pci-dkms
 Section: otherosfs
 Priority: optional

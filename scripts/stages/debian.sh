@@ -16,8 +16,9 @@ deb=$("$ZCOMP_ROOT/scripts/setup/build-host-deb.sh")
 # Debian 12 first: the host package's test reuses its debootstrapped root
 tap_guard "debian bookworm" "$ZCOMP_ROOT/scripts/tools/debian-guest.sh" bookworm
 tap_guard "host package" "$ZCOMP_ROOT/scripts/tools/host-deb-test.sh" "$deb"
+# (it stays installed, as the packages install-deps.sh installs do)
 tap_check "host package: apt-get install on this machine" \
     env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --reinstall \
-    --no-install-recommends "$deb"
-tap_guard "debian trixie" "$ZCOMP_ROOT/scripts/tools/debian-guest.sh" trixie
+    --allow-downgrades --no-install-recommends "$deb"
+ZCOMP_HOST_DEB=$deb tap_guard "debian trixie" "$ZCOMP_ROOT/scripts/tools/debian-guest.sh" trixie
 tap_end

@@ -135,7 +135,8 @@ boot() { # NAME IMAGE [KERNEL ARGS]
 boot_libvirt() { # NAME IMAGE
     local name=$1 img=$2
     log "debian guest ($suite): boot $name as a libvirt domain (-smp 2, -device zcomp-pci)"
-    timeout 900 "$ZCOMP_ROOT/scripts/tools/libvirt-guest.sh" "$suite-$name" \
+    # (its own waits, at most 300 + 600 s, and save and restore)
+    timeout -k 30 1200 "$ZCOMP_ROOT/scripts/tools/libvirt-guest.sh" "$suite-$name" \
         "$(ls "$root"/boot/vmlinuz-* | head -1)" "$(ls "$root"/boot/initrd.img-* | head -1)" \
         "$img" "$d/$name.log" || true
     grep -E '^ZINFO kernel' "$d/$name.log" >&2 || true

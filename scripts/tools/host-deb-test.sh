@@ -28,18 +28,21 @@ if [ ! -f "$tarball" ]; then
         > "$d/debootstrap.log" 2>&1 || { tail -20 "$d/debootstrap.log"; exit 1; }
     rm -f "$root/etc/apt/sources.list"
     debian_sources bookworm > "$root/etc/apt/sources.list.d/debian.sources"
-    chroot_run "$root" apt-get update -qq
-    tar -C "$root" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+    tar -C "$root" -cf "$tarball.tmp" .
+    mv "$tarball.tmp" "$tarball"
 fi
 rm -rf "$root"
 mkdir -p "$root"
 tar -C "$root" -xf "$tarball"
 run() { chroot_run "$root" "$@"; }
-# The root's files, less what apt and dpkg keep of their own doings.
+# the archive as it is today, not as when the root was made
+run apt-get update -qq
+# The root's files (name, type, mode, size), less what apt and dpkg keep
+# of their own doings.
 files() {
     (cd "$root" && find . -xdev \( -path ./proc -o -path ./tmp -o -path ./var/cache \
         -o -path ./var/lib/apt -o -path ./var/lib/dpkg -o -path ./var/log \) -prune \
-        -o -print | sort)
+        -o \( -type d -printf '%p %y %m\n' \) -o -printf '%p %y %m %s\n' | sort)
 }
 files > "$d/files-before"
 cp "$deb" "$root/tmp/"
@@ -67,7 +70,7 @@ echo "$sim" > "$d/beside.log"
 tap_check "host package: Debian's qemu-system-x86 installs beside it (apt's simulation)" \
     sh -c "grep -q '^Inst qemu-system-x86 ' '$d/beside.log' && ! grep -q '^Remv' '$d/beside.log'"
 run apt-get purge -y -q --autoremove zcomp-qemu > "$d/purge.log" 2>&1 || { tail -20 "$d/purge.log" >&2; }
-tap_check "host package: purged" sh -c "! chroot '$root' dpkg -s zcomp-qemu >/dev/null 2>&1"
+tap_check "host package: purged" sh -c "chroot '$root' dpkg-query -W zcomp-qemu 2>&1 | grep -q 'no packages found'"
 files > "$d/files-after"
 rm -f "$root/tmp/$(basename "$deb")"
 if diff -u "$d/files-before" "$d/files-after" > "$d/files.diff"; then
