@@ -96,20 +96,23 @@ if [ "$(cat "$d/installed.sha256" 2>/dev/null)" != "$want" ]; then
         "$root/etc/systemd/system/multi-user.target.wants/zcomp-test.service"
     # The test owns the serial console: no login prompt hanging it up.
     ln -sf /dev/null "$root/etc/systemd/system/serial-getty@ttyS0.service"
-    # Two disk images: as installed, and with the package's load-order
-    # files moved away and udev's PCI autoload of zcomp_pci blacklisted
-    # (zcomp_pci loaded late, by the test).
+    # Disk images: as installed, and (Debian 12, whose second boot uses
+    # it) with the package's load-order files moved away and udev's PCI
+    # autoload of zcomp_pci blacklisted (zcomp_pci loaded late, by the
+    # test).
     log "debian guest ($suite): disk images"
     rm -f "$d/disk.img" "$d/disk-late.img"
     mkfs.ext4 -q -F -L root -d "$root" "$d/disk.img" 4G
-    mkdir -p "$d/aside"
-    mv "$root/etc/modprobe.d/zcomp-pci.conf" "$d/aside/modprobe.conf"
-    mv "$root/usr/lib/modules-load.d/zcomp-pci.conf" "$d/aside/modules-load.conf"
-    echo "blacklist zcomp_pci" > "$root/etc/modprobe.d/zcomp-late.conf"
-    mkfs.ext4 -q -F -L root -d "$root" "$d/disk-late.img" 4G
-    rm "$root/etc/modprobe.d/zcomp-late.conf"
-    mv "$d/aside/modprobe.conf" "$root/etc/modprobe.d/zcomp-pci.conf"
-    mv "$d/aside/modules-load.conf" "$root/usr/lib/modules-load.d/zcomp-pci.conf"
+    if [ "$suite" = bookworm ]; then
+        mkdir -p "$d/aside"
+        mv "$root/etc/modprobe.d/zcomp-pci.conf" "$d/aside/modprobe.conf"
+        mv "$root/usr/lib/modules-load.d/zcomp-pci.conf" "$d/aside/modules-load.conf"
+        echo "blacklist zcomp_pci" > "$root/etc/modprobe.d/zcomp-late.conf"
+        mkfs.ext4 -q -F -L root -d "$root" "$d/disk-late.img" 4G
+        rm "$root/etc/modprobe.d/zcomp-late.conf"
+        mv "$d/aside/modprobe.conf" "$root/etc/modprobe.d/zcomp-pci.conf"
+        mv "$d/aside/modules-load.conf" "$root/usr/lib/modules-load.d/zcomp-pci.conf"
+    fi
     echo "$want" > "$d/installed.sha256"
 fi
 
