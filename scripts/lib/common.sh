@@ -144,18 +144,32 @@ scenario_get() {
 }
 
 # kernel_src_extract DIR PATTERN...: the files of Debian's linux-source-6.1
-# (fetched with apt-get download, not installed) that match the tar
-# wildcards PATTERNs, unpacked into DIR with the tarball's top directory
-# stripped. Only the .deb is downloaded, once, into .build/ksrc-6.1.
+# (fetched with apt-get download, not installed) that match PATTERNs
+# (tar wildcards, "*/" and a path in the tree), copied into DIR with the
+# tarball's top directory stripped. Only the .deb is downloaded, once, into
+# .build/ksrc-6.1, and its 130 MiB tarball is read once: the first call
+# unpacks there every file any caller wants (KSRC_61_PATHS; a PATTERN
+# outside them gives nothing, and its caller's check of its files fails).
+KSRC_61_PATHS=('*/lib/lzo/*' '*/include/linux/lzo.h' '*/scripts/checkpatch.pl'
+    '*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch'
+    '*/tools/testing/selftests/zram/*')
 kernel_src_extract() {
-    local dir=$1 deb=$ZCOMP_BUILD/ksrc-6.1
+    local dir=$1 deb=$ZCOMP_BUILD/ksrc-6.1 p
     shift
     mkdir -p "$dir" "$deb"
-    # fetched once (checkpatch, lib/lzo and the zram selftests all want it)
+    dir=$(cd "$dir" && pwd)
     ls "$deb"/linux-source-6.1_*.deb >/dev/null 2>&1 ||
         (cd "$deb" && apt-get download -q linux-source-6.1 >/dev/null 2>&1) || true
-    dpkg-deb --fsys-tarfile "$(ls "$deb"/linux-source-6.1_*.deb | head -1)" |
-        tar -x --wildcards '*.tar.xz' -O 2>/dev/null | xz -dc 2>/dev/null |
-        tar -x -C "$dir" --strip-components=1 --wildcards "$@" \
-            2>/dev/null || true
+    if [ "$(cat "$deb/tree.paths" 2>/dev/null)" != "${KSRC_61_PATHS[*]}" ]; then
+        rm -rf "$deb/tree" "$deb/tree.paths"
+        mkdir -p "$deb/tree"
+        dpkg-deb --fsys-tarfile "$(ls "$deb"/linux-source-6.1_*.deb | head -1)" |
+            tar -x --wildcards '*.tar.xz' -O 2>/dev/null | xz -dc 2>/dev/null |
+            tar -x -C "$deb/tree" --strip-components=1 --wildcards "${KSRC_61_PATHS[@]}" \
+                2>/dev/null || true
+        echo "${KSRC_61_PATHS[*]}" > "$deb/tree.paths"
+    fi
+    for p in "$@"; do
+        (cd "$deb/tree" && cp -a --parents ${p#\*/} "$dir/") 2>/dev/null || true
+    done
 }
