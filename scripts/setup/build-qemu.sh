@@ -31,7 +31,7 @@ for f in zcomp.c zcomp.h; do
 done
 ln -sf "$ZCOMP_ROOT/tests/qtest/fuzz/zcomp_fuzz.c" "$QEMU_SRC/tests/qtest/fuzz/zcomp_fuzz.c"
 
-log "building qemu-system-x86_64 and the zcomp qtest (with ccache)"
+log "building qemu-system-x86_64 and the zcomp qtest"
 qemu_build "$QEMU_BUILD" "$QEMU_CONFIGURE_OPTS" \
     qemu-system-x86_64 tests/qtest/zcomp-pci-test
 test -x "$QEMU_BIN" && test -x "$QEMU_BUILD/tests/qtest/zcomp-pci-test"
