@@ -16,6 +16,14 @@ QEMU_CONFIGURE_OPTS="--target-list=x86_64-softmmu --without-default-features
   --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu"
 
 log() { printf '== %s\n' "$*" >&2; }
+# zcomp_version: our packages' version: the ABI's major.minor
+# (include/zcomp-abi.h), then the commit count, so each change sorts higher.
+zcomp_version() {
+    local h=$ZCOMP_ROOT/include/zcomp-abi.h
+    printf '%s.%s.%s\n' "$(awk '/#define ZCOMP_ABI_MAJOR/ { print $3 }' "$h")" \
+        "$(awk '/#define ZCOMP_ABI_MINOR/ { print $3 }' "$h")" \
+        "$(git -C "$ZCOMP_ROOT" rev-list --count HEAD 2>/dev/null || echo 0)"
+}
 ZCOMP_CORPUS=$ZCOMP_BUILD/corpus/anon-mix.bin
 
 # Firmware: the Debian tarball has none; link the seabios and

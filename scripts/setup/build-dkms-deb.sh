@@ -8,11 +8,8 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
-# Version: the ABI's, plus the commit count, so each change sorts higher.
-major=$(awk '/#define ZCOMP_ABI_MAJOR/ { print $3 }' "$ZCOMP_ROOT/include/zcomp-abi.h")
-minor=$(awk '/#define ZCOMP_ABI_MINOR/ { print $3 }' "$ZCOMP_ROOT/include/zcomp-abi.h")
-count=$(git -C "$ZCOMP_ROOT" rev-list --count HEAD 2>/dev/null || echo 0)
-ver=$major.$minor.$count
+# Version: zcomp_version (scripts/lib/common.sh)
+ver=$(zcomp_version)
 out=$ZCOMP_BUILD/dkms
 root=$out/root
 src=$root/usr/src/zcomp-pci-$ver

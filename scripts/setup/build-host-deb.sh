@@ -18,13 +18,9 @@ set -euo pipefail
 umask 022
 
 [ -x "$QEMU_BIN" ] || { echo "no $QEMU_BIN: run scripts/setup/build-qemu.sh" >&2; exit 1; }
-# Version: QEMU's, then ours (the ABI's, plus the commit count, as the
-# DKMS package), so each change sorts higher.
+# Version: QEMU's, then ours (zcomp_version, as the DKMS package's)
 qver=$(cat "$QEMU_SRC/VERSION")
-major=$(awk '/#define ZCOMP_ABI_MAJOR/ { print $3 }' "$ZCOMP_ROOT/include/zcomp-abi.h")
-minor=$(awk '/#define ZCOMP_ABI_MINOR/ { print $3 }' "$ZCOMP_ROOT/include/zcomp-abi.h")
-count=$(git -C "$ZCOMP_ROOT" rev-list --count HEAD 2>/dev/null || echo 0)
-ver=$qver+zcomp$major.$minor.$count
+ver=$qver+zcomp$(zcomp_version)
 out=$ZCOMP_BUILD/host-deb
 root=$out/root
 prefix=usr/lib/zcomp-qemu

@@ -19,6 +19,7 @@ tap_ensure
 deb=$1
 d=$ZCOMP_BUILD/host-deb
 root=$d/clean-root
+mkdir -p "$d"
 tarball=$ZCOMP_BUILD/debian/bookworm/clean-root.tar
 [ -f "$tarball" ] || tarball=$d/bookworm-minbase.tar
 if [ ! -f "$tarball" ]; then

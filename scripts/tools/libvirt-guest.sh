@@ -109,24 +109,22 @@ requests() {
         python3 -c 'import json, sys
 print(sum(h["count"] for h in json.load(sys.stdin)["return"] if h["kind"] == "latency"))'
 }
-finish() { exit 0; }
-
 tap_check "libvirt $name: define (emulator $emulator)" virsh define "$dir/domain.xml" --validate
 log "libvirt $name: virsh start (libvirt $(dpkg-query -W -f='${Version}' libvirt-daemon 2>/dev/null))"
 if ! virsh start "$dom"; then
     tap_fail "libvirt $name: start"
-    finish
+    exit 0
 fi
 tap_ok "libvirt $name: start"
 if ! wait_for 'ZLOAD begin' 300; then
     tap_fail "libvirt $name: the guest's load began"
-    finish
+    exit 0
 fi
 sleep 5
 t0=$(date +%s.%N)
 if ! virsh save "$dom" "$dir/saved" >/dev/null; then
     tap_fail "libvirt $name: virsh save during the load"
-    finish
+    exit 0
 fi
 t1=$(date +%s.%N)
 tap_ok "libvirt $name: virsh save during the load ($(echo "$t1 - $t0" | bc) s, $(du -m "$dir/saved" | cut -f1) MiB)"
@@ -135,7 +133,7 @@ tap_check "libvirt $name: the domain is off once saved" \
 tap_check "libvirt $name: saved in the middle of the load" sh -c "test -f '$console' && ! grep -q 'ZLOAD end' '$console'"
 if ! virsh restore "$dir/saved" >/dev/null; then
     tap_fail "libvirt $name: virsh restore"
-    finish
+    exit 0
 fi
 tap_ok "libvirt $name: virsh restore ($(echo "$(date +%s.%N) - $t1" | bc) s)"
 rm -f "$dir/saved"
@@ -147,10 +145,10 @@ tap_diag "libvirt $name: device requests since the restore: $a, 5 s later $b"
 tap_check "libvirt $name: offload goes on after the restore" test "$a" -gt 0 -a "$b" -gt "$a"
 if ! wait_for '^ZKERNEL-LOG (clean|bad)' 600; then
     tap_fail "libvirt $name: the guest's tests ended"
-    finish
+    exit 0
 fi
 tap_check "libvirt $name: the load ended after the restore" seen 'ZLOAD end'
 tap_check "libvirt $name: virsh destroy" virsh destroy "$dom"
 tap_check "libvirt $name: virsh undefine" virsh undefine "$dom"
 tap_check "libvirt $name: the domain is gone" sh -c "! virsh list --all --name | grep -qx '$dom'"
-finish
+exit 0
