@@ -15,7 +15,7 @@ QEMU_CONFIGURE_OPTS="--target-list=x86_64-softmmu --without-default-features
   --disable-install-blobs --enable-werror --python=/usr/bin/python3
   --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu"
 
-log() { printf '== %s\n' "$*" >&2; }
+log() { printf '== %s %s\n' "$(date +%T)" "$*" >&2; }
 # zcomp_version: our packages' version: the ABI's major.minor
 # (include/zcomp-abi.h), then the commit count, so each change sorts higher.
 zcomp_version() {
