@@ -30,6 +30,8 @@ for f in zcomp.c zcomp.h; do
     ln -sf "$ZCOMP_ROOT/tests/qtest/libqos/$f" "$QEMU_SRC/tests/qtest/libqos/$f"
 done
 ln -sf "$ZCOMP_ROOT/tests/qtest/fuzz/zcomp_fuzz.c" "$QEMU_SRC/tests/qtest/fuzz/zcomp_fuzz.c"
+ln -sf "$ZCOMP_ROOT/tests/qtest/fuzz/zcomp-devices.mak" \
+    "$QEMU_SRC/configs/devices/x86_64-softmmu/zcomp-fuzz.mak"
 
 log "building qemu-system-x86_64 and the zcomp qtest"
 qemu_build "$QEMU_BUILD" "$QEMU_CONFIGURE_OPTS" \
