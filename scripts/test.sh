@@ -10,6 +10,17 @@ set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
 "$ZCOMP_ROOT/scripts/setup/install-deps.sh"
+# All stages: the Debian roots are debootstrapped in the background while
+# QEMU builds (the network's time, not the CPUs'); its log: .build/prefetch.log
+prefetch=
+if [ $# = 0 ]; then
+    mkdir -p "$ZCOMP_BUILD"
+    log "prefetch: Debian roots in the background"
+    setsid "$ZCOMP_ROOT/scripts/setup/prefetch.sh" > "$ZCOMP_BUILD/prefetch.log" 2>&1 &
+    prefetch=$!
+    # its own process group: stopped with everything in it if we fail first
+    trap '[ -z "$prefetch" ] || kill -- -"$prefetch" 2>/dev/null || true' EXIT
+fi
 "$ZCOMP_ROOT/scripts/setup/corpus.sh"
 
 log "engine: configure (the kernel's lib/lzo as an oracle)"
@@ -22,6 +33,13 @@ else
 fi
 log "qemu: build (first time: about 7 minutes)"
 "$ZCOMP_ROOT/scripts/setup/build-qemu.sh"
+
+if [ -n "$prefetch" ]; then
+    log "prefetch: waiting for it"
+    wait "$prefetch" || log "prefetch failed (the stages that need it try again): $(tail -3 "$ZCOMP_BUILD/prefetch.log")"
+    prefetch=
+    log "prefetch: done"
+fi
 
 log "the test stages (meson test; each stage's output: build/meson-logs/testlog.txt)"
 rc=0

@@ -10,6 +10,10 @@ set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
 root=$TRIXIE_ROOT
+# One maker at a time (scripts/setup/prefetch.sh may run in the background).
+mkdir -p "$ZCOMP_BUILD"
+exec 9> "$ZCOMP_BUILD/trixie-root.lock"
+flock 9
 if [ ! -f "$root/.zcomp-ready" ]; then
     log "debootstrap: trixie build root in $root (first time: a few minutes)"
     rm -rf "$root"
