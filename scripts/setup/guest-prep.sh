@@ -147,7 +147,7 @@ if [ "$suite" != bookworm ]; then
 fi
 # The kernel's own zram selftests, tools/testing/selftests/zram of this
 # kernel's linux-source (6.1: bookworm's linux-source-6.1; 6.12+: the one
-# zram-acomp.sh fetched), run by zram_selftests (tests/guest/lib.sh); and what
+# zram-acomp.sh fetched and extracted them from), run by zram_selftests (tests/guest/lib.sh); and what
 # they need beyond busybox: the host's bash, bc and mkfs.ext4 with their
 # libraries.
 st=$g/selftests-zram-$kver
@@ -156,10 +156,8 @@ if [ ! -f "$st/zram.sh" ]; then
     if [ "$suite" = bookworm ]; then
         kernel_src_extract "$st.src" '*/tools/testing/selftests/zram/*'
     else
-        dpkg-deb --fsys-tarfile "$(ls "$TRIXIE_ROOT/tmp/ksrc/linux-source-${kver%.*}"_*.deb | head -1)" |
-            tar -x --wildcards '*.tar.xz' -O | xz -dc |
-            tar -x -C "$(mkdir -p "$st.src" && echo "$st.src")" --strip-components=1 \
-                --wildcards '*/tools/testing/selftests/zram/*'
+        mkdir -p "$st.src/tools/testing/selftests"
+        cp -r "$(dirname "$zram_ko")/selftests-zram" "$st.src/tools/testing/selftests/zram"
     fi
     mv "$st.src/tools/testing/selftests/zram" "$st"
     rm -rf "$st.src"

@@ -44,7 +44,8 @@ dpkg-deb --fsys-tarfile "$TRIXIE_ROOT/tmp/ksrc/${src}"_*.deb |
     tar -x --wildcards '*.tar.xz' -O | xz -dc |
     tar -x -C "$b/src" --strip-components=1 --wildcards '*/drivers/block/zram/*' \
         '*/Documentation/admin-guide/blockdev/zram.rst' \
-        '*/Documentation/ABI/testing/sysfs-block-zram'
+        '*/Documentation/ABI/testing/sysfs-block-zram' \
+        '*/tools/testing/selftests/zram/*'
 zdir=$b/src/drivers/block/zram
 test -f "$zdir/zram_drv.c"
 for p in $series; do
@@ -87,5 +88,9 @@ case $mine in
 esac
 mkdir -p "$out"
 cp "$ko" "$out/zram.ko"
+# The kernel's zram selftests of the same tree, for guest-prep.sh: one
+# pass over the tarball instead of two.
+rm -rf "$out/selftests-zram"
+cp -r "$b/src/tools/testing/selftests/zram" "$out/selftests-zram"
 echo "$want" > "$out/stamp"
 echo "$out/zram.ko"
