@@ -11,7 +11,8 @@ set -euo pipefail
 
 "$ZCOMP_ROOT/scripts/setup/install-deps.sh"
 # All stages: the Debian roots are debootstrapped in the background while
-# QEMU builds (the network's time, not the CPUs'); its log: .build/prefetch.log
+# QEMU's two builds run (the network's time, not the CPUs'); its log:
+# .build/prefetch.log
 prefetch=
 if [ $# = 0 ]; then
     mkdir -p "$ZCOMP_BUILD"
@@ -33,6 +34,13 @@ else
 fi
 log "qemu: build (first time: about 7 minutes)"
 "$ZCOMP_ROOT/scripts/setup/build-qemu.sh"
+# All stages: the sanitizer build too (stage asan's), while the roots are
+# still being made.
+if [ -n "$prefetch" ]; then
+    log "qemu: the sanitizer and fuzzing build (first time: about 5-8 minutes)"
+    "$ZCOMP_ROOT/scripts/setup/build-qemu-fuzz.sh" ||
+        log "the sanitizer build failed: stage asan builds it again and says so"
+fi
 
 if [ -n "$prefetch" ]; then
     log "prefetch: waiting for it"
