@@ -504,7 +504,12 @@ static const uint8_t *lzr_block(LzrEnc *enc, uint16_t *dict,
         h = (uint32_t)(dv * 0x9e3779b1u) >> (32 - ZC_LZORLE_HASH_BITS);
         cand = base + dict[h];
         dict[h] = ip - base;
-        if (lzr_ld32(cand) != dv) {
+        /*
+         * @cand is before @ip, unless the input changed under us (read in
+         * place, docs/specs/zcomp-pci.rst) between the check above and
+         * here: at @base, read as zero there and not here.
+         */
+        if (cand >= ip || lzr_ld32(cand) != dv) {
             /* one byte on, more the longer nothing matched */
             ip += 1 + ((ip - lit) >> 5);
             continue;
