@@ -69,6 +69,7 @@ ZcScratch *zc_scratch_new(uint32_t max_req)
     }
     s->dst_size = zc_compress_bound(max_req);
     s->src = malloc(max_req);
+    s->in = s->src;
     s->dst = malloc(s->dst_size);
     s->lz4_state = malloc(LZ4_sizeofState());
     s->lz4hc_state = LZ4_createStreamHC();
@@ -421,11 +422,26 @@ uint8_t zc_fetch_input(const ZcLimits *lim, ZcScratch *scr,
             return st;
         }
     }
+    scr->in = scr->src;
+    scr->in_mapped = false;
     /*
-     * Always a private copy: the codec then never touches guest memory, so
-     * a guest changing its buffers meanwhile gets a wrong result at worst,
-     * and a request can be dropped before it completes without a trace.
+     * A compressor may read its input in place, where the host offers it:
+     * it reads only within it, and its output is bounded whatever it reads
+     * (liblz4 and liblzo2 below their bound, zstd by capacity, zc_lzorle
+     * as lzo), so a guest changing the input meanwhile changes only the
+     * result (which may then not decode). A decoder's input is always a
+     * private copy: what it read once must stay what it checked.
      */
+    if (sqe->opcode == ZCOMP_OP_COMPRESS &&
+        !(sqe->flags & ZCOMP_SQE_F_SRC_SGL) && ops->map_src) {
+        const uint8_t *p = ops->map_src(opaque, sqe->src_addr, sqe->src_len);
+
+        if (p) {
+            scr->in = p;
+            scr->in_mapped = true;
+            return ZCOMP_ST_OK;
+        }
+    }
     if (sqe->flags & ZCOMP_SQE_F_SRC_SGL) {
         return sgl_copy(ops, opaque, sqe->src_addr, sqe->src_nsge,
                         sqe->src_len, scr->src, 0, true);
@@ -434,6 +450,15 @@ uint8_t zc_fetch_input(const ZcLimits *lim, ZcScratch *scr,
         return ZCOMP_ST_DMA_ERROR;
     }
     return ZCOMP_ST_OK;
+}
+
+void zc_release_input(ZcScratch *scr, const ZcHostOps *ops, void *opaque)
+{
+    if (scr->in_mapped) {
+        ops->unmap_src(opaque);
+    }
+    scr->in = scr->src;
+    scr->in_mapped = false;
 }
 
 uint8_t zc_run_codec(const ZcLimits *lim, ZcScratch *scr,
@@ -447,7 +472,7 @@ uint8_t zc_run_codec(const ZcLimits *lim, ZcScratch *scr,
     }
 
     /* dst_cap <= max_req <= dst_size: the output fits scratch. */
-    return zc_codec_run(scr, sqe->opcode, sqe->algo, level, scr->src,
+    return zc_codec_run(scr, sqe->opcode, sqe->algo, level, scr->in,
                         sqe->src_len, scr->dst, sqe->dst_cap, out_len);
 }
 
@@ -474,6 +499,7 @@ uint8_t zc_execute(const ZcLimits *lim, ZcScratch *scr,
     st = zc_fetch_input(lim, scr, ops, opaque, sqe);
     if (!st) {
         st = zc_run_codec(lim, scr, sqe, out_len);
+        zc_release_input(scr, ops, opaque);
     }
     if (!st) {
         st = zc_deliver(scr, ops, opaque, sqe, *out_len);

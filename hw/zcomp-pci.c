@@ -10,10 +10,12 @@
  * served by one of the worker threads; a queue in SYNC mode is also run by
  * the vCPU that rings its doorbell, with the BQL dropped and a bounded
  * budget. A request runs in three steps (zcomp_queue_step): fetch (copy
- * its input into the queue's scratch memory) and commit (write the output,
+ * its input into the queue's scratch memory, or, for compression without
+ * an IOMMU, map it to be read in place) and commit (write the output,
  * post the completion) hold the queue's @lock and cost at most max-request
- * bytes of copying; the codec between them holds nothing and touches only
- * scratch memory. Reset, queue disable, bus-master off, VM stop and unplug
+ * bytes of copying; the codec between them holds no lock, writes only
+ * scratch memory and reads nothing but scratch memory and its input.
+ * Reset, queue disable, bus-master off, VM stop and unplug
  * bump the queue's @epoch, which drops the codec's result unseen, and wait
  * only for the bounded steps. Workers never take the BQL: DMA goes to guest
  * RAM only (anything else fails the request), and interrupts are raised
@@ -53,6 +55,7 @@
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
 #include "system/runstate.h"
+#include "system/xen.h"
 #include "exec/memory.h"
 #include "hw/core/cpu.h"
 #include "trace.h"
@@ -151,6 +154,15 @@ typedef struct ZcompQueue {
     MemoryRegionCache sq_cache;
     MemoryRegionCache cq_cache;
     ZcScratch *scratch;         /* the @busy thread's */
+    /*
+     * @lock: the RAM region compression input was last read in place from,
+     * referenced, so that its memory stays while a codec reads it; kept
+     * from one request to the next, and given up under the BQL (its owner
+     * may be finalized then): when the queue's mappings are dropped, or
+     * once the @busy codec is done if they were dropped meanwhile.
+     */
+    MemoryRegion *src_mr;
+    bool src_mr_drop;
     /*
      * Behind an IOMMU: translations taken for this queue (@lock), dropped
      * by every invalidation that covers them; the step's epoch, and the
@@ -636,6 +648,77 @@ static void zcomp_completed(void *opaque, uint32_t idx,
     }
 }
 
+/* A region reference given up in the main loop, under the BQL. */
+static void zcomp_unref_bh(void *opaque)
+{
+    memory_region_unref(opaque);
+}
+
+static void zcomp_unref_later(MemoryRegion *mr)
+{
+    if (mr) {
+        aio_bh_schedule_oneshot(qemu_get_aio_context(), zcomp_unref_bh, mr);
+    }
+}
+
+/*
+ * Give up @q's input region: now if no codec runs, else once it is done.
+ * @lock held.
+ */
+static void zcomp_drop_src_mr(ZcompQueue *q)
+{
+    if (q->busy) {
+        q->src_mr_drop = q->src_mr != NULL;
+        return;
+    }
+    zcomp_unref_later(q->src_mr);
+    q->src_mr = NULL;
+    q->src_mr_drop = false;
+}
+
+/*
+ * Compression input read in place (docs/specs/zcomp-pci.rst, "Guest
+ * errors and robustness"): one piece of guest RAM, without an IOMMU only.
+ * Behind one, every access is translated and an invalidation must end the
+ * access before it completes, so the input is copied then. What keeps the
+ * memory is @q's reference to its region (@src_mr), not the device's
+ * address space: a worker's codec may outlive the device (unplug waits for
+ * no codec). Under Xen a pointer is good only while its cache lives: copy.
+ * @lock held.
+ */
+static const uint8_t *zcomp_host_map_src(void *opaque, uint64_t addr,
+                                         uint32_t len)
+{
+    ZcompQueue *q = opaque;
+    MemoryRegionCache cache;
+    const uint8_t *p;
+
+    if (q->dev->iommu || xen_enabled() || len == 0 ||
+        !zcomp_cache_map(pci_get_address_space(PCI_DEVICE(q->dev)), &cache,
+                         addr, len, false)) {
+        return NULL;
+    }
+    if (cache.mrs.mr != q->src_mr) {
+        /* the last request's codec is done: its region can go */
+        zcomp_unref_later(q->src_mr);
+        q->src_mr = cache.mrs.mr;
+        memory_region_ref(q->src_mr);
+    }
+    p = cache.ptr;
+    address_space_cache_destroy(&cache);
+    return p;
+}
+
+/* The codec is done with the input. @lock held, @busy no longer set. */
+static void zcomp_host_unmap_src(void *opaque)
+{
+    ZcompQueue *q = opaque;
+
+    if (q->src_mr_drop) {
+        zcomp_drop_src_mr(q);
+    }
+}
+
 static const ZcHostOps zcomp_host_ops = {
     .read = zcomp_host_read,
     .write = zcomp_host_write,
@@ -643,12 +726,15 @@ static const ZcHostOps zcomp_host_ops = {
     .post_cqe = zcomp_post_cqe,
     .inject_fault = zcomp_inject_fault,
     .completed = zcomp_completed,
+    .map_src = zcomp_host_map_src,
+    .unmap_src = zcomp_host_unmap_src,
 };
 
 /* ---- queues ---- */
 
 static void zcomp_unmap_rings(ZcompQueue *q)
 {
+    zcomp_drop_src_mr(q);
     if (q->sq_mapped) {
         address_space_cache_destroy(&q->sq_cache);
         q->sq_mapped = false;
@@ -1138,10 +1224,14 @@ static ZcompStep zcomp_queue_step(ZcompQueue *q, uint64_t *sync_budget)
         goto out;
     }
     if (c->timed && !zcomp_engine_book(q, &sqe, sync_budget, &booking)) {
+        zc_release_input(q->scratch, &zcomp_host_ops, q);
         goto deferred;
     }
 
-    /* The codec: scratch memory only, nothing held. */
+    /*
+     * The codec: scratch memory, and a compression input read in place
+     * (its RAM region held); no lock.
+     */
     q->busy = true;
     zcomp_in_request = false;
     qemu_mutex_unlock(&q->lock);
@@ -1154,6 +1244,7 @@ static ZcompStep zcomp_queue_step(ZcompQueue *q, uint64_t *sync_budget)
     qemu_mutex_lock(&q->lock);
     zcomp_in_request = true;
     q->busy = false;
+    zc_release_input(q->scratch, &zcomp_host_ops, q);
 
     if (qatomic_read(&q->epoch) != q->step_epoch ||
         !zcomp_queue_runnable(q)) {
@@ -1187,6 +1278,7 @@ deferred:
 static void zcomp_core_free(ZcompCore *c)
 {
     for (uint32_t i = 0; i < c->num_queues; i++) {
+        zcomp_unref_later(c->queues[i].src_mr);
         zc_scratch_free(c->queues[i].scratch);
         g_free(c->queues[i].db_ns);   /* NULL without histograms or model */
         qemu_mutex_destroy(&c->queues[i].lock);

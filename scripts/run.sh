@@ -119,7 +119,7 @@ boot() {
 # zram (6.12+: our zram.ko with the acomp backend, see guest-prep.sh)
 boot bench
 log "host codecs alone (zcomp-bench, same corpus)"
-"$ZCOMP_ROOT/build/zcomp-bench" "${ZCOMP_GUEST_CORPUS:-$ZCOMP_CORPUS}" 8192 3 1 |
+"$ZCOMP_ROOT/build/zcomp-bench" "${ZCOMP_GUEST_CORPUS:-$ZCOMP_CORPUS}" 8192 5 1 |
     tee "$ZCOMP_BUILD/host-bench.txt" | sed -n '3,13p'
 echo
 results=("$ZCOMP_ROOT/scripts/lib/zresults.py")

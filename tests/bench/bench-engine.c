@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * zcomp-bench: the device's request path (descriptor fetch, validation,
- * DMA copies in and out, codec, completion with phase bit, statistics)
+ * input read in place (compression) or copied (decompression), codec,
+ * output copied out, completion with phase bit, statistics)
  * against a plain liblz4 / liblzo2 loop on the same 4 KiB pages, side by
  * side in one run; then the request path on 1..N worker threads; then
  * lzo-rle: liblzo2's lzo1x-1, our zc_lzorle and (built with meson's
@@ -32,6 +33,7 @@
 
 #define PAGE 4096u
 #define RING 256u
+#define MAX_ROUNDS 64
 #define RAM_BASE 0x100000ull
 
 typedef struct Bench {
@@ -52,6 +54,43 @@ static double now(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* The median of @n values (the mean of the middle two for even @n). */
+static double median(const double *v, uint32_t n)
+{
+    double s[MAX_ROUNDS];
+
+    memcpy(s, v, n * sizeof(*s));
+    qsort(s, n, sizeof(*s), cmp_double);
+    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static double lowest(const double *v, uint32_t n)
+{
+    double m = v[0];
+
+    for (uint32_t i = 1; i < n; i++) {
+        m = v[i] < m ? v[i] : m;
+    }
+    return m;
+}
+
+static double highest(const double *v, uint32_t n)
+{
+    double m = v[0];
+
+    for (uint32_t i = 1; i < n; i++) {
+        m = v[i] > m ? v[i] : m;
+    }
+    return m;
 }
 
 /*
@@ -149,6 +188,7 @@ static double plain_loop(const Bench *b, uint8_t op, uint8_t algo,
 
 typedef struct Worker {
     const Bench *b;
+    const ZcHostOps *ops;   /* memhost_ops, or memhost_ops_copy */
     uint8_t op, algo;
     uint32_t first, count;
     double secs;
@@ -164,7 +204,9 @@ static void *device_loop(void *opaque)
     /* ring, then one 2-page destination per ring slot, then the input */
     uint64_t dst_area = RAM_BASE + (1 << 20);
     uint64_t data = dst_area + RING * 2ull * PAGE;
-    uint64_t ram_size = (data - RAM_BASE) + (uint64_t)w->count * 2 * PAGE;
+    /* inputs laid out as the plain loop has them: pages, or 2-page slots */
+    uint64_t stride = w->op == ZCOMP_OP_COMPRESS ? PAGE : 2 * PAGE;
+    uint64_t ram_size = (data - RAM_BASE) + (uint64_t)w->count * stride;
     MemHost m;
     ZcScratch *scr = zc_scratch_new(limits.max_req);
     ZcStats st = { 0 };
@@ -182,7 +224,7 @@ static void *device_loop(void *opaque)
     /* The guest's pages are in its RAM before it submits them. */
     for (uint32_t k = 0; k < w->count; k++) {
         uint32_t pg = w->first + k;
-        uint8_t *at = memhost_ptr(&m, data + (uint64_t)k * 2 * PAGE, 2 * PAGE);
+        uint8_t *at = memhost_ptr(&m, data + k * stride, stride);
 
         if (w->op == ZCOMP_OP_COMPRESS) {
             memcpy(at, b->pages + (size_t)pg * PAGE, PAGE);
@@ -202,14 +244,14 @@ static void *device_loop(void *opaque)
 
             *s = (struct zcomp_sqe) {
                 .opcode = w->op, .algo = w->algo, .tag = pg,
-                .src_addr = data + (uint64_t)i * 2 * PAGE,
+                .src_addr = data + i * stride,
                 .src_len = w->op == ZCOMP_OP_COMPRESS ? PAGE : b->clen[pg],
                 .dst_addr = dst_area + (uint64_t)tail * 2 * PAGE,
                 .dst_cap = w->op == ZCOMP_OP_COMPRESS ? 2 * PAGE : PAGE,
             };
             tail = (tail + 1) % RING;
         }
-        if (zc_ring_process(&ring, tail, n, 0, &limits, scr, &memhost_ops,
+        if (zc_ring_process(&ring, tail, n, 0, &limits, scr, w->ops,
                             &m, &st, &done) != ZC_RING_OK || done != n) {
             fprintf(stderr, "ring failed\n");
             exit(1);
@@ -231,15 +273,15 @@ static void *device_loop(void *opaque)
     return NULL;
 }
 
-static double device_run(const Bench *b, uint8_t op, uint8_t algo,
-                         uint32_t threads)
+static double device_run(const Bench *b, const ZcHostOps *ops, uint8_t op,
+                         uint8_t algo, uint32_t threads)
 {
     Worker w[64];
     pthread_t t[64];
     double span = 0;
 
     for (uint32_t i = 0; i < threads; i++) {
-        w[i] = (Worker) { .b = b, .op = op, .algo = algo,
+        w[i] = (Worker) { .b = b, .ops = ops, .op = op, .algo = algo,
                           .first = b->npages * i / threads };
         w[i].count = b->npages * (i + 1) / threads - w[i].first;
     }
@@ -453,7 +495,11 @@ int main(int argc, char **argv)
     if (argc > 2 && atoi(argv[2]) > 0 && (uint32_t)atoi(argv[2]) < b.npages) {
         b.npages = atoi(argv[2]);
     }
-    rounds = argc > 3 ? (uint32_t)atoi(argv[3]) : 3;
+    rounds = argc > 3 ? (uint32_t)atoi(argv[3]) : 5;
+    if (rounds < 1 || rounds > MAX_ROUNDS) {
+        fprintf(stderr, "ROUNDS: 1 to %d\n", MAX_ROUNDS);
+        return 2;
+    }
     max_threads = argc > 4 ? (uint32_t)atoi(argv[4]) : (uint32_t)ncpu;
     if (max_threads < 1 || max_threads > 64) {
         max_threads = 1;
@@ -464,35 +510,47 @@ int main(int argc, char **argv)
     out = malloc(RING * 2 * PAGE);
     memset(out, 0, RING * 2 * PAGE);
 
-    printf("zcomp engine benchmark: %u pages of 4 KiB from %s, best of %u "
-           "rounds, %ld CPUs online\n\n", b.npages, argv[1], rounds, ncpu);
-    printf("%-18s %12s %12s %8s %14s %14s\n", "case", "plain MB/s",
-           "device MB/s", "ratio", "overhead us/req", "same-API MB/s");
+    printf("zcomp engine benchmark: %u pages of 4 KiB from %s, %u rounds "
+           "(median, and min-max where given), %ld CPUs online\n\n",
+           b.npages, argv[1], rounds, ncpu);
+    printf("%-18s %7s %7s %21s %21s %9s %8s\n", "case", "plain", "device",
+           "device/plain", "input copied/plain", "overhead", "same-API");
+    printf("%-18s %7s %7s %21s %21s %9s %8s\n", "", "MB/s", "MB/s", "", "",
+           "us/req", "MB/s");
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-        double best_plain = 1e9, best_dev = 1e9, best_same = 1e9;
+        double p[MAX_ROUNDS], d[MAX_ROUNDS], dc[MAX_ROUNDS], q[MAX_ROUNDS];
+        double ratio[MAX_ROUNDS], ratio_copy[MAX_ROUNDS], over[MAX_ROUNDS];
         uint64_t bytes = 0;
+        uint8_t op = cases[c].op, algo = cases[c].algo;
 
-        prepare(&b, cases[c].algo, scr);
+        prepare(&b, algo, scr);
         for (uint32_t r = 0; r < rounds; r++) {
-            /* Alternate, so drift in machine speed hits both. */
-            double p = plain_loop(&b, cases[c].op, cases[c].algo, scr, out,
-                                  &bytes);
-            double d = device_run(&b, cases[c].op, cases[c].algo, 1);
-            double q = plain_or_same_api(&b, cases[c].op, cases[c].algo, scr,
-                                         out, &bytes, true);
-            best_same = q < best_same ? q : best_same;
-            best_plain = p < best_plain ? p : best_plain;
-            best_dev = d < best_dev ? d : best_dev;
+            /* Alternate, so drift in machine speed hits all of them. */
+            p[r] = plain_loop(&b, op, algo, scr, out, &bytes);
+            d[r] = device_run(&b, &memhost_ops, op, algo, 1);
+            dc[r] = device_run(&b, &memhost_ops_copy, op, algo, 1);
+            q[r] = plain_or_same_api(&b, op, algo, scr, out, &bytes, true);
+            ratio[r] = 100.0 * p[r] / d[r];
+            ratio_copy[r] = 100.0 * p[r] / dc[r];
+            over[r] = (d[r] - p[r]) / b.npages * 1e6;
         }
-        printf("%-18s %12.0f %12.0f %7.1f%% %14.3f %14.0f\n", cases[c].name,
-               bytes / best_plain / 1e6, bytes / best_dev / 1e6,
-               100.0 * best_plain / best_dev,
-               (best_dev - best_plain) / b.npages * 1e6,
-               bytes / best_same / 1e6);
+        printf("%-18s %7.0f %7.0f %6.1f%% (%5.1f-%5.1f) ", cases[c].name,
+               bytes / median(p, rounds) / 1e6,
+               bytes / median(d, rounds) / 1e6,
+               median(ratio, rounds), lowest(ratio, rounds),
+               highest(ratio, rounds));
+        if (op == ZCOMP_OP_COMPRESS) {
+            printf("%6.1f%% (%5.1f-%5.1f) ", median(ratio_copy, rounds),
+                   lowest(ratio_copy, rounds), highest(ratio_copy, rounds));
+        } else {
+            printf("%21s ", "- (always copied)");
+        }
+        printf("%9.3f %8.0f\n", median(over, rounds),
+               bytes / median(q, rounds) / 1e6);
     }
 
     printf("\nscaling of the request path with worker threads "
-           "(lz4 compress, lzo compress):\n");
+           "(lz4 compress, lzo compress; best of %u rounds):\n", rounds);
     printf("%-8s %12s %12s\n", "workers", "lz4 MB/s", "lzo MB/s");
     for (uint32_t t = 1; t <= max_threads; t *= 2) {
         double best[2] = { 1e9, 1e9 };
@@ -500,7 +558,8 @@ int main(int argc, char **argv)
 
         for (int a = 0; a < 2; a++) {
             for (uint32_t r = 0; r < rounds; r++) {
-                double d = device_run(&b, ZCOMP_OP_COMPRESS, alg[a], t);
+                double d = device_run(&b, &memhost_ops, ZCOMP_OP_COMPRESS,
+                                      alg[a], t);
                 best[a] = d < best[a] ? d : best[a];
             }
         }

@@ -90,12 +90,25 @@ static inline uint8_t memhost_inject(void *opaque)
     return 0;
 }
 
+/* Compression input read in place: the RAM itself, nothing to give back. */
+static inline const uint8_t *memhost_map_src(void *opaque, uint64_t addr,
+                                             uint32_t len)
+{
+    return memhost_ptr(opaque, addr, len);
+}
+
+static inline void memhost_unmap_src(void *opaque)
+{
+}
+
 static const ZcHostOps memhost_ops = {
     .read = memhost_read,
     .write = memhost_write,
     .read_sqe = memhost_read_sqe,
     .post_cqe = memhost_post_cqe,
     .inject_fault = memhost_inject,
+    .map_src = memhost_map_src,
+    .unmap_src = memhost_unmap_src,
 };
 
 static inline void memhost_init(MemHost *m, uint64_t base, uint64_t size)
@@ -111,7 +124,7 @@ static inline void memhost_free(MemHost *m)
     free(m->ram);
 }
 
-/* The same without zero-copy: every buffer goes through the scratch. */
+/* The same without reading in place: every input is copied into scratch. */
 static const ZcHostOps memhost_ops_copy = {
     .read = memhost_read,
     .write = memhost_write,

@@ -10,6 +10,8 @@
 #include <lz4.h>
 #include <lzo/lzo1x.h>
 #include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include "zcomp-engine.h"
@@ -689,6 +691,157 @@ static void test_histograms(void)
     g_assert_null(zc_hist_of(&hs, &sqe, ZCOMP_HIST_KINDS));
 }
 
+/*
+ * Compression input read in place while the guest rewrites it: whatever
+ * the compressor reads, it reads nothing outside the input (guard pages on
+ * both sides of the RAM it sits at either end of), writes nothing past the
+ * worst-case bound (a guard page right after it), and succeeds; its
+ * result decodes safely, if not always (liblz4's can be refused). Once the
+ * writer stops, the input round-trips again. 4 KiB, a zram page, and 64 KiB, where lzo and lzo-rle
+ * encode more than one block.
+ */
+typedef struct Scribbler {
+    uint8_t *buf;
+    uint32_t len;
+    gint stop;
+    gint passes;
+} Scribbler;
+
+static gpointer scribble(gpointer opaque)
+{
+    Scribbler *w = opaque;
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+
+    while (!g_atomic_int_get(&w->stop)) {
+        uint32_t at, n;
+
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        at = (uint32_t)x % w->len;
+        n = (uint32_t)(x >> 32) % 64 + 1;
+        n = n < w->len - at ? n : w->len - at;
+        switch ((x >> 40) & 3) {
+        case 0:     /* a zero run: matches and lzo-rle's runs */
+            memset(w->buf + at, 0, n);
+            break;
+        case 1:     /* a copy of earlier bytes: a match */
+            memmove(w->buf + at, w->buf + at / 2, n);
+            break;
+        default:    /* noise */
+            for (uint32_t i = 0; i < n; i++) {
+                w->buf[at + i] = (uint8_t)(x >> (i % 8 * 8));
+            }
+        }
+        g_atomic_int_inc(&w->passes);
+    }
+    return NULL;
+}
+
+/* @len bytes with PROT_NONE pages before and after: a stray access faults. */
+static uint8_t *guarded(size_t len)
+{
+    size_t pg = sysconf(_SC_PAGESIZE), n = (len + pg - 1) / pg * pg;
+    uint8_t *p = mmap(NULL, n + 2 * pg, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    g_assert_true(p != MAP_FAILED);
+    g_assert_cmpint(mprotect(p, pg, PROT_NONE), ==, 0);
+    g_assert_cmpint(mprotect(p + pg + n, pg, PROT_NONE), ==, 0);
+    /* the buffer ends where the second guard starts */
+    return p + pg + (n - len);
+}
+
+static void unguard(uint8_t *buf, size_t len)
+{
+    size_t pg = sysconf(_SC_PAGESIZE), n = (len + pg - 1) / pg * pg;
+
+    munmap(buf - (n - len) - pg, n + 2 * pg);
+}
+
+static void changing_input(ZcScratch *scr, uint8_t algo, uint32_t len,
+                           int runs, GRand *r)
+{
+    uint32_t bound = zc_compress_bound(len), ram_len = 2 * len + bound;
+    uint32_t cap = MIN(bound, limits.max_req);
+    uint8_t *dst_saved = scr->dst, *dst = guarded(bound);
+    uint8_t *ram = guarded(ram_len), *back = g_malloc(len);
+    MemHost m = { .ram = ram, .base = RAM_BASE, .size = ram_len };
+
+    /* the codec's output right against a guard page */
+    scr->dst = dst;
+    for (int end = 0; end < 2; end++) {
+        /* the input against the first guard page, then the last */
+        uint64_t at = RAM_BASE + (end ? ram_len - len : 0);
+        struct zcomp_sqe c = mk_sqe(ZCOMP_OP_COMPRESS, algo, at, len,
+                                    RAM_BASE + len, cap);
+        Scribbler w = { .buf = memhost_ptr(&m, at, len), .len = len };
+        GThread *t;
+        uint32_t out, n;
+        int valid = 0;
+        uint8_t st;
+
+        fill(w.buf, len, 1, r);
+        t = g_thread_new("scribble", scribble, &w);
+        while (!g_atomic_int_get(&w.passes)) {
+            g_thread_yield();
+        }
+        for (int i = 0; i < runs; i++) {
+            g_assert_cmpint(zc_fetch_input(&limits, scr, &memhost_ops, &m,
+                                           &c), ==, ZCOMP_ST_OK);
+            g_assert_true(scr->in == w.buf);   /* read in place */
+            g_assert_cmpint(zc_run_codec(&limits, scr, &c, &out), ==,
+                            ZCOMP_ST_OK);
+            zc_release_input(scr, &memhost_ops, &m);
+            g_assert_cmpuint(out, <=, bound);
+            /*
+             * Not always a valid stream (liblz4's can then fail to
+             * decode), but one a decoder reads safely, within the input.
+             */
+            st = zc_codec_run(scr, ZCOMP_OP_DECOMPRESS, algo, 0, dst, out,
+                              back, len, &n);
+            g_assert_true(st == ZCOMP_ST_OK || st == ZCOMP_ST_CORRUPT_INPUT ||
+                          st == ZCOMP_ST_DST_TOO_SMALL);
+            g_assert_cmpuint(n, <=, len);
+            valid += st == ZCOMP_ST_OK && n == len;
+        }
+        g_atomic_int_set(&w.stop, 1);
+        g_thread_join(t);
+        g_test_message("%s, %u bytes: %d of %d results decode whole, %d "
+                       "writer passes", zc_alg_name(algo), len, valid, runs,
+                       g_atomic_int_get(&w.passes));
+        g_assert_cmpint(zc_execute(&limits, scr, &memhost_ops, &m, &c, &out),
+                        ==, ZCOMP_ST_OK);
+        memcpy(dst, memhost_ptr(&m, RAM_BASE + len, out), out);
+        g_assert_cmpint(zc_codec_run(scr, ZCOMP_OP_DECOMPRESS, algo, 0, dst,
+                                     out, back, len, &n), ==, ZCOMP_ST_OK);
+        g_assert_cmpuint(n, ==, len);
+        g_assert_true(memcmp(back, w.buf, len) == 0);
+    }
+    scr->dst = dst_saved;
+    unguard(dst, bound);
+    unguard(ram, ram_len);
+    g_free(back);
+}
+
+static void test_changing_input(void)
+{
+    ZcScratch *scr = zc_scratch_new(limits.max_req);
+    g_autoptr(GRand) r = g_rand_new_with_seed(31);
+
+#ifdef __SANITIZE_THREAD__
+    g_test_skip("races with the codec on purpose");
+    return;
+#endif
+    for (size_t a = 0; a < G_N_ELEMENTS(algos); a++) {
+        bool slow = algos[a] == ZCOMP_ALG_LZ4HC || algos[a] == ZCOMP_ALG_ZSTD;
+
+        changing_input(scr, algos[a], 4096, slow ? 300 : 3000, r);
+        changing_input(scr, algos[a], 65536, slow ? 20 : 200, r);
+    }
+    zc_scratch_free(scr);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -709,5 +862,6 @@ int main(int argc, char **argv)
     ADD("fault-injection", test_fault_injection);
     ADD("validate/random-descriptors", test_random_descriptors);
     g_test_add_func("/zcomp-engine/histograms", test_histograms);
+    g_test_add_func("/zcomp-engine/changing-input", test_changing_input);
     return g_test_run();
 }
