@@ -100,6 +100,8 @@ OBJECT_DECLARE_SIMPLE_TYPE(ZcompPCIState, ZCOMP_PCI)
 #define ZCOMP_ATC_PAGE_BITS 12      /* the smallest IOMMU page, indexing */
 /* Translations of one access undone by invalidations before it fails. */
 #define ZCOMP_XLATE_TRIES 16
+/* RAM regions a queue keeps referenced for inputs read in place. */
+#define ZCOMP_SRC_MRS 4
 
 typedef struct ZcompWorker ZcompWorker;
 typedef struct ZcompCore ZcompCore;
@@ -155,13 +157,14 @@ typedef struct ZcompQueue {
     MemoryRegionCache cq_cache;
     ZcScratch *scratch;         /* the @busy thread's */
     /*
-     * @lock: the RAM region compression input was last read in place from,
-     * referenced, so that its memory stays while a codec reads it; kept
-     * from one request to the next, and given up under the BQL (its owner
+     * @lock: the RAM regions compression input was read in place from,
+     * referenced, so that their memory stays while a codec reads it; kept
+     * from one request to the next (a NUMA guest's inputs alternate
+     * between its memory devices), and given up under the BQL (an owner
      * may be finalized then): when the queue's mappings are dropped, or
      * once the @busy codec is done if they were dropped meanwhile.
      */
-    MemoryRegion *src_mr;
+    MemoryRegion *src_mr[ZCOMP_SRC_MRS];
     bool src_mr_drop;
     /*
      * Behind an IOMMU: translations taken for this queue (@lock), dropped
@@ -668,11 +671,13 @@ static void zcomp_unref_later(MemoryRegion *mr)
 static void zcomp_drop_src_mr(ZcompQueue *q)
 {
     if (q->busy) {
-        q->src_mr_drop = q->src_mr != NULL;
+        q->src_mr_drop = true;
         return;
     }
-    zcomp_unref_later(q->src_mr);
-    q->src_mr = NULL;
+    for (int i = 0; i < ZCOMP_SRC_MRS; i++) {
+        zcomp_unref_later(q->src_mr[i]);
+        q->src_mr[i] = NULL;
+    }
     q->src_mr_drop = false;
 }
 
@@ -692,31 +697,34 @@ static const uint8_t *zcomp_host_map_src(void *opaque, uint64_t addr,
     ZcompQueue *q = opaque;
     MemoryRegionCache cache;
     const uint8_t *p;
+    int i;
 
     if (q->dev->iommu || xen_enabled() || len == 0 ||
         !zcomp_cache_map(pci_get_address_space(PCI_DEVICE(q->dev)), &cache,
                          addr, len, false)) {
         return NULL;
     }
-    if (cache.mrs.mr != q->src_mr) {
-        /* the last request's codec is done: its region can go */
-        zcomp_unref_later(q->src_mr);
-        q->src_mr = cache.mrs.mr;
-        memory_region_ref(q->src_mr);
+    for (i = 0; i < ZCOMP_SRC_MRS && q->src_mr[i] != cache.mrs.mr; i++) {
+        if (!q->src_mr[i]) {
+            q->src_mr[i] = cache.mrs.mr;
+            memory_region_ref(q->src_mr[i]);
+            break;
+        }
+    }
+    if (i == ZCOMP_SRC_MRS) {
+        /* all taken: no codec runs, so they can all go */
+        zcomp_drop_src_mr(q);
+        q->src_mr[0] = cache.mrs.mr;
+        memory_region_ref(q->src_mr[0]);
     }
     p = cache.ptr;
     address_space_cache_destroy(&cache);
     return p;
 }
 
-/* The codec is done with the input. @lock held, @busy no longer set. */
+/* The reference stays with the queue: nothing to give back per request. */
 static void zcomp_host_unmap_src(void *opaque)
 {
-    ZcompQueue *q = opaque;
-
-    if (q->src_mr_drop) {
-        zcomp_drop_src_mr(q);
-    }
 }
 
 static const ZcHostOps zcomp_host_ops = {
@@ -1245,6 +1253,9 @@ static ZcompStep zcomp_queue_step(ZcompQueue *q, uint64_t *sync_budget)
     zcomp_in_request = true;
     q->busy = false;
     zc_release_input(q->scratch, &zcomp_host_ops, q);
+    if (q->src_mr_drop) {
+        zcomp_drop_src_mr(q);   /* asked for while the codec ran */
+    }
 
     if (qatomic_read(&q->epoch) != q->step_epoch ||
         !zcomp_queue_runnable(q)) {
@@ -1278,7 +1289,9 @@ deferred:
 static void zcomp_core_free(ZcompCore *c)
 {
     for (uint32_t i = 0; i < c->num_queues; i++) {
-        zcomp_unref_later(c->queues[i].src_mr);
+        for (int k = 0; k < ZCOMP_SRC_MRS; k++) {
+            zcomp_unref_later(c->queues[i].src_mr[k]);
+        }
         zc_scratch_free(c->queues[i].scratch);
         g_free(c->queues[i].db_ns);   /* NULL without histograms or model */
         qemu_mutex_destroy(&c->queues[i].lock);

@@ -17,6 +17,7 @@
 #include "libqos/zcomp.h"
 #include "hw/pci/pci_regs.h"
 #include "qemu/bswap.h"
+#include "qemu/units.h"
 #include "qobject/qdict.h"
 #include "qobject/qlist.h"
 #include "zcomp-abi.h"
@@ -383,6 +384,65 @@ static void test_roundtrip(const void *data)
  * Compress and decompress corpus pages through the device; report the
  * compression ratio per algorithm and the device's own counters.
  */
+/*
+ * Compression inputs read in place from five memory devices (NUMA nodes)
+ * in turn, more than the four regions a queue keeps referenced, each
+ * round-tripped; then a change of the address space (bus mastering off
+ * and on) drops what the queue holds, and it goes on.
+ */
+static void test_roundtrip_numa(const void *data)
+{
+    static const uint64_t node_mb[] = { 96, 96, 96, 96, 128 };
+    g_autoptr(GRand) r = g_rand_new_with_seed(7);
+    g_autoptr(GString) args = g_string_new("");
+    uint8_t page[4096], back[4096];
+    uint64_t base = 0;
+    QZcomp *z;
+
+    for (size_t n = 0; n < G_N_ELEMENTS(node_mb); n++) {
+        g_string_append_printf(args, "-object memory-backend-ram,id=m%zu,"
+                               "size=%" PRIu64 "M -numa node,memdev=m%zu ",
+                               n, node_mb[n], n);
+    }
+    z = zc_start_args(args->str, "q35", "");
+    qzcomp_enable(z);
+    queue_setup(z, 0, 64, 0);
+    for (int round = 0; round < 4; round++) {
+        base = 0;
+        for (size_t n = 0; n < G_N_ELEMENTS(node_mb); n++) {
+            /* a page in the middle of node n, above the rings and buffers */
+            uint64_t at = base + node_mb[n] / 2 * MiB;
+            uint32_t clen, dlen;
+
+            if (round == 2 && n == 0) {
+                qpci_config_writew(z->dev, PCI_COMMAND,
+                                   qpci_config_readw(z->dev, PCI_COMMAND) &
+                                   ~PCI_COMMAND_MASTER);
+                qpci_config_writew(z->dev, PCI_COMMAND,
+                                   qpci_config_readw(z->dev, PCI_COMMAND) |
+                                   PCI_COMMAND_MASTER);
+            }
+            fill(page, sizeof(page), round % 2 ? 1 : 3, r);
+            qtest_memwrite(z->qts, at, page, sizeof(page));
+            g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_COMPRESS,
+                                                  ZCOMP_ALG_LZ4, at,
+                                                  sizeof(page), DST_BUF,
+                                                  8192, n), &clen),
+                            ==, ZCOMP_ST_OK);
+            g_assert_cmpint(run1(z, 0, qzcomp_sqe(ZCOMP_OP_DECOMPRESS,
+                                                  ZCOMP_ALG_LZ4, DST_BUF, clen,
+                                                  OUT_BUF, sizeof(page), ~n),
+                                 &dlen), ==, ZCOMP_ST_OK);
+            g_assert_cmpuint(dlen, ==, sizeof(page));
+            qtest_memread(z->qts, OUT_BUF, back, sizeof(back));
+            g_assert_true(memcmp(page, back, sizeof(page)) == 0);
+            base += node_mb[n] * MiB;
+        }
+    }
+    g_assert_cmpuint(base, ==, RAM_MB * MiB);
+    zc_stop(z);
+}
+
 static void test_roundtrip_corpus(const void *data)
 {
     static const char *const names[] = { "lz4", "lz4hc", "lzo", "lzo-rle",
@@ -3167,6 +3227,8 @@ int main(int argc, char **argv)
     qtest_add_data_func("/zcomp-pci/queue-setup", NULL, test_queue_setup);
     qtest_add_data_func("/zcomp-pci/roundtrip/kinds-and-sizes", NULL,
                         test_roundtrip);
+    qtest_add_data_func("/zcomp-pci/roundtrip/numa", NULL,
+                        test_roundtrip_numa);
     qtest_add_data_func("/zcomp-pci/roundtrip/corpus", NULL,
                         test_roundtrip_corpus);
     qtest_add_data_func("/zcomp-pci/kernel-vectors", NULL,
