@@ -423,7 +423,6 @@ uint8_t zc_fetch_input(const ZcLimits *lim, ZcScratch *scr,
         }
     }
     scr->in = scr->src;
-    scr->in_mapped = false;
     /*
      * A compressor may read its input in place, where the host offers it:
      * it reads only within it, and its output is bounded whatever it reads
@@ -438,7 +437,6 @@ uint8_t zc_fetch_input(const ZcLimits *lim, ZcScratch *scr,
 
         if (p) {
             scr->in = p;
-            scr->in_mapped = true;
             return ZCOMP_ST_OK;
         }
     }
@@ -450,15 +448,6 @@ uint8_t zc_fetch_input(const ZcLimits *lim, ZcScratch *scr,
         return ZCOMP_ST_DMA_ERROR;
     }
     return ZCOMP_ST_OK;
-}
-
-void zc_release_input(ZcScratch *scr, const ZcHostOps *ops, void *opaque)
-{
-    if (scr->in_mapped) {
-        ops->unmap_src(opaque);
-    }
-    scr->in = scr->src;
-    scr->in_mapped = false;
 }
 
 uint8_t zc_run_codec(const ZcLimits *lim, ZcScratch *scr,
@@ -499,7 +488,6 @@ uint8_t zc_execute(const ZcLimits *lim, ZcScratch *scr,
     st = zc_fetch_input(lim, scr, ops, opaque, sqe);
     if (!st) {
         st = zc_run_codec(lim, scr, sqe, out_len);
-        zc_release_input(scr, ops, opaque);
     }
     if (!st) {
         st = zc_deliver(scr, ops, opaque, sqe, *out_len);

@@ -88,16 +88,15 @@ typedef struct ZcHostOps {
                       uint8_t status, uint32_t out_len);
     /*
      * Optional: a pointer through which the codec may read the @len bytes
-     * of guest RAM at @addr in place, valid until unmap_src; NULL where
-     * they are not one piece of RAM that can be read so (they are then
-     * copied). Only compression input is read in place: a compressor reads
-     * nothing outside its input and its output is bounded whatever the
-     * bytes it reads, so a guest changing them meanwhile can only change
-     * the result (docs/specs/zcomp-pci.rst, "Guest errors and
-     * robustness"). At most one mapping per @opaque at a time.
+     * of guest RAM at @addr in place, which the host keeps valid until
+     * that request's codec is done; NULL where they are not one piece of
+     * RAM that can be read so (they are then copied). Only compression
+     * input is read in place: a compressor reads nothing outside its input
+     * and its output is bounded whatever the bytes it reads, so a guest
+     * changing them meanwhile can only change the result
+     * (docs/specs/zcomp-pci.rst, "Guest errors and robustness").
      */
     const uint8_t *(*map_src)(void *opaque, uint64_t addr, uint32_t len);
-    void (*unmap_src)(void *opaque);
 } ZcHostOps;
 
 /* Working memory for one queue; requests of a queue run one at a time. */
@@ -106,7 +105,6 @@ typedef struct ZcScratch {
     uint8_t *dst;
     /* What the codec reads: @src, or guest RAM read in place (map_src). */
     const uint8_t *in;
-    bool in_mapped;         /* @in is a mapping: zc_release_input() */
     uint32_t dst_size;      /* >= worst-case compressed size of max_req */
     void *lz4_state;
     void *lz4hc_state;
@@ -168,14 +166,11 @@ uint8_t zc_codec_run(ZcScratch *scr, uint8_t op, uint8_t algo, int level,
  *                   (compression input: or map it, to be read in place);
  *   zc_run_codec:   to scratch; reads only the input zc_fetch_input gave;
  *   zc_deliver:     write exactly @out_len bytes of output to the guest.
- * Each returns a ZCOMP_ST_* status. An input zc_fetch_input mapped (it
- * succeeded) is given back with zc_release_input once the codec has run
- * or will not run.
+ * Each returns a ZCOMP_ST_* status.
  */
 uint8_t zc_fetch_input(const ZcLimits *lim, ZcScratch *scr,
                        const ZcHostOps *ops, void *opaque,
                        const struct zcomp_sqe *sqe);
-void zc_release_input(ZcScratch *scr, const ZcHostOps *ops, void *opaque);
 uint8_t zc_run_codec(const ZcLimits *lim, ZcScratch *scr,
                      const struct zcomp_sqe *sqe, uint32_t *out_len);
 uint8_t zc_deliver(ZcScratch *scr, const ZcHostOps *ops, void *opaque,

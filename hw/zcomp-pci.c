@@ -665,7 +665,7 @@ static void zcomp_unref_later(MemoryRegion *mr)
 }
 
 /*
- * Give up @q's input region: now if no codec runs, else once it is done.
+ * Give up @q's input regions: now if no codec runs, else once it is done.
  * @lock held.
  */
 static void zcomp_drop_src_mr(ZcompQueue *q)
@@ -688,8 +688,8 @@ static void zcomp_drop_src_mr(ZcompQueue *q)
  * access before it completes, so the input is copied then. What keeps the
  * memory is @q's reference to its region (@src_mr), not the device's
  * address space: a worker's codec may outlive the device (unplug waits for
- * no codec). Under Xen a pointer is good only while its cache lives: copy.
- * @lock held.
+ * no codec), and they are dropped only when no codec runs. Under Xen a
+ * pointer is good only while its cache lives: copy. @lock held.
  */
 static const uint8_t *zcomp_host_map_src(void *opaque, uint64_t addr,
                                          uint32_t len)
@@ -722,11 +722,6 @@ static const uint8_t *zcomp_host_map_src(void *opaque, uint64_t addr,
     return p;
 }
 
-/* The reference stays with the queue: nothing to give back per request. */
-static void zcomp_host_unmap_src(void *opaque)
-{
-}
-
 static const ZcHostOps zcomp_host_ops = {
     .read = zcomp_host_read,
     .write = zcomp_host_write,
@@ -735,7 +730,6 @@ static const ZcHostOps zcomp_host_ops = {
     .inject_fault = zcomp_inject_fault,
     .completed = zcomp_completed,
     .map_src = zcomp_host_map_src,
-    .unmap_src = zcomp_host_unmap_src,
 };
 
 /* ---- queues ---- */
@@ -1232,7 +1226,6 @@ static ZcompStep zcomp_queue_step(ZcompQueue *q, uint64_t *sync_budget)
         goto out;
     }
     if (c->timed && !zcomp_engine_book(q, &sqe, sync_budget, &booking)) {
-        zc_release_input(q->scratch, &zcomp_host_ops, q);
         goto deferred;
     }
 
@@ -1252,7 +1245,6 @@ static ZcompStep zcomp_queue_step(ZcompQueue *q, uint64_t *sync_budget)
     qemu_mutex_lock(&q->lock);
     zcomp_in_request = true;
     q->busy = false;
-    zc_release_input(q->scratch, &zcomp_host_ops, q);
     if (q->src_mr_drop) {
         zcomp_drop_src_mr(q);   /* asked for while the codec ran */
     }

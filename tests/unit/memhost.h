@@ -90,15 +90,11 @@ static inline uint8_t memhost_inject(void *opaque)
     return 0;
 }
 
-/* Compression input read in place: the RAM itself, nothing to give back. */
+/* Compression input read in place: the RAM itself, as long as it lives. */
 static inline const uint8_t *memhost_map_src(void *opaque, uint64_t addr,
                                              uint32_t len)
 {
     return memhost_ptr(opaque, addr, len);
-}
-
-static inline void memhost_unmap_src(void *opaque)
-{
 }
 
 static const ZcHostOps memhost_ops = {
@@ -108,7 +104,6 @@ static const ZcHostOps memhost_ops = {
     .post_cqe = memhost_post_cqe,
     .inject_fault = memhost_inject,
     .map_src = memhost_map_src,
-    .unmap_src = memhost_unmap_src,
 };
 
 static inline void memhost_init(MemHost *m, uint64_t base, uint64_t size)
