@@ -35,14 +35,11 @@ fi
 log "qemu: build (first time: about 7 minutes)"
 "$ZCOMP_ROOT/scripts/setup/build-qemu.sh"
 # All stages: the sanitizer build too (stage asan's), while the roots are
-# still being made.
+# still being made; then wait for them.
 if [ -n "$prefetch" ]; then
     log "qemu: the sanitizer and fuzzing build (first time: about 5-8 minutes)"
     "$ZCOMP_ROOT/scripts/setup/build-qemu-fuzz.sh" ||
         log "the sanitizer build failed: stage asan builds it again and says so"
-fi
-
-if [ -n "$prefetch" ]; then
     log "prefetch: waiting for it"
     wait "$prefetch" || log "prefetch failed (the stages that need it try again): $(tail -3 "$ZCOMP_BUILD/prefetch.log")"
     prefetch=

@@ -147,9 +147,9 @@ if [ "$suite" != bookworm ]; then
 fi
 # The kernel's own zram selftests, tools/testing/selftests/zram of this
 # kernel's linux-source (6.1: bookworm's linux-source-6.1; 6.12+: the one
-# zram-acomp.sh fetched and extracted them from), run by zram_selftests (tests/guest/lib.sh); and what
-# they need beyond busybox: the host's bash, bc and mkfs.ext4 with their
-# libraries.
+# zram-acomp.sh fetched and extracted them from), run by zram_selftests
+# (tests/guest/lib.sh); and what they need beyond busybox: the host's bash,
+# bc and mkfs.ext4 with their libraries.
 st=$g/selftests-zram-$kver
 if [ ! -f "$st/zram.sh" ]; then
     rm -rf "$st" "$st.src"
