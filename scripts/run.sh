@@ -6,8 +6,8 @@
 set -euo pipefail
 usage() {
     cat <<'USAGE'
-usage: scripts/run.sh [--kernel LINE] [--corpus FILE] [--alg LIST] [--rounds N]
-                     [--device-props PROPS] [--preset NAME] [--help]
+usage: scripts/run.sh [--kernel LINE] [--arch ARCH] [--corpus FILE] [--alg LIST]
+                     [--rounds N] [--device-props PROPS] [--preset NAME] [--help]
 
   --kernel LINE  the guest's kernel line, resolved from Debian's archive:
                  6.1 (bookworm, the default), 6.12 (trixie) or 7
@@ -17,6 +17,11 @@ usage: scripts/run.sh [--kernel LINE] [--corpus FILE] [--alg LIST] [--rounds N]
                  6.12+: the same, zram with our acomp backend (stock zram
                         has compile-time backends there: the guest loads
                         the zram.ko scripts/setup/zram-acomp.sh builds).
+  --arch ARCH    the guest's architecture, as Debian's kernel flavours
+                 name it: amd64 (the default, -M q35), arm64 (-M virt,
+                 qemu-system-aarch64, the driver and zram cross-built), or
+                 arm64-16k (16 KiB pages). arm64 from 6.12 on: --kernel
+                 is 6.12 unless given.
   --corpus FILE  your own data instead of the shipped corpus
                  (tests/data/corpus): its whole 4 KiB pages are used, any
                  number of them; less than one page is an error.
@@ -40,13 +45,15 @@ Prints the tables and writes a plot to .build/results-<kernel>.png
 (results-<kernel>-<preset>.png with --preset, -props with --device-props).
 USAGE
 }
-kernel=6.1 corpus= algs=lz4,lzo,lz4hc,lzo-rle,zstd rounds=3 props= preset=
+kernel= arch=amd64 corpus= algs=lz4,lzo,lz4hc,lzo-rle,zstd rounds=3 props= preset=
 . "$(dirname "$0")/lib/presets.sh"
 need() { [ "$2" -ge 2 ] || { echo "$1 needs a value" >&2; usage >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
     case $1 in
     --kernel) need "$1" $#; kernel=$2; shift 2 ;;
     --kernel=*) kernel=${1#--kernel=}; shift ;;
+    --arch) need "$1" $#; arch=$2; shift 2 ;;
+    --arch=*) arch=${1#--arch=}; shift ;;
     --corpus) need "$1" $#; corpus=$2; shift 2 ;;
     --corpus=*) corpus=${1#--corpus=}; shift ;;
     --alg) need "$1" $#; algs=$2; shift 2 ;;
@@ -61,6 +68,15 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
     esac
 done
+case $arch in
+amd64) kernel=${kernel:-6.1} ;;
+arm64|arm64-16k)
+    kernel=${kernel:-6.12}
+    case $kernel in
+    6.1|bookworm) echo "--arch $arch: from 6.12 on (--kernel 6.12 or 7)" >&2; exit 2 ;;
+    esac ;;
+*) echo "--arch: '$arch' is not one of amd64, arm64, arm64-16k" >&2; exit 2 ;;
+esac
 for a in ${algs//,/ }; do
     case $a in
     lz4|lzo|lz4hc|lzo-rle|zstd) ;;
@@ -87,7 +103,7 @@ if [ -n "$corpus" ]; then
         exit 2
     fi
 fi
-export ZCOMP_KERNEL=$kernel
+export ZCOMP_KERNEL=$kernel ZCOMP_FLAVOUR=$arch
 . "$(dirname "$0")/lib/common.sh"
 export ZCOMP_APPEND="zalgs=$algs zrounds=$rounds"
 # The device of both benchmarks gets the user's properties.

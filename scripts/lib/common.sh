@@ -5,12 +5,14 @@ QEMU_PKG_VERSION=1:10.0.13+ds-0+deb13u1
 QEMU_SRC=$ZCOMP_BUILD/qemu-src
 QEMU_BUILD=$QEMU_SRC/build
 QEMU_BIN=$QEMU_BUILD/qemu-system-x86_64
+# The same device on arm64 guests (-M virt, its PCIe host bridge).
+QEMU_BIN_AARCH64=$QEMU_BUILD/qemu-system-aarch64
 # Firmware at run time: SeaBIOS and option ROMs from Debian packages.
 QEMU_FIRMWARE="-L /usr/share/seabios -L /usr/share/qemu"
 # Installed (the host package, scripts/setup/build-host-deb.sh), it finds
 # firmware where Debian's QEMU does: Debian's qemu-system-data, SeaBIOS
 # and iPXE packages.
-QEMU_CONFIGURE_OPTS="--target-list=x86_64-softmmu --without-default-features
+QEMU_CONFIGURE_OPTS="--target-list=x86_64-softmmu,aarch64-softmmu --without-default-features
   --enable-tcg --enable-kvm --enable-lzo --enable-fdt=system --disable-docs
   --disable-install-blobs --enable-werror --python=/usr/bin/python3
   --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu"
@@ -138,17 +140,32 @@ kernel_suite() {
     esac
 }
 ZCOMP_KERNEL_SUITE=$(kernel_suite "${ZCOMP_KERNEL:-6.1}")
-ZCOMP_GUEST=$ZCOMP_BUILD/guest/$ZCOMP_KERNEL_SUITE
+# The guest's architecture, as Debian's kernel flavour names it
+# (linux-image-FLAVOUR): ZCOMP_FLAVOUR amd64 (default), arm64, or
+# arm64-16k (16 KiB pages); ZCOMP_ARCH is its Debian architecture.
+ZCOMP_FLAVOUR=${ZCOMP_FLAVOUR:-amd64}
+case $ZCOMP_FLAVOUR in
+amd64) ZCOMP_ARCH=amd64 ;;
+arm64|arm64-16k) ZCOMP_ARCH=arm64 ;;
+*) echo "unknown kernel flavour '$ZCOMP_FLAVOUR' (amd64, arm64, arm64-16k)" >&2
+   exit 1 ;;
+esac
+if [ "$ZCOMP_FLAVOUR" = amd64 ]; then
+    ZCOMP_GUEST=$ZCOMP_BUILD/guest/$ZCOMP_KERNEL_SUITE
+else
+    ZCOMP_GUEST=$ZCOMP_BUILD/guest/$ZCOMP_KERNEL_SUITE-$ZCOMP_FLAVOUR
+fi
 # the line's short name, as the scenario headers write it: 6.1, 6.12, 7
 case $ZCOMP_KERNEL_SUITE in
 bookworm) ZCOMP_LINE=6.1 ;; trixie) ZCOMP_LINE=6.12 ;; *) ZCOMP_LINE=7 ;;
 esac
 
 # scenario_get SCENARIO KEY: a setting of a guest scenario from its header
-# (tests/guest/SCENARIO.sh), for the kernel line booted: scripts/lib/
+# (tests/guest/SCENARIO.sh), for the kernel line and flavour booted: scripts/lib/
 # scenario.py reads it, and says which keys there are.
 scenario_get() {
-    /usr/bin/python3 "$ZCOMP_ROOT/scripts/lib/scenario.py" "$1" "$2" "$ZCOMP_LINE"
+    /usr/bin/python3 "$ZCOMP_ROOT/scripts/lib/scenario.py" "$1" "$2" "$ZCOMP_LINE" \
+        "$ZCOMP_FLAVOUR"
 }
 
 # kernel_src_extract DIR PATTERN...: the files of Debian's linux-source-6.1

@@ -33,7 +33,8 @@ ln -sf "$ZCOMP_ROOT/tests/qtest/fuzz/zcomp_fuzz.c" "$QEMU_SRC/tests/qtest/fuzz/z
 ln -sf "$ZCOMP_ROOT/tests/qtest/fuzz/zcomp-devices.mak" \
     "$QEMU_SRC/configs/devices/x86_64-softmmu/zcomp-fuzz.mak"
 
-log "building qemu-system-x86_64 and the zcomp qtest"
+log "building qemu-system-x86_64, qemu-system-aarch64 and the zcomp qtest"
 qemu_build "$QEMU_BUILD" "$QEMU_CONFIGURE_OPTS" \
-    qemu-system-x86_64 tests/qtest/zcomp-pci-test
-test -x "$QEMU_BIN" && test -x "$QEMU_BUILD/tests/qtest/zcomp-pci-test"
+    qemu-system-x86_64 qemu-system-aarch64 tests/qtest/zcomp-pci-test
+test -x "$QEMU_BIN" && test -x "$QEMU_BIN_AARCH64" &&
+    test -x "$QEMU_BUILD/tests/qtest/zcomp-pci-test"

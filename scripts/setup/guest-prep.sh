@@ -1,6 +1,7 @@
 #!/bin/bash
 # Prepares the guest side for one kernel line (ZCOMP_KERNEL: 6.1, 6.12 or
-# 7.x; default 6.1): the suite's current kernel image and matching headers
+# 7.x; default 6.1) and flavour (ZCOMP_FLAVOUR: amd64, or arm64 and
+# arm64-16k from trixie on): the suite's current kernel image and matching headers
 # (apt-get download + dpkg -x, never installed on this machine), the
 # zcomp_pci module built against those headers (W=1, no warnings), the
 # guest test programs, and a busybox initramfs with zram, zsmalloc, the
@@ -8,28 +9,40 @@
 #
 # bookworm's kernel is built here with the host's gcc-12; trixie's kernels
 # need gcc-14: their headers are installed, and the module is built, in the
-# cached trixie build root (scripts/setup/trixie-root.sh).
+# cached trixie build root (scripts/setup/trixie-root.sh). So are the arm64
+# ones, with its gcc-14 cross compiler: their headers are unpacked there
+# (installing them would replace its gcc-14 with gcc-14:arm64), beside the
+# amd64 kernel scripts (linux-kbuild) they run with; the initramfs then
+# holds arm64 busybox and test programs.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
 suite=$ZCOMP_KERNEL_SUITE
+arch=$ZCOMP_ARCH
 g=$ZCOMP_GUEST
 mkdir -p "$g"
+# This guest's scratch space in the trixie build root, apart from other
+# guests'
+tw=/build/guest-$(basename "$g")
+if [ "$arch" != amd64 ] && [ "$suite" = bookworm ]; then
+    echo "guest-prep: $ZCOMP_FLAVOUR guests from trixie on (ZCOMP_KERNEL=6.12 or 7)" >&2
+    exit 1
+fi
 
-# The kernel package of $suite's linux-image-amd64, as "pkg ver".
+# The kernel package of $suite's linux-image-$ZCOMP_FLAVOUR.
 resolve_kernel() {
     if [ "$suite" = bookworm ]; then
         apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-/{print $2; exit}'
         return
     fi
-    "$ZCOMP_ROOT/scripts/setup/trixie-root.sh"
+    "$ZCOMP_ROOT/scripts/setup/trixie-root.sh" $([ "$arch" = amd64 ] || echo "$arch")
     local meta
     # the newest of the suite and its security and updates archives
-    meta=$(trixie_run apt-cache madison linux-image-amd64 |
+    meta=$(trixie_run apt-cache madison "linux-image-$ZCOMP_FLAVOUR:$arch" |
            awk -F' *[|] *' -v s="$suite" '$3 ~ " "s"(-security|-updates)?/main " { print $2; exit }')
-    [ -n "$meta" ] || { echo "no linux-image-amd64 in $suite" >&2; exit 1; }
-    trixie_run apt-cache depends "linux-image-amd64=$meta" |
-        awk '/Depends: linux-image-/{print $2; exit}'
+    [ -n "$meta" ] || { echo "no linux-image-$ZCOMP_FLAVOUR in $suite" >&2; exit 1; }
+    trixie_run apt-cache depends "linux-image-$ZCOMP_FLAVOUR:$arch=$meta" |
+        awk '/Depends: linux-image-/{ sub(":.*", "", $2); print $2; exit }'
 }
 
 # Where the image keeps lib/modules: /usr from trixie on (merged /usr).
@@ -51,21 +64,39 @@ if [ ! -f "$g/$kver.stamp" ]; then
         for d in "$g/$hpkg"_*.deb "$g/$common"_*.deb "$g/$kbuild"_*.deb; do dpkg -x "$d" "$g/hdr"; done
         # The headers' Makefile includes the common tree by absolute path.
         sed -i "s|include /usr/src/|include $g/hdr/usr/src/|" "$g/hdr/usr/src/$hpkg/Makefile"
-    else
+    elif [ "$arch" = amd64 ]; then
         # Inside the build root the headers install normally (gcc-14 too).
         trixie_run apt-get install -y -q --no-install-recommends -t "$suite" "$hpkg" \
             > "$g/headers-install.log" 2>&1 || { tail -20 "$g/headers-install.log"; exit 1; }
-        mkdir -p "$TRIXIE_ROOT/tmp/kimg"
-        rm -f "$TRIXIE_ROOT/tmp/kimg"/*.deb
-        trixie_run sh -c "cd /tmp/kimg && apt-get download -q $kpkg" >/dev/null 2>&1
+    else
+        # What they need that runs on the build machine, installed: the
+        # common headers (all architectures) and the kernel scripts (amd64);
+        # the arm64 part unpacked beside them.
+        deps=$(trixie_run apt-cache depends "$hpkg:$arch" |
+               awk '/Depends: linux-(headers-.*-common|kbuild-)/{ sub(":.*", "", $2); print $2 }')
+        trixie_run apt-get install -y -q --no-install-recommends -t "$suite" $deps \
+            > "$g/headers-install.log" 2>&1 || { tail -20 "$g/headers-install.log"; exit 1; }
+        mkdir -p "$TRIXIE_ROOT$tw/khdr"
+        rm -f "$TRIXIE_ROOT$tw/khdr"/*.deb
+        trixie_run sh -c "cd $tw/khdr && apt-get download -q $hpkg:$arch" >/dev/null 2>&1
+        dpkg -x "$TRIXIE_ROOT$tw/khdr/$hpkg"_*.deb "$TRIXIE_ROOT"
+        test -f "$TRIXIE_ROOT/usr/src/$hpkg/Makefile"
+    fi
+    if [ "$suite" != bookworm ]; then
+        mkdir -p "$TRIXIE_ROOT$tw/kimg"
+        rm -f "$TRIXIE_ROOT$tw/kimg"/*.deb
+        trixie_run sh -c "cd $tw/kimg && apt-get download -q $kpkg:$arch" >/dev/null 2>&1
         # From 7.x the image package is split: vmlinuz in linux-binary-*,
         # modules in linux-modules-*, modules.builtin in linux-base-*.
-        parts=$(dpkg-deb -f "$TRIXIE_ROOT/tmp/kimg/$kpkg"_*.deb Depends | tr ',' '\n' |
+        parts=$(dpkg-deb -f "$TRIXIE_ROOT$tw/kimg/$kpkg"_*.deb Depends | tr ',' '\n' |
                 awk -v v="$kver" '{ p = $1; if (p == "linux-binary-" v || p == "linux-modules-" v || p == "linux-base-" v) print p }')
-        if [ -n "$parts" ]; then
-            trixie_run sh -c "cd /tmp/kimg && apt-get download -q $(echo $parts)" >/dev/null 2>&1
-        fi
-        cp "$TRIXIE_ROOT/tmp/kimg"/*.deb "$g/"
+        # (each of $arch; one for all architectures, unqualified)
+        for p in $parts; do
+            q=$p:$arch
+            trixie_run apt-cache show "$q" >/dev/null 2>&1 || q=$p
+            trixie_run sh -c "cd $tw/kimg && apt-get download -q $q" >/dev/null 2>&1
+        done
+        cp "$TRIXIE_ROOT$tw/kimg"/*.deb "$g/"
     fi
     for d in "$g"/linux-image-*.deb "$g"/linux-binary-*.deb "$g"/linux-modules-*.deb "$g"/linux-base-*.deb; do
         [ ! -f "$d" ] || dpkg -x "$d" "$g/img"
@@ -86,11 +117,11 @@ if [ "$suite" = bookworm ]; then
     make -s -C "$src/guest-driver" KDIR="$g/hdr/usr/src/$hpkg" > "$g/module-build.log" 2>&1 || {
         cat "$g/module-build.log"; exit 1; }
 else
-    b=$TRIXIE_ROOT/build/zcomp
+    b=$TRIXIE_ROOT$tw/zcomp
     rm -rf "$b"
     mkdir -p "$b"
     cp -r "$src"/* "$b/"
-    trixie_run make -s -C /build/zcomp/guest-driver KDIR="/usr/src/$hpkg" \
+    trixie_run make -s -C $tw/zcomp/guest-driver KDIR="/usr/src/$hpkg" \
         > "$g/module-build.log" 2>&1 || { cat "$g/module-build.log"; exit 1; }
     cp "$b/guest-driver/zcomp_pci.ko" "$src/guest-driver/"
 fi
@@ -102,16 +133,41 @@ cp "$src/guest-driver/zcomp_pci.ko" "$g/zcomp_pci.ko"
 # one DKMS built, for scripts/tools/dkms-test.sh).
 [ -z "${ZCOMP_MODULE:-}" ] || cp "$ZCOMP_MODULE" "$g/zcomp_pci.ko"
 
-for p in memtouch sync-bench zbench; do
-    gcc -static -O2 -Wall -Werror -pthread -I"$ZCOMP_ROOT/include" \
-        -o "$g/$p" "$ZCOMP_ROOT/tests/guest/$p.c"
-done
+# The guest's programs, static: busybox and ours (sync-bench, x86 only).
+if [ "$arch" = amd64 ]; then
+    progs="memtouch sync-bench zbench"
+    for p in $progs; do
+        gcc -static -O2 -Wall -Werror -pthread -I"$ZCOMP_ROOT/include" \
+            -o "$g/$p" "$ZCOMP_ROOT/tests/guest/$p.c"
+    done
+    install -m 755 /bin/busybox "$g/busybox"
+else
+    progs="memtouch zbench"
+    b=$TRIXIE_ROOT$tw/progs
+    rm -rf "$b"
+    mkdir -p "$b"
+    cp "$ZCOMP_ROOT"/tests/guest/*.c "$ZCOMP_ROOT/include/zcomp-abi.h" "$b/"
+    for p in $progs; do
+        trixie_run aarch64-linux-gnu-gcc-14 -static -O2 -Wall -Werror -pthread -I$tw/progs \
+            -o "$tw/progs/$p" "$tw/progs/$p.c"
+        cp "$b/$p" "$g/"
+    done
+    if [ ! -x "$g/busybox-$arch/usr/bin/busybox" ]; then
+        mkdir -p "$TRIXIE_ROOT$tw/bb"
+        rm -f "$TRIXIE_ROOT$tw/bb"/*.deb
+        trixie_run sh -c "cd $tw/bb && apt-get download -q busybox-static:$arch" >/dev/null 2>&1
+        rm -rf "$g/busybox-$arch"
+        dpkg -x "$TRIXIE_ROOT$tw/bb"/busybox-static_*.deb "$g/busybox-$arch"
+    fi
+    install -m 755 "$g/busybox-$arch/usr/bin/busybox" "$g/busybox"
+fi
 
 log "assembling the initramfs"
 r=$g/initramfs
 rm -rf "$r"
 mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,tests} "$r/lib/modules/$kver/extra"
-cp /bin/busybox "$g/memtouch" "$g/sync-bench" "$g/zbench" "$r/bin/"
+cp "$g/busybox" "$r/bin/"
+for p in $progs; do cp "$g/$p" "$r/bin/"; done
 install -m 755 "$ZCOMP_ROOT/tests/guest/init" "$r/init"
 cp "$ZCOMP_ROOT"/tests/guest/*.sh "$r/tests/"
 kmod=$(kernel_tree)/lib/modules/$kver
@@ -149,40 +205,44 @@ fi
 # kernel's linux-source (6.1: bookworm's linux-source-6.1; 6.12+: the one
 # zram-acomp.sh fetched and extracted them from), run by zram_selftests
 # (tests/guest/lib.sh); and what they need beyond busybox: the host's bash,
-# bc and mkfs.ext4 with their libraries.
-st=$g/selftests-zram-$kver
-if [ ! -f "$st/zram.sh" ]; then
-    rm -rf "$st" "$st.src"
-    if [ "$suite" = bookworm ]; then
-        kernel_src_extract "$st.src" '*/tools/testing/selftests/zram/*'
-    else
-        mkdir -p "$st.src/tools/testing/selftests"
-        cp -r "$(dirname "$zram_ko")/selftests-zram" "$st.src/tools/testing/selftests/zram"
+# bc and mkfs.ext4 with their libraries; and LTP's zram tests.
+# An arm64 guest has neither: the host's programs are amd64, and the
+# scenarios that run them (ltp) are not booted on arm64.
+if [ "$arch" = amd64 ]; then
+    st=$g/selftests-zram-$kver
+    if [ ! -f "$st/zram.sh" ]; then
+        rm -rf "$st" "$st.src"
+        if [ "$suite" = bookworm ]; then
+            kernel_src_extract "$st.src" '*/tools/testing/selftests/zram/*'
+        else
+            mkdir -p "$st.src/tools/testing/selftests"
+            cp -r "$(dirname "$zram_ko")/selftests-zram" "$st.src/tools/testing/selftests/zram"
+        fi
+        mv "$st.src/tools/testing/selftests/zram" "$st"
+        rm -rf "$st.src"
+        test -f "$st/zram.sh"
     fi
-    mv "$st.src/tools/testing/selftests/zram" "$st"
-    rm -rf "$st.src"
-    test -f "$st/zram.sh"
-fi
-mkdir -p "$r/selftests"
-cp -r "$st" "$r/selftests/zram"
-for b in /bin/bash /usr/bin/bc /sbin/mkfs.ext4; do
-    mkdir -p "$r$(dirname "$b")"
-    cp "$b" "$r$b"
-    for lib in $(ldd "$b" | awk '/=>/ { print $3 } /^\t\// { print $1 }'); do
-        mkdir -p "$r$(dirname "$lib")"
-        cp -L "$lib" "$r$lib"
+    mkdir -p "$r/selftests"
+    cp -r "$st" "$r/selftests/zram"
+    for b in /bin/bash /usr/bin/bc /sbin/mkfs.ext4; do
+        mkdir -p "$r$(dirname "$b")"
+        cp "$b" "$r$b"
+        for lib in $(ldd "$b" | awk '/=>/ { print $3 } /^\t\// { print $1 }'); do
+            mkdir -p "$r$(dirname "$lib")"
+            cp -L "$lib" "$r$lib"
+        done
     done
-done
-# LTP's zram01-03, unmodified (scripts/setup/ltp-build.sh), run by
-# zram_ltp (tests/guest/lib.sh); zram03 reads this kernel's config.
-"$ZCOMP_ROOT/scripts/setup/ltp-build.sh"
-mkdir -p "$r/ltp"
-cp -a "$ZCOMP_BUILD/ltp/bin" "$r/ltp/bin"
-# (/boot/config-<ver> up to 6.12, lib/modules/<ver>/config from 7.x)
-for c in "$g/img/boot/config-$kver" "$(kernel_tree)/lib/modules/$kver/config"; do
-    [ ! -f "$c" ] || { cp "$c" "$r/ltp/config"; break; }
-done
-test -f "$r/ltp/config"
+    # LTP's zram01-03, unmodified (scripts/setup/ltp-build.sh), run by
+    # zram_ltp (tests/guest/lib.sh); zram03 reads this kernel's config.
+    "$ZCOMP_ROOT/scripts/setup/ltp-build.sh"
+    mkdir -p "$r/ltp"
+    cp -a "$ZCOMP_BUILD/ltp/bin" "$r/ltp/bin"
+    # (/boot/config-<ver> up to 6.12, lib/modules/<ver>/config from 7.x)
+    for c in "$g/img/boot/config-$kver" "$(kernel_tree)/lib/modules/$kver/config"; do
+        [ ! -f "$c" ] || { cp "$c" "$r/ltp/config"; break; }
+    done
+    test -f "$r/ltp/config"
+fi
 /sbin/depmod -b "$r" "$kver"
 # The corpus: the shipped one, or run.sh --corpus's whole pages.
 corpus=${ZCOMP_GUEST_CORPUS:-$ZCOMP_CORPUS}

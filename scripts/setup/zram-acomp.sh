@@ -31,7 +31,7 @@ ver=$(dpkg-deb -f "$(ls "$g"/linux-image-"$kver"_*.deb | head -1)" Version)
 src=linux-source-${kver%.*}   # 6.12.118+deb13-amd64: linux-source-6.12
 
 log "zram-acomp: zram of $src=$ver, patched, for $kver"
-b=$TRIXIE_ROOT/build/zram-acomp
+b=$TRIXIE_ROOT/build/zram-acomp-$kver
 rm -rf "$b"
 mkdir -p "$b/src"
 if ! ls "$TRIXIE_ROOT/tmp/ksrc/${src}_${ver//:/%3a}"_*.deb >/dev/null 2>&1; then
@@ -56,7 +56,7 @@ done
 # (include/config/auto.conf of its headers); and the lzo and lzo-rle
 # backends, which upstream builds by default and Debian leaves off (the
 # kernel's zram selftests write "lzo").
-trixie_run make -s -C "/usr/src/linux-headers-$kver" M=/build/zram-acomp/src/drivers/block/zram \
+trixie_run make -s -C "/usr/src/linux-headers-$kver" M=/build/zram-acomp-$kver/src/drivers/block/zram \
     CONFIG_ZRAM=m CONFIG_ZRAM_BACKEND_ACOMP=y CONFIG_ZRAM_BACKEND_LZO=y \
     KCFLAGS="-DCONFIG_ZRAM_BACKEND_ACOMP=1 -DCONFIG_ZRAM_BACKEND_LZO=1 -DCONFIG_ZRAM_MULTI_COMP=1" modules \
     > "$b/build.log" 2>&1 || { cat "$b/build.log"; exit 1; }

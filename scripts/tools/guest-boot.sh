@@ -64,15 +64,23 @@ smp=${ZCOMP_SMP:-$(hdr smp)}
 args=(-smp "${smp:-1}" $(hdr qemu))
 [ -z "$device" ] || args+=(-device "$device")
 append="$(hdr append) ${ZCOMP_APPEND:-}"
-log "guest $ZCOMP_LINE: $scenario (${args[*]} $*; $append; ${limit} s)"
-timeout "${limit:-600}" "$QEMU_BIN" -M q35 -m "$mem" -nodefaults -vga none \
+# The machine: q35 for amd64; for arm64 the virt board with GICv3 (its
+# ITS gives the device MSI-X) and a CPU with every granule (16 KiB pages)
+case $ZCOMP_ARCH in
+amd64) qemu=("$QEMU_BIN" -M q35 -vga none); console=ttyS0 ;;
+arm64) qemu=("$QEMU_BIN_AARCH64" -M virt,gic-version=3 -cpu max,pauth-impdef=on)
+       console=ttyAMA0 ;;
+esac
+log "guest $ZCOMP_LINE $ZCOMP_FLAVOUR: $scenario (${args[*]} $*; $append; ${limit} s)"
+timeout "${limit:-600}" "${qemu[@]}" -m "$mem" -nodefaults \
     -display none -serial stdio -no-reboot \
     -kernel "$(cat "$g/kernel")" -initrd "$g/initramfs.gz" \
-    -append "console=ttyS0 quiet panic=-1 ztest=$scenario $append" \
+    -append "console=$console quiet panic=-1 ztest=$scenario $append" \
     "${args[@]}" "$@" 2>&1 3>&- | tr -d '\r' > "$g/$scenario.log" || true
 grep -E '^(ZINFO|ZTABLE|SYNC-BENCH|ZKLOG)' "$g/$scenario.log" >&2 || true
 rc=0
-ztap guest "$ZCOMP_LINE $scenario" "$g/$scenario.log" || rc=$?
+ztap guest "$ZCOMP_LINE$([ "$ZCOMP_FLAVOUR" = amd64 ] || echo " $ZCOMP_FLAVOUR") $scenario" \
+    "$g/$scenario.log" || rc=$?
 # our own driver in the initramfs again
 [ -z "$module" ] || "$ZCOMP_ROOT/scripts/setup/guest-prep.sh"
 exit $rc

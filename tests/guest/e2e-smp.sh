@@ -2,6 +2,7 @@
 # once on zram (where offloaded), swap and zswap; every byte checked;
 # fallbacks counted.
 #@ lines: 6.1 6.12 7
+#@ flavours: amd64 arm64 arm64-16k
 #@ order: 2
 #@ limit: 900
 #@ smp: 2
@@ -36,7 +37,7 @@ if zram_uses_crypto; then
     swap_on zram1 $(zram_dev lz4hc)
     before=$(offloaded lz4hc)
     check smp-swap-zram-2threads squeezed 96 2
-    check smp-swap-zram-offloaded [ $(($(offloaded lz4hc) - before)) -ge 10000 ]
+    check smp-swap-zram-offloaded [ $(($(offloaded lz4hc) - before)) -ge $(pages4k 10000) ]
     swap_off zram1
 else
     na smp-zram-offload "$ZRAM_NA"

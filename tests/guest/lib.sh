@@ -8,6 +8,11 @@ STATS=/sys/kernel/debug/zcomp_pci/stats
 CORPUS_SHA=$(cat /corpus.sha256)
 CORPUS_PAGES=$(($(wc -c < /corpus.bin) / 4096))   # whole pages (run.sh --corpus)
 CORPUS_MB=$(((CORPUS_PAGES + 255) / 256))
+# The kernel's page (arm64-16k: 16 KiB): zram and zswap compress one a
+# request. pages4k N: N requests of 4 KiB pages, in this kernel's pages.
+PAGE_SIZE=$(awk '/^KernelPageSize:/ { print $2 * 1024; exit }' /proc/self/smaps)
+PAGE_SIZE=${PAGE_SIZE:-4096}
+pages4k() { echo $(($1 * 4096 / PAGE_SIZE)); }
 # The algorithms to compare (run.sh --alg: zalgs=lz4,lzo on the command line).
 ALGS=$(sed -n 's/.*zalgs=\([^ ]*\).*/\1/p' /proc/cmdline | tr ',' ' ')
 ALGS=${ALGS:-lz4 lzo lz4hc lzo-rle zstd}
@@ -215,13 +220,13 @@ zswap_on() { echo "$1" > /sys/module/zswap/parameters/compressor && echo 1 > /sy
 zswap_off() { echo 0 > /sys/module/zswap/parameters/enabled; echo lzo-scomp > /sys/module/zswap/parameters/compressor; }  # not ours: lets us unload
 # zswap_run NAME ALG COUNTER [THREADS]: memtouch 96 MiB in 64 MiB with
 # zswap on ALG (backing swap: zram1 in software), every page verified, and
-# at least 10000 requests of COUNTER on the device.
+# at least 10000 requests of COUNTER on the device (in 4 KiB pages).
 zswap_run() {
     zswap_begin "$2"
     check "$1-compressor" grep -q "^$2\$" /sys/module/zswap/parameters/compressor
     _before=$(offloaded "$3")
     check "$1-memtouch" squeezed 96 "${4:-1}"
-    check "$1-offloaded" [ $(($(offloaded "$3") - _before)) -ge 10000 ]
+    check "$1-offloaded" [ $(($(offloaded "$3") - _before)) -ge $(pages4k 10000) ]
     zswap_end
 }
 # zswap_begin ALG / zswap_end: zswap on ALG over a backing swap (zram1 in
@@ -326,12 +331,13 @@ load_driver() {
 }
 
 # The guest's IOMMU, where the command line turns one on: intel_iommu=on
-# (-device intel-iommu) or zviommu=1 (-device virtio-iommu-pci).
+# (-device intel-iommu), zviommu=1 (-device virtio-iommu-pci) or zsmmu=1
+# (arm64: -machine iommu=smmuv3).
 # iommu_begin: the device is in an IOMMU group whose domain translates
 # its DMA (strict with iommu.strict=1). iommu_end: all that ran meanwhile
 # went through it: no DMA fault logged, no fallback for a device error or
 # a timeout. Both do nothing without an IOMMU.
-iommu_on() { grep -qE 'intel_iommu=on|zviommu=1' /proc/cmdline; }
+iommu_on() { grep -qE 'intel_iommu=on|zviommu=1|zsmmu=1' /proc/cmdline; }
 iommu_begin() {
     iommu_on || return 0
     _pci=$(awk '$1 == "device" { print $2 }' $STATS)
@@ -343,6 +349,6 @@ iommu_begin() {
 }
 iommu_end() {
     iommu_on || return 0
-    check iommu-no-dma-faults sh -c '! dmesg | grep -qE "DMAR: \[DMA|fault from EP"'
+    check iommu-no-dma-faults sh -c '! dmesg | grep -qE "DMAR: \[DMA|fault from EP|arm-smmu-v3.*event 0x"'
     check iommu-no-fallbacks [ $(($(zstat fallback_device_error) + $(zstat fallback_timeout))) = 0 ]
 }
