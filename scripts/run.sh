@@ -20,8 +20,8 @@ usage: scripts/run.sh [--kernel LINE] [--arch ARCH] [--corpus FILE] [--alg LIST]
   --arch ARCH    the guest's architecture, as Debian's kernel flavours
                  name it: amd64 (the default, -M q35), arm64 (-M virt,
                  qemu-system-aarch64, the driver and zram cross-built), or
-                 arm64-16k (16 KiB pages). arm64 from 6.12 on: --kernel
-                 is 6.12 unless given.
+                 arm64-16k (16 KiB pages, from 6.12 on). For arm64,
+                 --kernel is 6.12 unless given.
   --corpus FILE  your own data instead of the shipped corpus
                  (tests/data/corpus): its whole 4 KiB pages are used, any
                  number of them; less than one page is an error.
@@ -70,10 +70,11 @@ while [ $# -gt 0 ]; do
 done
 case $arch in
 amd64) kernel=${kernel:-6.1} ;;
-arm64|arm64-16k)
+arm64) kernel=${kernel:-6.12} ;;
+arm64-16k)
     kernel=${kernel:-6.12}
     case $kernel in
-    6.1|bookworm) echo "--arch $arch: from 6.12 on (--kernel 6.12 or 7)" >&2; exit 2 ;;
+    6.1|bookworm) echo "--arch arm64-16k: Debian 12 has no such kernel (--kernel 6.12 or 7)" >&2; exit 2 ;;
     esac ;;
 *) echo "--arch: '$arch' is not one of amd64, arm64, arm64-16k" >&2; exit 2 ;;
 esac

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Prepares the guest side for one kernel line (ZCOMP_KERNEL: 6.1, 6.12 or
-# 7.x; default 6.1) and flavour (ZCOMP_FLAVOUR: amd64, or arm64 and
-# arm64-16k from trixie on): the suite's current kernel image and matching headers
+# 7.x; default 6.1) and flavour (ZCOMP_FLAVOUR: amd64, arm64, or arm64-16k
+# from trixie on): the suite's current kernel image and matching headers
 # (apt-get download + dpkg -x, never installed on this machine), the
 # zcomp_pci module built against those headers (W=1, no warnings), the
 # guest test programs, and a busybox initramfs with zram, zsmalloc, the
@@ -24,15 +24,40 @@ mkdir -p "$g"
 # This guest's scratch space in the trixie build root, apart from other
 # guests'
 tw=/build/guest-$(basename "$g")
-if [ "$arch" != amd64 ] && [ "$suite" = bookworm ]; then
-    echo "guest-prep: $ZCOMP_FLAVOUR guests from trixie on (ZCOMP_KERNEL=6.12 or 7)" >&2
-    exit 1
-fi
+
+# bookworm's packages of the guest's architecture: this machine's apt for
+# amd64; for arm64 apt with a state of its own (APT_CONFIG: arm64 lists
+# of bookworm under .build/apt-bookworm-arm64), so that this machine's own
+# apt never sees a foreign architecture. bw_apt apt-get|apt-cache ARGS...
+bw_apt() {
+    [ "$arch" != amd64 ] || { "$@"; return; }
+    local d=$ZCOMP_BUILD/apt-bookworm-$arch
+    if [ ! -f "$d/apt.conf" ]; then
+        mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$d/sources.list.d"
+        debian_sources bookworm > "$d/sources.list.d/debian.sources"
+        : > "$d/status"
+        cat > "$d/apt.conf" <<CONF
+APT::Architecture "$arch";
+APT::Architectures { "$arch"; };
+Dir::Etc::SourceList "/dev/null";
+Dir::Etc::SourceParts "$d/sources.list.d";
+Dir::State::Lists "$d/lists";
+Dir::State::status "$d/status";
+Dir::Cache "$d/cache";
+CONF
+    fi
+    # lists at most a day old, as the trixie root's
+    if [ -z "$(find "$d/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null)" ]; then
+        APT_CONFIG=$d/apt.conf apt-get update -qq
+    fi
+    APT_CONFIG=$d/apt.conf "$@"
+}
 
 # The kernel package of $suite's linux-image-$ZCOMP_FLAVOUR.
 resolve_kernel() {
     if [ "$suite" = bookworm ]; then
-        apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-/{print $2; exit}'
+        bw_apt apt-cache depends "linux-image-$ZCOMP_FLAVOUR" |
+            awk '/Depends: linux-image-/{print $2; exit}'
         return
     fi
     "$ZCOMP_ROOT/scripts/setup/trixie-root.sh" $([ "$arch" = amd64 ] || echo "$arch")
@@ -51,6 +76,7 @@ kernel_tree() {
 }
 
 kpkg=$(resolve_kernel)
+[ -n "$kpkg" ] || { echo "guest-prep: $suite has no linux-image-$ZCOMP_FLAVOUR" >&2; exit 1; }
 kver=${kpkg#linux-image-}
 hpkg=linux-headers-$kver
 log "guest kernel ($suite): $kver"
@@ -58,9 +84,11 @@ if [ ! -f "$g/$kver.stamp" ]; then
     log "fetching $kpkg and $hpkg (apt-get download, not installed here)"
     rm -rf "$g/img" "$g/hdr" "$g"/*.deb "$g"/*.stamp
     if [ "$suite" = bookworm ]; then
-        common=$(apt-cache depends "$hpkg" | awk '/Depends: linux-headers-.*-common/{print $2; exit}')
-        kbuild=$(apt-cache depends "$hpkg" | awk '/Depends: linux-kbuild-/{print $2; exit}')
-        (cd "$g" && apt-get download -q "$kpkg" "$hpkg" "$common" "$kbuild" >/dev/null 2>&1)
+        # the kernel's scripts (linux-kbuild) are this machine's, amd64
+        common=$(bw_apt apt-cache depends "$hpkg" | awk '/Depends: linux-headers-.*-common/{print $2; exit}')
+        kbuild=$(bw_apt apt-cache depends "$hpkg" | awk '/Depends: linux-kbuild-/{print $2; exit}')
+        (cd "$g" && bw_apt apt-get download -q "$kpkg" "$hpkg" "$common" >/dev/null 2>&1 &&
+            apt-get download -q "$kbuild" >/dev/null 2>&1)
         for d in "$g/$hpkg"_*.deb "$g/$common"_*.deb "$g/$kbuild"_*.deb; do dpkg -x "$d" "$g/hdr"; done
         # The headers' Makefile includes the common tree by absolute path.
         sed -i "s|include /usr/src/|include $g/hdr/usr/src/|" "$g/hdr/usr/src/$hpkg/Makefile"
@@ -73,7 +101,7 @@ if [ ! -f "$g/$kver.stamp" ]; then
         # common headers (all architectures) and the kernel scripts (amd64);
         # the arm64 part unpacked beside them.
         deps=$(trixie_run apt-cache depends "$hpkg:$arch" |
-               awk '/Depends: linux-(headers-.*-common|kbuild-)/{ sub(":.*", "", $2); print $2 }')
+               awk '/Depends: <?linux-(headers-.*-common|kbuild-)/{ gsub("[<>]|:.*", "", $2); print $2 }')
         trixie_run apt-get install -y -q --no-install-recommends -t "$suite" $deps \
             > "$g/headers-install.log" 2>&1 || { tail -20 "$g/headers-install.log"; exit 1; }
         mkdir -p "$TRIXIE_ROOT$tw/khdr"
@@ -114,7 +142,17 @@ rm -rf "$src"
 mkdir -p "$src"
 cp -r "$ZCOMP_ROOT/guest-driver" "$ZCOMP_ROOT/include" "$src/"
 if [ "$suite" = bookworm ]; then
-    make -s -C "$src/guest-driver" KDIR="$g/hdr/usr/src/$hpkg" > "$g/module-build.log" 2>&1 || {
+    # An arm64 kernel's headers name gcc-12 and, unlike trixie's, leave
+    # the cross prefix to the caller: bookworm's cross gcc-12.
+    cross=()
+    if [ "$arch" = arm64 ]; then
+        cross=(CROSS_COMPILE=aarch64-linux-gnu-)
+        command -v aarch64-linux-gnu-gcc-12 >/dev/null || {
+            log "installing gcc-12-aarch64-linux-gnu (bookworm's cross compiler)"
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+                gcc-12-aarch64-linux-gnu >/dev/null; }
+    fi
+    make -s -C "$src/guest-driver" KDIR="$g/hdr/usr/src/$hpkg" "${cross[@]}" > "$g/module-build.log" 2>&1 || {
         cat "$g/module-build.log"; exit 1; }
 else
     b=$TRIXIE_ROOT$tw/zcomp
@@ -143,6 +181,7 @@ if [ "$arch" = amd64 ]; then
     install -m 755 /bin/busybox "$g/busybox"
 else
     progs="memtouch zbench"
+    "$ZCOMP_ROOT/scripts/setup/trixie-root.sh" "$arch"
     b=$TRIXIE_ROOT$tw/progs
     rm -rf "$b"
     mkdir -p "$b"

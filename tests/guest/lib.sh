@@ -350,5 +350,6 @@ iommu_begin() {
 iommu_end() {
     iommu_on || return 0
     check iommu-no-dma-faults sh -c '! dmesg | grep -qE "DMAR: \[DMA|fault from EP|arm-smmu-v3.*event 0x"'
+    echo "ZINFO iommu: fallbacks for device errors $(zstat fallback_device_error), timeouts $(zstat fallback_timeout)"
     check iommu-no-fallbacks [ $(($(zstat fallback_device_error) + $(zstat fallback_timeout))) = 0 ]
 }
