@@ -2,7 +2,7 @@
 # README's test command: sets up everything on a fresh Debian 12 machine
 # (as root), then runs every test stage (meson.build: engine unit tests,
 # fuzz, qtest, asan, device-fuzz, style, guest-6.1, guest-6.12, guest-7,
-# migration, dkms, debian) as meson tests whose results are TAP, and ends
+# guest-arm64, guest-arm64-16k, migration, dkms, debian) as meson tests whose results are TAP, and ends
 # with the count of all results: "N passed, N failed" (a skipped test is
 # counted apart, never as passed).
 #   test.sh [meson test options, e.g. --suite guest-6.12]

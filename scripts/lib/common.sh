@@ -129,7 +129,8 @@ trixie_run() { chroot_run "$TRIXIE_ROOT" "$@"; }
 
 # The guest kernel lines, by Debian suite: ZCOMP_KERNEL (default 6.1) is a
 # suite or the line's version (6.1, 6.12, 7.x). Versions are resolved from
-# the suite's linux-image-amd64 at run time, never written down here.
+# the suite's linux-image-FLAVOUR (amd64, arm64, arm64-16k: below) at run
+# time, never written down here.
 kernel_suite() {
     case "${1:-6.1}" in
     6.1|bookworm) echo bookworm ;;

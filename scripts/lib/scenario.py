@@ -9,8 +9,9 @@ leading comment block:
 A tag after "@" is a kernel line (6.1, 6.12, 7), a kernel flavour (amd64,
 arm64, arm64-16k: Debian's linux-image-FLAVOUR) or a Debian architecture
 (amd64, arm64: both arm64 flavours); a line holds when one of its tags
-names the boot's. The values of every line that holds are joined by
-spaces. Keys:
+names the boot's (tags are alternatives: "@arm64,7" holds on arm64 of any
+line and on 7 of any flavour). The values of every line that holds are
+joined by spaces. Keys:
     lines    the kernel lines (6.1, 6.12, 7) whose test stage boots it
     flavours the kernel flavours it boots (amd64 if not given); a stage is
              one line and one flavour
@@ -40,6 +41,8 @@ KEYS = ('lines', 'flavours', 'order', 'limit', 'smp', 'mem', 'device', 'qemu', '
         'module')
 HEADER = re.compile(r'#@ ([a-z]+)(?:@([0-9a-z.,-]+))?: (.*)$')
 FLAVOURS = {'amd64': 'amd64', 'arm64': 'arm64', 'arm64-16k': 'arm64'}
+LINES = ('6.1', '6.12', '7')
+TAGS = set(LINES) | set(FLAVOURS)
 
 
 def settings(name, line, flavour='amd64'):
@@ -63,6 +66,15 @@ def settings(name, line, flavour='amd64'):
                                  'or "#@ KEY@LINES: VALUE", KEY one of %s): %s'
                                  % (path, n, ', '.join(KEYS), ln))
             key, lines, value = m.groups()
+            known = {'lines': LINES, 'flavours': FLAVOURS}.get(key)
+            bad = [t for t in (lines.split(',') if lines else []) if t not in TAGS]
+            bad += [v for v in (value.replace(',', ' ').split() if known else [])
+                    if v not in known]
+            if bad:
+                raise ValueError('%s:%d: unknown line or flavour %s (lines %s, '
+                                 'flavours %s): %s'
+                                 % (path, n, ', '.join(bad), ' '.join(LINES),
+                                    ' '.join(FLAVOURS), ln))
             if lines and not tags.intersection(lines.split(',')):
                 continue
             if key in ('lines', 'flavours'):

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Fetches QEMU 10.0 from Debian trixie's source package (apt verifies it),
 # links our device, header, qtest, libqos driver and fuzz target into it,
-# applies one small patch and builds qemu-system-x86_64 and the zcomp
-# qtest. Re-running is cheap.
+# applies one small patch and builds qemu-system-x86_64,
+# qemu-system-aarch64 (arm64 guests) and the zcomp qtest. Re-running is
+# cheap.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 

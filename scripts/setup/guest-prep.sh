@@ -9,8 +9,9 @@
 #
 # bookworm's kernel is built here with the host's gcc-12; trixie's kernels
 # need gcc-14: their headers are installed, and the module is built, in the
-# cached trixie build root (scripts/setup/trixie-root.sh). So are the arm64
-# ones, with its gcc-14 cross compiler: their headers are unpacked there
+# cached trixie build root (scripts/setup/trixie-root.sh). So are trixie's
+# arm64 ones, with its gcc-14 cross compiler (bookworm's arm64 one here,
+# with bookworm's gcc-12 cross compiler): their headers are unpacked there
 # (installing them would replace its gcc-14 with gcc-14:arm64), beside the
 # amd64 kernel scripts (linux-kbuild) they run with; the initramfs then
 # holds arm64 busybox and test programs.
@@ -32,7 +33,8 @@ tw=/build/guest-$(basename "$g")
 bw_apt() {
     [ "$arch" != amd64 ] || { "$@"; return; }
     local d=$ZCOMP_BUILD/apt-bookworm-$arch
-    if [ ! -f "$d/apt.conf" ]; then
+    if [ "$(cat "$d/sources.list.d/debian.sources" 2>/dev/null)" != "$(debian_sources bookworm)" ]; then
+        rm -rf "$d"
         mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$d/sources.list.d"
         debian_sources bookworm > "$d/sources.list.d/debian.sources"
         : > "$d/status"
@@ -70,6 +72,11 @@ resolve_kernel() {
         awk '/Depends: linux-image-/{ sub(":.*", "", $2); print $2; exit }'
 }
 
+# One installer at a time in the trixie build root (another guest's
+# preparation, trixie-root.sh): its lock, held around apt-get install.
+root_lock() { exec 8> "$ZCOMP_BUILD/trixie-root.lock"; flock 8; }
+root_unlock() { exec 8>&-; }
+
 # Where the image keeps lib/modules: /usr from trixie on (merged /usr).
 kernel_tree() {
     if [ -d "$g/img/usr/lib/modules" ]; then echo "$g/img/usr"; else echo "$g/img"; fi
@@ -80,7 +87,9 @@ kpkg=$(resolve_kernel)
 kver=${kpkg#linux-image-}
 hpkg=linux-headers-$kver
 log "guest kernel ($suite): $kver"
-if [ ! -f "$g/$kver.stamp" ]; then
+# (trixie's headers live in the build root: made again with it)
+if [ ! -f "$g/$kver.stamp" ] ||
+   { [ "$suite" != bookworm ] && [ ! -f "$TRIXIE_ROOT/usr/src/$hpkg/Makefile" ]; }; then
     log "fetching $kpkg and $hpkg (apt-get download, not installed here)"
     rm -rf "$g/img" "$g/hdr" "$g"/*.deb "$g"/*.stamp
     if [ "$suite" = bookworm ]; then
@@ -94,21 +103,29 @@ if [ ! -f "$g/$kver.stamp" ]; then
         sed -i "s|include /usr/src/|include $g/hdr/usr/src/|" "$g/hdr/usr/src/$hpkg/Makefile"
     elif [ "$arch" = amd64 ]; then
         # Inside the build root the headers install normally (gcc-14 too).
+        root_lock
         trixie_run apt-get install -y -q --no-install-recommends -t "$suite" "$hpkg" \
             > "$g/headers-install.log" 2>&1 || { tail -20 "$g/headers-install.log"; exit 1; }
+        root_unlock
     else
         # What they need that runs on the build machine, installed: the
         # common headers (all architectures) and the kernel scripts (amd64);
         # the arm64 part unpacked beside them.
         deps=$(trixie_run apt-cache depends "$hpkg:$arch" |
                awk '/Depends: <?linux-(headers-.*-common|kbuild-)/{ gsub("[<>]|:.*", "", $2); print $2 }')
+        [ "$(echo $deps | wc -w)" = 2 ] || { echo "guest-prep: $hpkg:$arch depends on '$deps'?" >&2; exit 1; }
+        root_lock
         trixie_run apt-get install -y -q --no-install-recommends -t "$suite" $deps \
             > "$g/headers-install.log" 2>&1 || { tail -20 "$g/headers-install.log"; exit 1; }
+        root_unlock
         mkdir -p "$TRIXIE_ROOT$tw/khdr"
         rm -f "$TRIXIE_ROOT$tw/khdr"/*.deb
         trixie_run sh -c "cd $tw/khdr && apt-get download -q $hpkg:$arch" >/dev/null 2>&1
         dpkg -x "$TRIXIE_ROOT$tw/khdr/$hpkg"_*.deb "$TRIXIE_ROOT"
         test -f "$TRIXIE_ROOT/usr/src/$hpkg/Makefile"
+        # Not a kernel of the root's: DKMS there (scripts/tools/dkms-test.sh)
+        # builds for each /lib/modules/*/build. Ours use /usr/src.
+        rm -rf "$TRIXIE_ROOT/usr/lib/modules/$kver"
     fi
     if [ "$suite" != bookworm ]; then
         mkdir -p "$TRIXIE_ROOT$tw/kimg"

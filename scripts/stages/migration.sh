@@ -3,6 +3,7 @@
 # flight, 3 hops between QEMU processes at 1 and 2 vCPUs, every round
 # verified (scripts/tools/guest-migrate.py).
 set -euo pipefail
+export ZCOMP_FLAVOUR=amd64   # amd64 guests only (fixed paths below)
 . "$(dirname "$0")/../lib/common.sh"
 . "$ZCOMP_ROOT/scripts/lib/tap.sh"
 tap_begin

@@ -16,6 +16,7 @@
 # and restored in the middle of that load (scripts/tools/libvirt-guest.sh;
 # DEBIAN_GUEST_DIRECT=1: QEMU from the build tree, started directly).
 set -euo pipefail
+export ZCOMP_FLAVOUR=amd64   # amd64 guests only (fixed paths below)
 . "$(dirname "$0")/../lib/common.sh"
 . "$ZCOMP_ROOT/scripts/lib/tap.sh"
 tap_ensure

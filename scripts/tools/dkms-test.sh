@@ -8,6 +8,7 @@
 # boots the 6.12 guest with the DKMS-built module (tests/guest/dkms-module.sh:
 # it loads, passes the self-tests and offloads zswap). Results in TAP.
 set -euo pipefail
+export ZCOMP_FLAVOUR=amd64   # amd64 guests only (fixed paths below)
 . "$(dirname "$0")/../lib/common.sh"
 . "$ZCOMP_ROOT/scripts/lib/tap.sh"
 tap_ensure

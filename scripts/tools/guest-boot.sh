@@ -5,7 +5,8 @@
 # The scenario's header ("#@ KEY: VALUE" lines, read by scenario_get in
 # scripts/lib/common.sh) gives its time limit, vCPUs, memory, device, other
 # QEMU options and kernel arguments for the kernel line booted
-# (ZCOMP_KERNEL). ZCOMP_APPEND adds kernel arguments; ZCOMP_DEVICE
+# (ZCOMP_KERNEL) and flavour (ZCOMP_FLAVOUR: amd64 on q35, arm64 and
+# arm64-16k on qemu-system-aarch64's virt board). ZCOMP_APPEND adds kernel arguments; ZCOMP_DEVICE
 # replaces the header's device (e.g. zcomp-pci,workers=4; empty: none),
 # ZCOMP_DEVICE_PROPS adds properties to it (scripts/run.sh --device-props),
 # ZCOMP_SMP its vCPUs, ZCOMP_LIMIT its time limit. A guest that hangs is
@@ -45,6 +46,7 @@ module=$(hdr module)
 case $module in
 '') ;;
 abi10)
+    [ "$ZCOMP_FLAVOUR" = amd64 ] || { echo "$scenario: the ABI 1.0 driver is built for amd64 only" >&2; exit 2; }
     ko=$(abi10_driver)
     ZCOMP_MODULE=$ko "$ZCOMP_ROOT/scripts/setup/guest-prep.sh"
     ;;

@@ -10,7 +10,7 @@
 # DEPTHS ("8 32"), BENCH_MB (corpus MiB used, 16), DEVICE_OPTS (more
 # zcomp-pci properties, e.g. "irq-coalesce=0").
 set -euo pipefail
-export ZCOMP_KERNEL=7      # before common.sh: its ZCOMP_GUEST is 7.x's
+export ZCOMP_KERNEL=7 ZCOMP_FLAVOUR=amd64   # before common.sh: its ZCOMP_GUEST is 7.x amd64's
 . "$(dirname "$0")/../lib/common.sh"
 
 out=${1:-$ZCOMP_BUILD/zram-batch-bench}

@@ -118,9 +118,12 @@ zram_setup() { # DEV NAME [SIZE]
     echo "${3:-${_mb}M}" > /sys/block/$1/disksize
 }
 zram_write() { dd if=/corpus.bin of=/dev/$1 bs=1M oflag=direct 2>/dev/null; }
+# zram_verify DEV: read back one page at a time (whole pages of this
+# kernel), the corpus' bytes compared
 zram_verify() {
     echo 3 > /proc/sys/vm/drop_caches
-    sum=$(dd if=/dev/$1 bs=4096 count=$CORPUS_PAGES iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)
+    sum=$(dd if=/dev/$1 bs=$PAGE_SIZE count=$(((CORPUS_PAGES * 4096 + PAGE_SIZE - 1) / PAGE_SIZE)) \
+          iflag=direct 2>/dev/null | head -c $((CORPUS_PAGES * 4096)) | sha256sum | cut -d' ' -f1)
     [ "$sum" = "$CORPUS_SHA" ]
 }
 zram_compr() { awk '{ print $2 }' /sys/block/$1/mm_stat; }
