@@ -25,6 +25,12 @@ mkdir -p "$g"
 # This guest's scratch space in the trixie build root, apart from other
 # guests'
 tw=/build/guest-$(basename "$g")
+# root_download DIR PKG...: apt-get download of PKGs in the build root,
+# into $TRIXIE_ROOT$tw/DIR
+root_download() {
+    mkdir -p "$TRIXIE_ROOT$tw/$1"
+    trixie_run sh -c "cd $tw/$1 && apt-get download -q ${*:2}" >/dev/null 2>&1
+}
 
 # bookworm's packages of the guest's architecture: this machine's apt for
 # amd64; for arm64 apt with a state of its own (APT_CONFIG: arm64 lists
@@ -55,6 +61,12 @@ CONF
     APT_CONFIG=$d/apt.conf "$@"
 }
 
+# The trixie build root, for trixie's kernels and for any arm64 one (its
+# cross compiler builds the guest's programs)
+if [ "$suite" != bookworm ] || [ "$arch" != amd64 ]; then
+    "$ZCOMP_ROOT/scripts/setup/trixie-root.sh" $([ "$arch" = amd64 ] || echo "$arch")
+fi
+
 # The kernel package of $suite's linux-image-$ZCOMP_FLAVOUR.
 resolve_kernel() {
     if [ "$suite" = bookworm ]; then
@@ -62,7 +74,6 @@ resolve_kernel() {
             awk '/Depends: linux-image-/{print $2; exit}'
         return
     fi
-    "$ZCOMP_ROOT/scripts/setup/trixie-root.sh" $([ "$arch" = amd64 ] || echo "$arch")
     local meta
     # the newest of the suite and its security and updates archives
     meta=$(trixie_run apt-cache madison "linux-image-$ZCOMP_FLAVOUR:$arch" |
@@ -118,9 +129,8 @@ if [ ! -f "$g/$kver.stamp" ] ||
         trixie_run apt-get install -y -q --no-install-recommends -t "$suite" $deps \
             > "$g/headers-install.log" 2>&1 || { tail -20 "$g/headers-install.log"; exit 1; }
         root_unlock
-        mkdir -p "$TRIXIE_ROOT$tw/khdr"
-        rm -f "$TRIXIE_ROOT$tw/khdr"/*.deb
-        trixie_run sh -c "cd $tw/khdr && apt-get download -q $hpkg:$arch" >/dev/null 2>&1
+        rm -rf "$TRIXIE_ROOT$tw/khdr"
+        root_download khdr "$hpkg:$arch"
         dpkg -x "$TRIXIE_ROOT$tw/khdr/$hpkg"_*.deb "$TRIXIE_ROOT"
         test -f "$TRIXIE_ROOT/usr/src/$hpkg/Makefile"
         # Not a kernel of the root's: DKMS there (scripts/tools/dkms-test.sh)
@@ -128,9 +138,8 @@ if [ ! -f "$g/$kver.stamp" ] ||
         rm -rf "$TRIXIE_ROOT/usr/lib/modules/$kver"
     fi
     if [ "$suite" != bookworm ]; then
-        mkdir -p "$TRIXIE_ROOT$tw/kimg"
-        rm -f "$TRIXIE_ROOT$tw/kimg"/*.deb
-        trixie_run sh -c "cd $tw/kimg && apt-get download -q $kpkg:$arch" >/dev/null 2>&1
+        rm -rf "$TRIXIE_ROOT$tw/kimg"
+        root_download kimg "$kpkg:$arch"
         # From 7.x the image package is split: vmlinuz in linux-binary-*,
         # modules in linux-modules-*, modules.builtin in linux-base-*.
         parts=$(dpkg-deb -f "$TRIXIE_ROOT$tw/kimg/$kpkg"_*.deb Depends | tr ',' '\n' |
@@ -139,7 +148,7 @@ if [ ! -f "$g/$kver.stamp" ] ||
         for p in $parts; do
             q=$p:$arch
             trixie_run apt-cache show "$q" >/dev/null 2>&1 || q=$p
-            trixie_run sh -c "cd $tw/kimg && apt-get download -q $q" >/dev/null 2>&1
+            root_download kimg "$q"
         done
         cp "$TRIXIE_ROOT$tw/kimg"/*.deb "$g/"
     fi
@@ -198,7 +207,6 @@ if [ "$arch" = amd64 ]; then
     install -m 755 /bin/busybox "$g/busybox"
 else
     progs="memtouch zbench"
-    "$ZCOMP_ROOT/scripts/setup/trixie-root.sh" "$arch"
     b=$TRIXIE_ROOT$tw/progs
     rm -rf "$b"
     mkdir -p "$b"
@@ -209,9 +217,8 @@ else
         cp "$b/$p" "$g/"
     done
     if [ ! -x "$g/busybox-$arch/usr/bin/busybox" ]; then
-        mkdir -p "$TRIXIE_ROOT$tw/bb"
-        rm -f "$TRIXIE_ROOT$tw/bb"/*.deb
-        trixie_run sh -c "cd $tw/bb && apt-get download -q busybox-static:$arch" >/dev/null 2>&1
+        rm -rf "$TRIXIE_ROOT$tw/bb"
+        root_download bb "busybox-static:$arch"
         rm -rf "$g/busybox-$arch"
         dpkg -x "$TRIXIE_ROOT$tw/bb"/busybox-static_*.deb "$g/busybox-$arch"
     fi
