@@ -33,6 +33,8 @@ done
 ln -sf "$ZCOMP_ROOT/tests/qtest/fuzz/zcomp_fuzz.c" "$QEMU_SRC/tests/qtest/fuzz/zcomp_fuzz.c"
 ln -sf "$ZCOMP_ROOT/tests/qtest/fuzz/zcomp-devices.mak" \
     "$QEMU_SRC/configs/devices/x86_64-softmmu/zcomp-fuzz.mak"
+ln -sf "$ZCOMP_ROOT/scripts/setup/qemu-devices-aarch64.mak" \
+    "$QEMU_SRC/configs/devices/aarch64-softmmu/zcomp.mak"
 
 log "building qemu-system-x86_64, qemu-system-aarch64 and the zcomp qtest"
 qemu_build "$QEMU_BUILD" "$QEMU_CONFIGURE_OPTS" \

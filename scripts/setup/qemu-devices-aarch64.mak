@@ -1,0 +1,45 @@
+# The devices of qemu-system-aarch64 (scripts/setup/build-qemu.sh,
+# --with-devices-aarch64=zcomp; linked into QEMU's tree as
+# configs/devices/aarch64-softmmu/zcomp.mak): it boots the arm64 guests on
+# the virt board only, so the other boards, each selected by default, are
+# kept out of the build, and with them the devices only they select. The
+# PCI devices stay (zcomp-pci is one), as in Debian's build.
+CONFIG_ALLWINNER_H3=n
+CONFIG_ALLWINNER_R40=n
+CONFIG_ASPEED_SOC=n
+CONFIG_B_L475E_IOT01A=n
+CONFIG_COLLIE=n
+CONFIG_CUBIEBOARD=n
+CONFIG_DIGIC=n
+CONFIG_EMCRAFT_SF2=n
+CONFIG_EXYNOS4=n
+CONFIG_FSL_IMX25=n
+CONFIG_FSL_IMX31=n
+CONFIG_FSL_IMX6UL=n
+CONFIG_FSL_IMX7=n
+CONFIG_FSL_IMX8MP_EVK=n
+CONFIG_HIGHBANK=n
+CONFIG_INTEGRATOR=n
+CONFIG_MICROBIT=n
+CONFIG_MPS2=n
+CONFIG_MPS3R=n
+CONFIG_MUSCA=n
+CONFIG_MUSICPAL=n
+CONFIG_NETDUINO2=n
+CONFIG_NETDUINOPLUS2=n
+CONFIG_NPCM7XX=n
+CONFIG_NPCM8XX=n
+CONFIG_OLIMEX_STM32_H405=n
+CONFIG_RASPI=n
+CONFIG_REALVIEW=n
+CONFIG_SABRELITE=n
+CONFIG_SBSA_REF=n
+CONFIG_STELLARIS=n
+CONFIG_STM32VLDISCOVERY=n
+CONFIG_SX1=n
+CONFIG_VERSATILE=n
+CONFIG_VEXPRESS=n
+CONFIG_VMAPPLE=n
+CONFIG_XLNX_VERSAL=n
+CONFIG_XLNX_ZYNQMP_ARM=n
+CONFIG_ZYNQ=n
