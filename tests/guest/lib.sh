@@ -138,12 +138,15 @@ zram_verify() {
 }
 zram_compr() { awk '{ print $2 }' /sys/block/$1/mm_stat; }
 zram_roundtrip() { zram_setup "$1" "$2" && zram_write "$1" && zram_verify "$1"; }
+# zram_part_roundtrip_as DEV NAME MIB: DEV set up with NAME, then
+# zram_part_roundtrip DEV MIB
+zram_part_roundtrip_as() { zram_setup "$1" "$2" && zram_part_roundtrip "$1" "$3"; }
 # zram_part_roundtrip DEV MIB: the corpus' first MIB MiB written to the
 # set-up DEV in 1 MiB direct writes, read back so, compared
 zram_part_roundtrip() {
     dd if=/corpus.bin of=/dev/$1 bs=1M count=$2 oflag=direct 2>/dev/null &&
         [ "$(dd if=/dev/$1 bs=1M count=$2 iflag=direct 2>/dev/null | sha256sum)" = \
-          "$(head -c $(($2 << 20)) /corpus.bin | sha256sum)" ]
+          "$(dd if=/corpus.bin bs=1M count=$2 2>/dev/null | sha256sum)" ]
 }
 # zphase: the driver's phase times of polled requests (module parameter
 # phase_times, debugfs zcomp_pci/phases), summed over the polled queues:
