@@ -11,13 +11,13 @@ set -euo pipefail
 
 "$ZCOMP_ROOT/scripts/setup/install-deps.sh"
 "$ZCOMP_ROOT/scripts/setup/corpus.sh"   # the guests' (the prefetch's too)
-# All stages: the Debian roots are debootstrapped in the background while
-# QEMU's two builds run (the network's time, not the CPUs'); its log:
-# .build/prefetch.log
+# All stages: the Debian roots are debootstrapped, and the guest stages'
+# guests prepared, in the background while QEMU's two builds run (mostly
+# the network's time); its log: .build/prefetch.log
 prefetch=
 if [ $# = 0 ]; then
     mkdir -p "$ZCOMP_BUILD"
-    log "prefetch: Debian roots in the background"
+    log "prefetch: Debian roots and the guests in the background"
     setsid "$ZCOMP_ROOT/scripts/setup/prefetch.sh" > "$ZCOMP_BUILD/prefetch.log" 2>&1 &
     prefetch=$!
     # its own process group: stopped with everything in it if we fail first

@@ -186,10 +186,13 @@ KSRC_61_PATHS=('*/lib/lzo/*' '*/include/linux/lzo.h' '*/scripts/checkpatch.pl'
     '*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch'
     '*/tools/testing/selftests/zram/*')
 kernel_src_extract() {
-    local dir=$1 deb=$ZCOMP_BUILD/ksrc-6.1 p
+    local dir=$1 deb=$ZCOMP_BUILD/ksrc-6.1 p lock
     shift
     mkdir -p "$dir" "$deb"
     dir=$(cd "$dir" && pwd)
+    # one at a time (test.sh's kernel-lzo.sh, the prefetch's guests)
+    exec {lock}> "$deb/.lock"
+    flock "$lock"
     ls "$deb"/linux-source-6.1_*.deb >/dev/null 2>&1 ||
         (cd "$deb" && apt-get download -q linux-source-6.1 >/dev/null 2>&1) || true
     if [ "$(cat "$deb/tree.paths" 2>/dev/null)" != "${KSRC_61_PATHS[*]}" ]; then
@@ -204,4 +207,5 @@ kernel_src_extract() {
     for p in "$@"; do
         (cd "$deb/tree" && cp -a --parents ${p#\*/} "$dir/") 2>/dev/null || true
     done
+    exec {lock}>&-
 }

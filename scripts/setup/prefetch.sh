@@ -1,12 +1,15 @@
 #!/bin/bash
-# What the later stages need that costs mostly the network and the disk
-# (and a little CPU: the guests' modules), made while the CPUs build QEMU (scripts/test.sh runs this in the
-# background and waits for it before the stages): the Debian 12 and 13
-# guests' roots (scripts/setup/debian-root.sh), the trixie build root
-# with its arm64 cross compiler (scripts/setup/trixie-root.sh), and then
-# the guest stages' guests. Each is made under a lock and only once,
-# so a stage that needs one simply finds it; one that failed here is made
-# again, and fails, in the stage that needs it, as that stage's result.
+# What the later stages need that costs mostly the network and the disk,
+# made while the CPUs build QEMU (scripts/test.sh runs this in the
+# background and waits for it before the stages): the trixie build root
+# with its arm64 cross compiler (scripts/setup/trixie-root.sh), the
+# Debian 12 and 13 guests' roots (scripts/setup/debian-root.sh) and,
+# beside them, the guest stages' guests (scripts/setup/guest-prep.sh:
+# downloads, and builds whose results are kept, such as our zram and
+# LTP; its module and initramfs each stage makes again). The roots are
+# made under a lock and only once, the guests one after another, so a
+# stage finds them made; one that failed here is made again, and fails,
+# in the stage that needs it, as that stage's result.
 set -uo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -26,9 +29,10 @@ PY
 (
     prc=0
     while read -r line flavour; do
+        [ -n "$line" ] || continue
         log "prefetch: guest $line ${flavour:-amd64}"
         ZCOMP_KERNEL=$line ZCOMP_FLAVOUR=${flavour:-amd64} \
-            "$ZCOMP_ROOT/scripts/setup/guest-prep.sh" || prc=1
+            "$ZCOMP_ROOT/scripts/setup/guest-prep.sh" < /dev/null || prc=1
     done <<< "$guests"
     exit $prc
 ) &
