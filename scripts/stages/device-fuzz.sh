@@ -6,6 +6,6 @@ set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 . "$ZCOMP_ROOT/scripts/lib/tap.sh"
 tap_begin
-tap_check "device-fuzz: zcomp-pci-fuzz 20000, behind intel-iommu 10000, generic-fuzz 5000 runs, no crash" \
-    "$ZCOMP_ROOT/scripts/tools/fuzz-device.sh" 20000
+tap_check "device-fuzz: zcomp-pci-fuzz 12000, behind intel-iommu 6000, generic-fuzz 3000 runs, no crash" \
+    "$ZCOMP_ROOT/scripts/tools/fuzz-device.sh" 12000
 tap_end
