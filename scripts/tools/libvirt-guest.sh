@@ -28,6 +28,7 @@ run=$ZCOMP_BUILD/libvirt
 mkdir -p "$run"
 
 started=()
+kvm_was=
 stop_daemons() {
     local p pid i
     for p in "${started[@]}"; do
@@ -48,6 +49,9 @@ cleanup() {
     virsh undefine "$dom" >/dev/null 2>&1 || true
     rm -rf "$dir"
     stop_daemons
+    if [ -n "$kvm_was" ]; then
+        chown "${kvm_was% *}" /dev/kvm && chmod "${kvm_was#* }" /dev/kvm
+    fi
 }
 tap_ensure cleanup
 trap 'exit 1' TERM INT
@@ -69,6 +73,19 @@ if ! virsh uri >/dev/null 2>&1; then
     if ! pgrep -x virtlogd >/dev/null; then
         virtlogd --daemon --pid-file "$run/virtlogd.pid"
         started+=(virtlogd)
+    fi
+    # No udev either, whose rule (Debian's 50-udev-default.rules) makes
+    # /dev/kvm group kvm, which libvirt's QEMU user is in. With a /dev/kvm
+    # that user cannot open, libvirt 9.0 probes QEMU with KVM, then finds
+    # KVM not usable and throws the capabilities away at every lookup,
+    # probing again: 4 s each, a minute per virsh define. So /dev/kvm gets
+    # udev's group and mode while the daemons run (the domain is TCG
+    # whatever KVM can do), and its own back after.
+    if [ -e /dev/kvm ] && getent group kvm >/dev/null &&
+       id libvirt-qemu >/dev/null 2>&1 &&
+       ! runuser -u libvirt-qemu -- test -r /dev/kvm -a -w /dev/kvm; then
+        kvm_was=$(stat -c '%U:%G %a' /dev/kvm)
+        chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
     fi
     libvirtd --daemon --pid-file "$run/libvirtd.pid"
     started+=(libvirtd)
