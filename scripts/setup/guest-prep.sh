@@ -161,36 +161,67 @@ if [ ! -f "$g/$kver.stamp" ] ||
 fi
 echo "$kver" > "$g/kver"
 
-# Build from a copy per kernel: objects of one kernel never meet another's.
-log "building zcomp_pci.ko for $kver (W=1)"
-src=$g/src
-rm -rf "$src"
-mkdir -p "$src"
-cp -r "$ZCOMP_ROOT/guest-driver" "$ZCOMP_ROOT/include" "$src/"
+# What the module and the guest's programs are built from: their sources,
+# the kernel's headers (their Makefile's size and time: it is written
+# again with each install) and the compilers' packages. Every stage, and
+# every scenario with a module of its own, prepares its guest again: the
+# builds are made again only when one of these changed.
 if [ "$suite" = bookworm ]; then
-    # An arm64 kernel's headers name gcc-12 and, unlike trixie's, leave
-    # the cross prefix to the caller: bookworm's cross gcc-12.
-    cross=()
-    if [ "$arch" = arm64 ]; then
-        cross=(CROSS_COMPILE=aarch64-linux-gnu-)
-        command -v aarch64-linux-gnu-gcc-12 >/dev/null || {
-            log "installing gcc-12-aarch64-linux-gnu (bookworm's cross compiler)"
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-                gcc-12-aarch64-linux-gnu >/dev/null; }
-    fi
-    make -s -C "$src/guest-driver" KDIR="$g/hdr/usr/src/$hpkg" "${cross[@]}" > "$g/module-build.log" 2>&1 || {
-        cat "$g/module-build.log"; exit 1; }
+    kdir=$g/hdr/usr/src/$hpkg dpkgdb=
 else
-    b=$TRIXIE_ROOT$tw/zcomp
-    rm -rf "$b"
-    mkdir -p "$b"
-    cp -r "$src"/* "$b/"
-    trixie_run make -s -C $tw/zcomp/guest-driver KDIR="/usr/src/$hpkg" \
-        > "$g/module-build.log" 2>&1 || { cat "$g/module-build.log"; exit 1; }
-    cp "$b/guest-driver/zcomp_pci.ko" "$src/guest-driver/"
+    kdir=$TRIXIE_ROOT/usr/src/$hpkg dpkgdb=$TRIXIE_ROOT/var/lib/dpkg
 fi
-if grep -E 'warning:|error:' "$g/module-build.log"; then
-    echo "module build has warnings" >&2; exit 1
+build_key=$( {
+    echo "$kver $arch $suite"
+    stat -c '%s %Y' "$kdir/Makefile"
+    for db in /var/lib/dpkg $dpkgdb; do
+        dpkg-query --admindir="$db" -W -f='${Package} ${Version}\n' \
+            'gcc-[0-9]*' 'cpp-[0-9]*' 'binutils*' 'libc6-dev*' 2>/dev/null || true
+    done
+    cd "$ZCOMP_ROOT" && { find guest-driver include -type f; ls tests/guest/*.c; } |
+        LC_ALL=C sort | xargs sha256sum
+} | sha256sum | cut -d' ' -f1)
+src=$g/src
+progs="memtouch zbench"
+[ "$arch" != amd64 ] || progs+=" sync-bench"
+if [ "$(cat "$g/build.key" 2>/dev/null)" = "$build_key" ] &&
+   [ -f "$src/guest-driver/zcomp_pci.ko" ] &&
+   (for p in $progs; do [ -x "$g/$p" ] || exit 1; done); then
+    log "zcomp_pci.ko for $kver: built already from the same sources"
+    built=yes
+else
+    built=no
+    rm -f "$g/build.key"
+    # Build from a copy per kernel: objects of one kernel never meet another's.
+    log "building zcomp_pci.ko for $kver (W=1)"
+    rm -rf "$src"
+    mkdir -p "$src"
+    cp -r "$ZCOMP_ROOT/guest-driver" "$ZCOMP_ROOT/include" "$src/"
+    if [ "$suite" = bookworm ]; then
+        # An arm64 kernel's headers name gcc-12 and, unlike trixie's, leave
+        # the cross prefix to the caller: bookworm's cross gcc-12.
+        cross=()
+        if [ "$arch" = arm64 ]; then
+            cross=(CROSS_COMPILE=aarch64-linux-gnu-)
+            command -v aarch64-linux-gnu-gcc-12 >/dev/null || {
+                log "installing gcc-12-aarch64-linux-gnu (bookworm's cross compiler)"
+                DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+                    gcc-12-aarch64-linux-gnu >/dev/null; }
+        fi
+        make -s -C "$src/guest-driver" KDIR="$g/hdr/usr/src/$hpkg" "${cross[@]}" > "$g/module-build.log" 2>&1 || {
+            cat "$g/module-build.log"; exit 1; }
+    else
+        b=$TRIXIE_ROOT$tw/zcomp
+        rm -rf "$b"
+        mkdir -p "$b"
+        cp -r "$src"/* "$b/"
+        trixie_run make -s -C $tw/zcomp/guest-driver KDIR="/usr/src/$hpkg" \
+            > "$g/module-build.log" 2>&1 || { cat "$g/module-build.log"; exit 1; }
+        cp "$b/guest-driver/zcomp_pci.ko" "$src/guest-driver/"
+    fi
+    if grep -E 'warning:|error:' "$g/module-build.log"; then
+        echo "module build has warnings" >&2; exit 1
+    fi
 fi
 cp "$src/guest-driver/zcomp_pci.ko" "$g/zcomp_pci.ko"
 # ZCOMP_MODULE: put that build of the module in the guest instead (the
@@ -199,23 +230,23 @@ cp "$src/guest-driver/zcomp_pci.ko" "$g/zcomp_pci.ko"
 
 # The guest's programs, static: busybox and ours (sync-bench, x86 only).
 if [ "$arch" = amd64 ]; then
-    progs="memtouch sync-bench zbench"
-    for p in $progs; do
+    [ $built = yes ] || for p in $progs; do
         gcc -static -O2 -Wall -Werror -pthread -I"$ZCOMP_ROOT/include" \
             -o "$g/$p" "$ZCOMP_ROOT/tests/guest/$p.c"
     done
     install -m 755 /bin/busybox "$g/busybox"
 else
-    progs="memtouch zbench"
     b=$TRIXIE_ROOT$tw/progs
-    rm -rf "$b"
-    mkdir -p "$b"
-    cp "$ZCOMP_ROOT"/tests/guest/*.c "$ZCOMP_ROOT/include/zcomp-abi.h" "$b/"
-    for p in $progs; do
-        trixie_run aarch64-linux-gnu-gcc-14 -static -O2 -Wall -Werror -pthread -I$tw/progs \
-            -o "$tw/progs/$p" "$tw/progs/$p.c"
-        cp "$b/$p" "$g/"
-    done
+    if [ $built = no ]; then
+        rm -rf "$b"
+        mkdir -p "$b"
+        cp "$ZCOMP_ROOT"/tests/guest/*.c "$ZCOMP_ROOT/include/zcomp-abi.h" "$b/"
+        for p in $progs; do
+            trixie_run aarch64-linux-gnu-gcc-14 -static -O2 -Wall -Werror -pthread -I$tw/progs \
+                -o "$tw/progs/$p" "$tw/progs/$p.c"
+            cp "$b/$p" "$g/"
+        done
+    fi
     if [ ! -x "$g/busybox-$arch/usr/bin/busybox" ]; then
         rm -rf "$TRIXIE_ROOT$tw/bb"
         root_download bb "busybox-static:$arch"
@@ -224,6 +255,8 @@ else
     fi
     install -m 755 "$g/busybox-$arch/usr/bin/busybox" "$g/busybox"
 fi
+for p in $progs; do test -x "$g/$p"; done
+echo "$build_key" > "$g/build.key"
 
 log "assembling the initramfs"
 r=$g/initramfs
