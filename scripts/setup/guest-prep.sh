@@ -161,22 +161,40 @@ if [ ! -f "$g/$kver.stamp" ] ||
 fi
 echo "$kver" > "$g/kver"
 
-# What the module and the guest's programs are built from: their sources,
-# the kernel's headers (their Makefile's size and time: it is written
-# again with each install) and the compilers' packages. Every stage, and
-# every scenario with a module of its own, prepares its guest again: the
-# builds are made again only when one of these changed.
-if [ "$suite" = bookworm ]; then
-    kdir=$g/hdr/usr/src/$hpkg dpkgdb=
-else
-    kdir=$TRIXIE_ROOT/usr/src/$hpkg dpkgdb=$TRIXIE_ROOT/var/lib/dpkg
+# An arm64 kernel of bookworm's names gcc-12 and, unlike trixie's, leaves
+# the cross prefix to the caller: bookworm's cross gcc-12.
+cross=()
+if [ "$suite" = bookworm ] && [ "$arch" = arm64 ]; then
+    cross=(CROSS_COMPILE=aarch64-linux-gnu-)
+    command -v aarch64-linux-gnu-gcc-12 >/dev/null || {
+        log "installing gcc-12-aarch64-linux-gnu (bookworm's cross compiler)"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+            gcc-12-aarch64-linux-gnu >/dev/null; }
 fi
+
+# What the module and the guest's programs are built from: their sources,
+# how they are built (this script, the variables kbuild reads), the
+# kernel's headers (their Module.symvers and Makefile) and the compilers'
+# and C libraries' packages, this machine's and the trixie root's. Every
+# stage, and every scenario with a module of its own, prepares its guest
+# again: the builds are made again only when one of these changed.
+if [ "$suite" = bookworm ]; then
+    kdir=$g/hdr/usr/src/$hpkg
+else
+    kdir=$TRIXIE_ROOT/usr/src/$hpkg
+fi
+dbs=/var/lib/dpkg
+[ "$suite" = bookworm ] && [ "$arch" = amd64 ] || dbs+=" $TRIXIE_ROOT/var/lib/dpkg"
 build_key=$( {
-    echo "$kver $arch $suite"
-    stat -c '%s %Y' "$kdir/Makefile"
-    for db in /var/lib/dpkg $dpkgdb; do
-        dpkg-query --admindir="$db" -W -f='${Package} ${Version}\n' \
-            'gcc-[0-9]*' 'cpp-[0-9]*' 'binutils*' 'libc6-dev*' 2>/dev/null || true
+    echo "$kver $arch $suite ${cross[*]}"
+    echo "${KCFLAGS-} ${KCPPFLAGS-} ${CC-} ${LLVM-} ${CROSS_COMPILE-} ${ARCH-}"
+    for f in "$0" "$kdir/Makefile" "$kdir/Module.symvers"; do
+        sha256sum < "$f" 2>&1 || echo "no $f"
+    done
+    for db in $dbs; do
+        dpkg-query --admindir="$db" -W -f='${Package} ${Version}\n' 'gcc-[0-9]*' \
+            'cpp-[0-9]*' 'binutils*' 'libc6-dev*' 'libgcc-*-dev*' 'linux-libc-dev*' \
+            2>/dev/null || true
     done
     cd "$ZCOMP_ROOT" && { find guest-driver include -type f; ls tests/guest/*.c; } |
         LC_ALL=C sort | xargs sha256sum
@@ -198,16 +216,6 @@ else
     mkdir -p "$src"
     cp -r "$ZCOMP_ROOT/guest-driver" "$ZCOMP_ROOT/include" "$src/"
     if [ "$suite" = bookworm ]; then
-        # An arm64 kernel's headers name gcc-12 and, unlike trixie's, leave
-        # the cross prefix to the caller: bookworm's cross gcc-12.
-        cross=()
-        if [ "$arch" = arm64 ]; then
-            cross=(CROSS_COMPILE=aarch64-linux-gnu-)
-            command -v aarch64-linux-gnu-gcc-12 >/dev/null || {
-                log "installing gcc-12-aarch64-linux-gnu (bookworm's cross compiler)"
-                DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-                    gcc-12-aarch64-linux-gnu >/dev/null; }
-        fi
         make -s -C "$src/guest-driver" KDIR="$g/hdr/usr/src/$hpkg" "${cross[@]}" > "$g/module-build.log" 2>&1 || {
             cat "$g/module-build.log"; exit 1; }
     else

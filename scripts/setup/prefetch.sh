@@ -5,11 +5,12 @@
 # with its arm64 cross compiler (scripts/setup/trixie-root.sh), the
 # Debian 12 and 13 guests' roots (scripts/setup/debian-root.sh) and,
 # beside them, the guest stages' guests (scripts/setup/guest-prep.sh:
-# downloads, and builds whose results are kept, such as our zram and
-# LTP; its module and initramfs each stage makes again). The roots are
-# made under a lock and only once, the guests one after another, so a
-# stage finds them made; one that failed here is made again, and fails,
-# in the stage that needs it, as that stage's result.
+# downloads, and builds whose results are kept, such as our zram, LTP
+# and the module unless its sources change; the initramfs each stage
+# makes again). The roots are made under a lock and only once, the
+# guests one after another, so a stage finds them made; one that failed
+# here is made again, and fails, in the stage that needs it, as that
+# stage's result.
 set -uo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -19,7 +20,8 @@ rc=0
 # guest.sh stages: LINE [FLAVOUR]), each prepared (scripts/setup/
 # guest-prep.sh): kernel image, headers and zram's source downloaded, the
 # module and our zram built, the initramfs made; the stage then finds it
-# made (its stamp) and only builds the module and the initramfs again.
+# made (its stamp) and only makes the initramfs again (and the module
+# where its sources changed).
 guests=$(python3 - "$ZCOMP_ROOT/meson.build" <<'PY'
 import re, sys
 for args in re.findall(r"'guest\.sh', \[([^\]]*)\]", open(sys.argv[1]).read()):

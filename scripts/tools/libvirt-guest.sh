@@ -28,7 +28,20 @@ run=$ZCOMP_BUILD/libvirt
 mkdir -p "$run"
 
 started=()
-kvm_was=
+# /dev/kvm's owner and mode before this test changed them (below), kept
+# in a file so that a run killed before it put them back has the next
+# run do it.
+kvm_orig=$run/kvm.orig
+kvm_restore() {
+    local was
+    was=$(cat "$kvm_orig" 2>/dev/null) || return 0
+    if chown "${was% *}" /dev/kvm && chmod "${was#* }" /dev/kvm; then
+        rm -f "$kvm_orig"
+    else
+        echo "libvirt guest: /dev/kvm not put back to $was" >&2
+    fi
+}
+kvm_restore
 stop_daemons() {
     local p pid i
     for p in "${started[@]}"; do
@@ -48,10 +61,8 @@ cleanup() {
     virsh destroy "$dom" >/dev/null 2>&1 || true
     virsh undefine "$dom" >/dev/null 2>&1 || true
     rm -rf "$dir"
+    kvm_restore
     stop_daemons
-    if [ -n "$kvm_was" ]; then
-        chown "${kvm_was% *}" /dev/kvm && chmod "${kvm_was#* }" /dev/kvm
-    fi
 }
 tap_ensure cleanup
 trap 'exit 1' TERM INT
@@ -74,18 +85,21 @@ if ! virsh uri >/dev/null 2>&1; then
         virtlogd --daemon --pid-file "$run/virtlogd.pid"
         started+=(virtlogd)
     fi
-    # No udev either, whose rule (Debian's 50-udev-default.rules) makes
-    # /dev/kvm group kvm, which libvirt's QEMU user is in. With a /dev/kvm
-    # that user cannot open, libvirt 9.0 probes QEMU with KVM, then finds
-    # KVM not usable and throws the capabilities away at every lookup,
-    # probing again: 4 s each, a minute per virsh define. So /dev/kvm gets
-    # udev's group and mode while the daemons run (the domain is TCG
-    # whatever KVM can do), and its own back after.
-    if [ -e /dev/kvm ] && getent group kvm >/dev/null &&
-       id libvirt-qemu >/dev/null 2>&1 &&
+    # No udev either, whose rule (Debian 12's 50-udev-default.rules)
+    # makes /dev/kvm root:kvm 0660, and libvirt's QEMU user is in group
+    # kvm. With a /dev/kvm that user cannot open, libvirt 9.0 probes QEMU
+    # with KVM, then finds KVM not usable and throws the capabilities away
+    # at every lookup, probing again: 4 s each, a minute per virsh define.
+    # So /dev/kvm gets udev's group and mode while the daemons run (the
+    # domain is TCG whatever KVM can do), and its own back after.
+    if [ -e /dev/kvm ] && id -nG libvirt-qemu 2>/dev/null | grep -qw kvm &&
        ! runuser -u libvirt-qemu -- test -r /dev/kvm -a -w /dev/kvm; then
-        kvm_was=$(stat -c '%U:%G %a' /dev/kvm)
-        chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+        stat -c '%u:%g %a' /dev/kvm > "$kvm_orig"
+        log "libvirt: /dev/kvm root:kvm 0660 while the daemons run, as udev makes it"
+        chgrp kvm /dev/kvm && chmod 0660 /dev/kvm || true
+        runuser -u libvirt-qemu -- test -r /dev/kvm -a -w /dev/kvm || {
+            echo "libvirt guest: /dev/kvm still not usable by libvirt-qemu" >&2
+            kvm_restore; }
     fi
     libvirtd --daemon --pid-file "$run/libvirtd.pid"
     started+=(libvirtd)
