@@ -216,7 +216,7 @@ else
     mkdir -p "$src"
     cp -r "$ZCOMP_ROOT/guest-driver" "$ZCOMP_ROOT/include" "$src/"
     if [ "$suite" = bookworm ]; then
-        make -s -C "$src/guest-driver" KDIR="$g/hdr/usr/src/$hpkg" "${cross[@]}" > "$g/module-build.log" 2>&1 || {
+        make -s -C "$src/guest-driver" KDIR="$kdir" "${cross[@]}" > "$g/module-build.log" 2>&1 || {
             cat "$g/module-build.log"; exit 1; }
     else
         b=$TRIXIE_ROOT$tw/zcomp

@@ -42,6 +42,8 @@ kvm_restore() {
     fi
 }
 kvm_restore
+# Whether libvirt's QEMU user can open /dev/kvm.
+kvm_usable() { runuser -u libvirt-qemu -- test -r /dev/kvm -a -w /dev/kvm; }
 stop_daemons() {
     local p pid i
     for p in "${started[@]}"; do
@@ -93,11 +95,11 @@ if ! virsh uri >/dev/null 2>&1; then
     # So /dev/kvm gets udev's group and mode while the daemons run (the
     # domain is TCG whatever KVM can do), and its own back after.
     if [ -e /dev/kvm ] && id -nG libvirt-qemu 2>/dev/null | grep -qw kvm &&
-       ! runuser -u libvirt-qemu -- test -r /dev/kvm -a -w /dev/kvm; then
+       ! kvm_usable; then
         stat -c '%u:%g %a' /dev/kvm > "$kvm_orig"
         log "libvirt: /dev/kvm root:kvm 0660 while the daemons run, as udev makes it"
         chgrp kvm /dev/kvm && chmod 0660 /dev/kvm || true
-        runuser -u libvirt-qemu -- test -r /dev/kvm -a -w /dev/kvm || {
+        kvm_usable || {
             echo "libvirt guest: /dev/kvm still not usable by libvirt-qemu" >&2
             kvm_restore; }
     fi
